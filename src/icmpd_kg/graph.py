@@ -1,0 +1,147 @@
+"""Loading: files into one RDF dataset, and the views of it the rest of the code works on.
+
+Facts live in named graphs (one per span of source text, see data/README.md); the default
+graph holds provenance. ``union`` merges every graph into one, which is what SHACL validation,
+the Turtle/N-Triples/RDF-XML dumps and a plain SPARQL user see.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.sax
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from icmpd_kg import paths
+from icmpd_kg.errors import InputFileError, UnsupportedFormatError
+from icmpd_kg.namespaces import bind_prefixes
+
+# File extension -> (rdflib parser name, holds named graphs)
+FORMATS: dict[str, tuple[str, bool]] = {
+    ".ttl": ("turtle", False),
+    ".nt": ("nt", False),
+    ".n3": ("n3", False),
+    ".rdf": ("xml", False),
+    ".owl": ("xml", False),
+    ".xml": ("xml", False),
+    ".trig": ("trig", True),
+    ".nq": ("nquads", True),
+    ".jsonld": ("json-ld", True),
+    ".json": ("json-ld", True),
+}
+
+
+def format_of(path: Path) -> tuple[str, bool]:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})") from None
+
+
+def _line_of_ntriples_error(path: Path, fmt: str) -> int | None:
+    """rdflib's N-Triples/N-Quads errors carry no line: find the first line that fails alone."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            Dataset().parse(data=line + "\n", format=fmt)
+        except Exception:  # noqa: BLE001 - any failure marks the line
+            return number
+    return None
+
+
+def parse_file(path: Path) -> Dataset:
+    """Parse one file into a fresh dataset; triple formats go to the default graph."""
+    path = Path(path)
+    fmt, quads = format_of(path)
+    if not path.is_file():
+        raise InputFileError(path, "no such file")
+    target = Dataset()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        if quads:
+            target.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+        else:
+            target.graph(DATASET_DEFAULT_GRAPH_ID).parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+    except BadSyntax as exc:
+        raise InputFileError(path, f"syntax error: {exc.message}", line=exc.lines + 1) from None
+    except xml.sax.SAXParseException as exc:
+        raise InputFileError(path, f"XML syntax error: {exc.getMessage()}", line=exc.getLineNumber()) from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"JSON syntax error: {exc.msg}", line=exc.lineno) from None
+    except Exception as exc:  # rdflib raises many kinds; each still names the file
+        line = _line_of_ntriples_error(path, fmt) if fmt in ("nt", "nquads") else None
+        raise InputFileError(path, f"cannot parse as {fmt}: {exc}", line=line) from None
+    return target
+
+
+def merge(datasets: Iterable[Dataset]) -> Dataset:
+    merged = bind_prefixes(Dataset())
+    for ds in datasets:
+        for s, p, o, g in ds.quads((None, None, None, None)):
+            name = g.identifier if isinstance(g, Graph) else g
+            if name is None or name == DATASET_DEFAULT_GRAPH_ID:
+                name = DATASET_DEFAULT_GRAPH_ID
+            merged.graph(name).add((s, p, o))
+    return merged
+
+
+def load_dataset(files: Iterable[Path]) -> Dataset:
+    return merge(parse_file(Path(f)) for f in files)
+
+
+def load_graph(files: Iterable[Path]) -> Graph:
+    return union(load_dataset(files))
+
+
+def union(ds: Dataset) -> Graph:
+    """Every triple of every graph of ``ds`` in one graph."""
+    g = bind_prefixes(Graph())
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def named_graphs(ds: Dataset) -> dict[URIRef | BNode, Graph]:
+    """The non-empty named graphs of ``ds`` by name (the default graph left out)."""
+    return {
+        g.identifier: g for g in ds.graphs()
+        if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g) > 0
+    }
+
+
+def default_graph(ds: Dataset) -> Graph:
+    return ds.graph(DATASET_DEFAULT_GRAPH_ID)
+
+
+@dataclass
+class KnowledgeGraph:
+    """The project's graph: ontology (with imports), data (a dataset), shapes."""
+
+    data: Dataset
+    ontology: Graph
+    shapes: Graph
+    data_files: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, data_files: Iterable[Path] | None = None) -> "KnowledgeGraph":
+        files = list(data_files) if data_files else paths.data_files()
+        return cls(
+            data=load_dataset(files),
+            ontology=load_graph(paths.ontology_files()),
+            shapes=load_graph([paths.SHAPES_FILE]),
+            data_files=files,
+        )
+
+    @property
+    def union(self) -> Graph:
+        return union(self.data)

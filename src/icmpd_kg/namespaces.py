@@ -1,0 +1,138 @@
+"""Namespaces, defined once; our own vocabulary as a closed namespace.
+
+``IKG.Projekt`` (a misspelt term) raises ``AttributeError`` at import of the calling module, and a
+test checks that the terms listed here are exactly those that ``ontology/icmpd-kg.ttl`` declares.
+"""
+
+from __future__ import annotations
+
+from rdflib import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, VOID, XSD, Graph, Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/icmpd-kg/"
+ONTOLOGY_IRI = URIRef(BASE + "ontology")
+ID = Namespace(BASE + "id/")
+
+
+class IKG(DefinedNamespace):
+    """The icmpd-kg migration-governance ontology."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    # classes
+    IntergovernmentalOrganisation: URIRef
+    State: URIRef
+    Membership: URIRef
+    Anniversary: URIRef
+    LegalInstrument: URIRef
+    Law: URIRef
+    InternationalAgreement: URIRef
+    Accession: URIRef
+    OfficialGazette: URIRef
+    GazetteIssue: URIRef
+    Office: URIRef
+    RegionalCoordination: URIRef
+    Project: URIRef
+    PublicInstitution: URIRef
+    MandateStatement: URIRef
+    QuantityObservation: URIRef
+    SourceDocument: URIRef
+    EditorialGraph: URIRef
+    # object properties
+    foundedOnInitiativeOf: URIRef
+    hasMemberState: URIRef
+    operatesIn: URIRef
+    principle: URIRef
+    hasMandateStatement: URIRef
+    hasObserverStatusAt: URIRef
+    anniversaryOf: URIRef
+    basedOnAccession: URIRef
+    accedingParty: URIRef
+    agreement: URIRef
+    legalInstrument: URIRef
+    foundingAgreementOf: URIRef
+    publishedIn: URIRef
+    issueOf: URIRef
+    locatedIn: URIRef
+    coversArea: URIRef
+    implementedBy: URIRef
+    implementingUnit: URIRef
+    projectCountry: URIRef
+    beneficiary: URIRef
+    thematicArea: URIRef
+    status: URIRef
+    hasQuantity: URIRef
+    staffCount: URIRef
+    memberStateCount: URIRef
+    quantityKind: URIRef
+    asOf: URIRef
+    dateOf: URIRef
+    # datatype properties
+    acronym: URIRef
+    website: URIRef
+    foundingYear: URIRef
+    anniversaryNumber: URIRef
+    year: URIRef
+    statementText: URIRef
+    listPosition: URIRef
+    memberOrdinal: URIRef
+    startDate: URIRef
+    endDate: URIRef
+    lawNumber: URIRef
+    enactmentDate: URIRef
+    issueNumber: URIRef
+    publicationDate: URIRef
+    exactValue: URIRef
+    exclusiveLowerBound: URIRef
+
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+WD = Namespace("http://www.wikidata.org/entity/")
+SCHEMA = SDO  # https://schema.org/
+
+# Record namespaces: one path segment per kind of thing.
+RECORD_PATHS = (
+    "agent", "agreement", "annotation", "concept/principle", "concept/project-status",
+    "concept/quantity-kind", "concept/region", "concept/theme", "dataset", "event", "fact", "gazette",
+    "gazette-issue", "graph", "law", "mandate", "membership", "organisation", "place", "project",
+    "quantity", "scheme", "source", "state", "unit",
+)
+
+PREFIXES: dict[str, str] = {
+    "ikg": str(IKG._NS),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "void": str(VOID),
+    "foaf": str(FOAF),
+    "prov": str(PROV),
+    "time": str(TIME),
+    "schema": str(SDO),
+    "org": str(ORG),
+    "oa": str(OA),
+    "spdx": str(SPDX),
+    "vann": str(VANN),
+    "sd": str(SD),
+    "sh": str(SH),
+    "wd": str(WD),
+    "ikgsh": BASE + "shapes#",
+    **{path.replace("concept/", "").replace("-", "") if path.startswith("concept/") else path.replace("-", ""):
+       f"{BASE}id/{path}/" for path in RECORD_PATHS},
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind every project prefix on ``graph`` (and nothing else), replacing rdflib's defaults."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph

@@ -1,0 +1,59 @@
+"""Every path the project uses, defined once.
+
+The edited sources (``ontology/``, ``shapes/``, ``data/``) live at the top of the checkout. In a
+built wheel they travel inside the package as ``icmpd_kg/_resources/``; this module finds them in
+either place, so the command works from a checkout, an editable install and a wheel alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_root() -> Path:
+    bundled = PACKAGE_DIR / "_resources"
+    if (bundled / "ontology").is_dir():
+        return bundled
+    checkout = PACKAGE_DIR.parent.parent  # src/icmpd_kg -> repository root
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise RuntimeError(f"cannot find the icmpd-kg resources next to {PACKAGE_DIR}")
+
+
+RESOURCES = _resource_root()
+
+ONTOLOGY_DIR = RESOURCES / "ontology"
+ONTOLOGY_FILE = ONTOLOGY_DIR / "icmpd-kg.ttl"
+IMPORTS_DIR = ONTOLOGY_DIR / "imports"
+
+SHAPES_DIR = RESOURCES / "shapes"
+SHAPES_FILE = SHAPES_DIR / "icmpd-kg-shapes.ttl"
+SHAPES_EXAMPLES_DIR = SHAPES_DIR / "examples"
+
+DATA_DIR = RESOURCES / "data"
+QUERIES_DIR = DATA_DIR / "queries"
+SOURCE_DIR = DATA_DIR / "source"
+SOURCE_FILE = SOURCE_DIR / "icmpd-tr.txt"
+CONTEXT_FILE = DATA_DIR / "icmpd-kg.context.jsonld"
+
+DEFAULT_DIST = Path("dist")
+
+
+def data_files() -> list[Path]:
+    """The curated data files, in a stable order (Turtle and TriG)."""
+    return sorted(p for p in DATA_DIR.iterdir() if p.suffix in {".ttl", ".trig"})
+
+
+def import_files() -> list[Path]:
+    """The small extracts of standard vocabularies the ontology builds on."""
+    return sorted(IMPORTS_DIR.glob("*.ttl"))
+
+
+def ontology_files() -> list[Path]:
+    return [ONTOLOGY_FILE, *import_files()]
+
+
+def query_files() -> list[Path]:
+    return sorted(QUERIES_DIR.glob("*.rq"))

@@ -1,0 +1,196 @@
+"""Validation: SHACL (with RDFS inference over the ontology) plus the dataset rules.
+
+SHACL sees the union of all graphs with the ontology mixed in. The dataset rules need what the
+union loses (which named graph a triple is in) or what RDF cannot hold (the source file), so
+they are checked here, in Python, and reported under the IRIs and messages that
+shapes/icmpd-kg-shapes.ttl gives them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyshacl
+from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from icmpd_kg import paths
+from icmpd_kg.errors import IcmpdKgError
+from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
+from icmpd_kg.namespaces import IKG, OA, PROV, SH, SPDX, VOID, DCAT, bind_prefixes
+from icmpd_kg.provenance import check_selectors, read_source, sha256_of
+
+SHAPES = Namespace("https://w3id.org/icmpd-kg/shapes#")
+
+# Classes whose instances may be described in the default graph: provenance and metadata.
+PROVENANCE_CLASSES = frozenset({
+    OA.Annotation, OA.SpecificResource, OA.TextQuoteSelector, OA.TextPositionSelector,
+    IKG.SourceDocument, IKG.EditorialGraph, PROV.Agent, SPDX.Checksum, VOID.Dataset, DCAT.Dataset,
+    DCAT.Distribution,
+})
+
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, in the terms of a SHACL sh:ValidationResult."""
+
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    message_tr: str | None
+    severity: str
+    shape: str
+
+    def as_text(self) -> str:
+        lines = [f"{self.severity}: {self.message}", f"  focus node: {self.focus}"]
+        if self.path:
+            lines.append(f"  path:       {self.path}")
+        if self.value:
+            lines.append(f"  value:      {self.value}")
+        lines.append(f"  shape:      {self.shape}")
+        if self.message_tr:
+            lines.append(f"  (tr)        {self.message_tr}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    conforms: bool
+    results: list[Result]
+    graph: Graph
+
+    def shapes(self) -> set[str]:
+        return {r.shape for r in self.results}
+
+    def as_text(self) -> str:
+        if self.conforms:
+            return "Conforms: yes (0 results)"
+        body = "\n\n".join(r.as_text() for r in self.results)
+        return f"Conforms: no ({len(self.results)} results)\n\n{body}"
+
+    def as_json(self) -> str:
+        return json.dumps({"conforms": self.conforms, "results": [asdict(r) for r in self.results]},
+                          ensure_ascii=False, indent=2, sort_keys=True)
+
+    def as_turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+
+def _show(node: Node | None, graph: Graph) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except Exception:  # noqa: BLE001 - fall back to the full IRI
+            return f"<{node}>"
+    return node.n3()
+
+
+def _messages(shapes: Graph, shape: URIRef) -> tuple[str, str | None]:
+    by_lang = {m.language: str(m) for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)}
+    return by_lang.get("en", next(iter(by_lang.values()), str(shape))), by_lang.get("tr")
+
+
+def _named_shape(shapes: Graph, shape: Node) -> Node:
+    """A blank property shape is reported by the node shape that holds it."""
+    if isinstance(shape, BNode):
+        for parent in shapes.subjects(SH.property, shape):
+            return parent
+    return shape
+
+
+def _dataset_rule_results(kg: KnowledgeGraph, source_file: Path | None) -> list[tuple[Node, Node | None, URIRef, str | None]]:
+    """(focus, value, rule, detail) for each broken dataset rule."""
+    data = kg.data
+    found: list[tuple[Node, Node | None, URIRef, str | None]] = []
+    everything = union(data)
+    bodies = set(everything.objects(None, OA.hasBody))
+    editorial = set(everything.subjects(RDF.type, IKG.EditorialGraph))
+    for name in sorted(named_graphs(data)):
+        if name not in bodies and name not in editorial:
+            found.append((name, None, SHAPES.GraphHasProvenance, None))
+    default = default_graph(data)
+    for subject in sorted(set(default.subjects())):
+        types = set(everything.objects(subject, RDF.type))
+        if not types & PROVENANCE_CLASSES:
+            predicate = sorted(default.predicates(subject))[0]
+            found.append((subject, predicate, SHAPES.DefaultGraphHoldsOnlyProvenance, None))
+    if source_file is not None and source_file.is_file():
+        digest = sha256_of(source_file)
+        for checksum in everything.subjects(RDF.type, SPDX.Checksum):
+            recorded = everything.value(checksum, SPDX.checksumValue)
+            if recorded is not None and str(recorded).lower() != digest:
+                found.append((checksum, recorded, SHAPES.SourceChecksumMatches, f"file has {digest}"))
+        text = read_source(source_file)
+        for problem in check_selectors(everything, text):
+            found.append((problem.focus, None, SHAPES.SelectorMatchesSource, problem.message))
+    return found
+
+
+def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -> Report:
+    conforms, report_graph, _ = pyshacl.validate(
+        data_graph=kg.union + kg.ontology,
+        shacl_graph=kg.shapes,
+        ont_graph=kg.ontology,
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=False,
+    )
+    if not isinstance(report_graph, Graph):
+        raise IcmpdKgError(f"the shapes cannot be applied: {report_graph}")
+    bind_prefixes(report_graph)
+    nm = bind_prefixes(Graph())
+    results: list[Result] = []
+    for r in report_graph.subjects(RDF.type, SH.ValidationResult):
+        shape = _named_shape(kg.shapes, report_graph.value(r, SH.sourceShape))
+        messages = {m.language: str(m) for m in report_graph.objects(r, SH.resultMessage)}
+        message = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
+        results.append(Result(
+            focus=_show(report_graph.value(r, SH.focusNode), nm) or "",
+            path=_show(report_graph.value(r, SH.resultPath), nm),
+            value=_show(report_graph.value(r, SH.value), nm),
+            message=message,
+            message_tr=messages.get("tr"),
+            severity=SEVERITY_NAMES.get(report_graph.value(r, SH.resultSeverity), "Violation"),
+            shape=_show(shape, nm) or "",
+        ))
+    report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport))
+    for focus, value, rule, detail in _dataset_rule_results(kg, source_file):
+        en, tr = _messages(kg.shapes, rule)
+        if detail:
+            en = f"{en} ({detail})"
+        node = BNode()
+        report_graph.add((report_node, SH.result, node))
+        report_graph.add((node, RDF.type, SH.ValidationResult))
+        report_graph.add((node, SH.focusNode, focus))
+        report_graph.add((node, SH.sourceShape, rule))
+        report_graph.add((node, SH.resultSeverity, SH.Violation))
+        report_graph.add((node, SH.resultMessage, Literal(en, lang="en")))
+        if tr:
+            report_graph.add((node, SH.resultMessage, Literal(tr, lang="tr")))
+        if value is not None:
+            report_graph.add((node, SH.value, value))
+        results.append(Result(focus=_show(focus, nm) or "", path=None, value=_show(value, nm), message=en,
+                              message_tr=tr, severity="Violation", shape=_show(rule, nm) or ""))
+        conforms = False
+    report_graph.set((report_node, SH.conforms, Literal(conforms)))
+    results.sort(key=lambda r: (r.shape, r.focus, r.path or "", r.value or "", r.message))
+    return Report(conforms=bool(conforms), results=results, graph=report_graph)
+
+
+def validate_files(files: list[Path] | None = None) -> Report:
+    return validate(KnowledgeGraph.load(files))
+
+
+def meta_validate_shapes(shapes: Graph) -> tuple[bool, str]:
+    """Check the shapes graph against SHACL-SHACL (pyshacl's meta-shacl)."""
+    conforms, _, text = pyshacl.validate(data_graph=Graph(), shacl_graph=shapes, meta_shacl=True)
+    return bool(conforms), text
+
+
