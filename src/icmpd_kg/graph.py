@@ -73,7 +73,7 @@ def parse_file(path: Path) -> Dataset:
         else:
             target.graph(DATASET_DEFAULT_GRAPH_ID).parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except BadSyntax as exc:
-        raise InputFileError(path, f"syntax error: {exc.message}", line=exc.lines + 1) from None
+        raise InputFileError(path, f"syntax error: {exc._why}", line=exc.lines + 1) from None
     except xml.sax.SAXParseException as exc:
         raise InputFileError(path, f"XML syntax error: {exc.getMessage()}", line=exc.getLineNumber()) from None
     except json.JSONDecodeError as exc:

@@ -1,0 +1,96 @@
+"""The ``icmpd-kg`` command. Each subcommand is a thin wrapper over a plain function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from icmpd_kg import __version__, paths
+from icmpd_kg.errors import EXIT_ERROR, EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
+
+
+def _fail(exc: IcmpdKgError) -> None:
+    click.echo(f"icmpd-kg: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="icmpd-kg")
+def main() -> None:
+    """A linked-data knowledge graph of ICMPD and its work in Turkey: build, validate, query, serve."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
+              help="How to print the validation report.")
+def validate(files: tuple[Path, ...], fmt: str) -> None:
+    """Validate the ontology and data against the SHACL shapes.
+
+    With no FILES, validates the project's own data (data/*.ttl, data/*.trig). FILES may be Turtle,
+    TriG, N-Triples, N-Quads, RDF/XML or JSON-LD. The ontology is always included, with RDFS
+    inference. Exit status: 0 conforms, 1 does not conform, 2 unreadable input.
+    """
+    from icmpd_kg.validate import validate_files
+
+    try:
+        report = validate_files(list(files) or None)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    output = {"text": report.as_text, "turtle": report.as_turtle, "json": report.as_json}[fmt]()
+    click.echo(output.rstrip("\n"))
+    sys.exit(0 if report.conforms else EXIT_NONCONFORMANT)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
+              show_default=True, help="Directory to write the built files to (replaced as a whole).")
+def build(out: Path) -> None:
+    """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums.
+
+    Refuses to write anything if the graph does not conform (exit 1); a failed build leaves an
+    existing output directory untouched.
+    """
+    from icmpd_kg.export import build as run_build
+
+    try:
+        result = run_build(out)
+    except NonConformantError as exc:
+        if exc.report is not None:
+            click.echo(exc.report.as_text(), err=True)
+        _fail(exc)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(f"built {result.triples} triples into {result.out}/ ({len(result.files)} files); the graph conforms")
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "query_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Read the query from this file instead of the argument.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Result format: SELECT/ASK as a table, CSV or SPARQL JSON; CONSTRUCT as Turtle or JSON-LD.")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
+              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
+def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> None:
+    """Run a SPARQL query over the built graph.
+
+    The project's prefixes (ikg:, organisation:, project:, ...) are predeclared. Named graphs are
+    queryable with GRAPH; the default graph is the union of all graphs.
+    """
+    from icmpd_kg.query import format_result, load_built, run_query
+
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("give a query either as an argument or with --file, not both")
+    text = sparql if sparql is not None else query_file.read_text(encoding="utf-8")
+    try:
+        result = run_query(load_built(dist), text)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(format_result(result, fmt).rstrip("\n"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

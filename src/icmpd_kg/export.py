@@ -1,0 +1,278 @@
+"""Build: validate, then write every standard serialisation, a VoID/DCAT description, the
+validation report and SHA-256 sums, byte-identical on every run and atomically (a failed build
+leaves the previous output directory as it was).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyld import jsonld
+from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from icmpd_kg import __version__, paths
+from icmpd_kg.errors import NonConformantError
+from icmpd_kg.graph import KnowledgeGraph, union
+from icmpd_kg.namespaces import BASE, ID, PREFIXES, SD, SPDX, bind_prefixes
+from icmpd_kg.validate import Report, validate
+
+DATASET = ID["dataset/icmpd-kg"]
+SOURCE = ID["source/icmpd-tr"]
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+DUMPS_BASE = BASE + "dumps/"
+SPARQL_ENDPOINT = URIRef(BASE + "sparql")
+STEM = "icmpd-kg"
+IANA = "https://www.iana.org/assignments/media-types/"
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    key: str
+    filename: str
+    media_type: str
+    label: str
+
+
+DUMPS = (
+    DumpFormat("trig", f"{STEM}.trig", "application/trig", "TriG (named graphs)"),
+    DumpFormat("nquads", f"{STEM}.nq", "application/n-quads", "N-Quads (named graphs)"),
+    DumpFormat("jsonld", f"{STEM}.jsonld", "application/ld+json", "JSON-LD, compacted (named graphs)"),
+    DumpFormat("turtle", f"{STEM}.ttl", "text/turtle", "Turtle (all graphs merged)"),
+    DumpFormat("ntriples", f"{STEM}.nt", "application/n-triples", "N-Triples (all graphs merged)"),
+    DumpFormat("rdfxml", f"{STEM}.rdf", "application/rdf+xml", "RDF/XML (all graphs merged)"),
+)
+CONTEXT_NAME = f"{STEM}.context.jsonld"
+ONTOLOGY_NAME = f"{STEM}-ontology.ttl"
+SHAPES_NAME = f"{STEM}-shapes.ttl"
+VOID_NAME = "void.ttl"
+REPORT_NAME = "validation-report.ttl"
+SUMS_NAME = "SHA256SUMS"
+
+
+# ---------------------------------------------------------------------------------------------
+# Deterministic serialisation
+# ---------------------------------------------------------------------------------------------
+
+def sorted_lines(text: str) -> str:
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return "\n".join(lines) + "\n"
+
+
+def _sorted_graph(graph: Graph) -> Graph:
+    """A copy whose triples were inserted in sorted order, so serialisers walk them in that order."""
+    out = bind_prefixes(Graph())
+    for triple in sorted(graph):
+        out.add(triple)
+    return out
+
+
+def context() -> dict:
+    return {"@context": dict(sorted(PREFIXES.items()))}
+
+
+def to_ntriples(graph: Graph) -> str:
+    return sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+
+
+def to_nquads(ds: Dataset) -> str:
+    return sorted_lines(ds.serialize(format="nquads", encoding="utf-8").decode("utf-8"))
+
+
+def to_jsonld(ds: Dataset) -> str:
+    """Compacted JSON-LD, with the context inline, made by pyld from canonically sorted N-Quads."""
+    expanded = jsonld.from_rdf(to_nquads(ds), {"format": "application/n-quads"})
+    compacted = jsonld.compact(expanded, context())
+    return json.dumps(compacted, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _oxigraph(nquads: str, fmt: "ox.RdfFormat", as_triples: bool = False) -> str:
+    """Serialise with pyoxigraph, fed in (graph, subject, predicate, object) order: its writers
+    keep input order, so sorted input gives byte-identical output."""
+    quads = sorted(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
+                   key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    items = [q.triple for q in quads] if as_triples else quads
+    return ox.serialize(items, format=fmt, prefixes=dict(sorted(PREFIXES.items()))).decode("utf-8")
+
+
+def serialize_dump(fmt: DumpFormat, ds: Dataset) -> str:
+    if fmt.key == "trig":
+        return _oxigraph(to_nquads(ds), ox.RdfFormat.TRIG)
+    if fmt.key == "nquads":
+        return to_nquads(ds)
+    if fmt.key == "jsonld":
+        return to_jsonld(ds)
+    merged = _sorted_graph(union(ds))
+    if fmt.key == "turtle":
+        return merged.serialize(format="turtle")
+    if fmt.key == "ntriples":
+        return to_ntriples(merged)
+    if fmt.key == "rdfxml":
+        return _oxigraph(to_ntriples(merged), ox.RdfFormat.RDF_XML, as_triples=True)
+    raise ValueError(fmt.key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dataset description
+# ---------------------------------------------------------------------------------------------
+
+def dataset_metadata() -> Graph:
+    """The few statements every dump carries about itself: what it is, its licence and source."""
+    g = bind_prefixes(Graph())
+    g.add((DATASET, RDF.type, VOID.Dataset))
+    g.add((DATASET, RDF.type, DCAT.Dataset))
+    g.add((DATASET, DCTERMS.title, Literal("ICMPD knowledge graph", lang="en")))
+    g.add((DATASET, DCTERMS.title, Literal("ICMPD bilgi grafı", lang="tr")))
+    g.add((DATASET, RDFS.label, Literal("ICMPD knowledge graph", lang="en")))
+    g.add((DATASET, RDFS.label, Literal("ICMPD bilgi grafı", lang="tr")))
+    g.add((DATASET, DCTERMS.description, Literal(
+        "Every fact of a Turkish source text about the International Centre for Migration Policy "
+        "Development (ICMPD) and its work in Turkey, each traced to the words that state it.", lang="en")))
+    g.add((DATASET, DCTERMS.description, Literal(
+        "ICMPD ve Türkiye'deki çalışmaları hakkındaki Türkçe bir kaynak metnin bütün olguları; her biri "
+        "onu belirten sözlere bağlanmıştır.", lang="tr")))
+    g.add((DATASET, DCTERMS.license, LICENSE))
+    g.add((DATASET, DCTERMS.source, SOURCE))
+    g.add((DATASET, DCTERMS.creator, ID["agent/icmpd-kg-editors"]))
+    g.add((DATASET, OWL.versionInfo, Literal(__version__)))
+    g.add((DATASET, DCTERMS.conformsTo, URIRef(BASE + "shapes")))
+    return g
+
+
+def publishable(kg: KnowledgeGraph) -> Dataset:
+    """The data as published: the curated dataset plus its own metadata in the default graph."""
+    ds = bind_prefixes(Dataset())
+    for s, p, o, g in kg.data.quads((None, None, None, None)):
+        ds.graph(g.identifier if isinstance(g, Graph) else g).add((s, p, o))
+    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+    for triple in dataset_metadata():
+        default.add(triple)
+    return ds
+
+
+def _slug(term: URIRef, nm) -> str:
+    return nm.normalizeUri(term).replace(":", "-").strip("<>").replace("/", "-").replace("#", "-")
+
+
+def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
+    g = dataset_metadata()
+    merged = union(published)
+    nm = bind_prefixes(Graph()).namespace_manager
+    g.add((DATASET, VOID.triples, Literal(len(merged))))
+    subjects = set(merged.subjects())
+    g.add((DATASET, VOID.distinctSubjects, Literal(len(subjects))))
+    g.add((DATASET, VOID.distinctObjects, Literal(len(set(merged.objects())))))
+    g.add((DATASET, VOID.entities, Literal(len({s for s in subjects if str(s).startswith(str(ID))}))))
+    g.add((DATASET, VOID.uriSpace, Literal(str(ID))))
+    g.add((DATASET, VOID.sparqlEndpoint, SPARQL_ENDPOINT))
+    g.add((DATASET, VOID.rootResource, ID["organisation/icmpd"]))
+    for vocab in ("ikg", "org", "schema", "skos", "prov", "oa", "dcterms", "time", "spdx"):
+        g.add((DATASET, VOID.vocabulary, URIRef(PREFIXES[vocab])))
+    classes = sorted(set(merged.objects(None, RDF.type)))
+    properties = sorted(set(merged.predicates()))
+    g.add((DATASET, VOID.classes, Literal(len(classes))))
+    g.add((DATASET, VOID.properties, Literal(len(properties))))
+    for cls in classes:
+        part = URIRef(f"{DATASET}/class/{_slug(cls, nm)}")
+        g.add((DATASET, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(len(set(merged.subjects(RDF.type, cls))))))
+    for prop in properties:
+        part = URIRef(f"{DATASET}/property/{_slug(prop, nm)}")
+        g.add((DATASET, VOID.propertyPartition, part))
+        g.add((part, VOID.property, prop))
+        g.add((part, VOID.triples, Literal(len(set(merged.triples((None, prop, None)))))))
+    named = sorted({c.identifier for c in published.graphs() if c.identifier != DATASET_DEFAULT_GRAPH_ID and len(c)})
+    g.add((DATASET, SD.namedGraph, URIRef(f"{DATASET}/graphs")))  # one node lists the graph count
+    g.add((URIRef(f"{DATASET}/graphs"), VOID.triples, Literal(len(named))))
+    for fmt in DUMPS:
+        url = URIRef(DUMPS_BASE + fmt.filename)
+        dist = URIRef(f"{DATASET}/distribution/{fmt.key}")
+        data = files[fmt.filename]
+        g.add((DATASET, VOID.dataDump, url))
+        g.add((DATASET, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(fmt.label, lang="en")))
+        g.add((dist, DCAT.downloadURL, url))
+        g.add((dist, DCAT.accessURL, url))
+        g.add((dist, DCAT.mediaType, URIRef(IANA + fmt.media_type)))
+        g.add((dist, DCTERMS.format, Literal(fmt.media_type)))
+        g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        g.add((dist, DCTERMS.license, LICENSE))
+        checksum = URIRef(f"{dist}#sha256")
+        g.add((dist, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+    return g
+
+
+# ---------------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    out: Path
+    files: list[str]
+    report: Report
+    triples: int
+
+
+def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
+    """Every output file's name and bytes; nothing touches the disk here."""
+    published = publishable(kg)
+    files: dict[str, bytes] = {}
+    for fmt in DUMPS:
+        files[fmt.filename] = serialize_dump(fmt, published).encode("utf-8")
+    files[CONTEXT_NAME] = (json.dumps(context(), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
+    files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
+    files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
+    files[REPORT_NAME] = report.as_turtle().encode("utf-8")
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    files[SUMS_NAME] = sums.encode("utf-8")
+    return files
+
+
+def write_atomically(out: Path, files: dict[str, bytes]) -> None:
+    """Write into a fresh sibling directory, then swap it in; on any failure ``out`` is untouched."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        if out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.rmdir(retired)
+            os.replace(out, retired)
+            try:
+                os.replace(staging, out)
+            except BaseException:
+                os.replace(retired, out)
+                raise
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None) -> BuildResult:
+    kg = KnowledgeGraph.load(data_files)
+    report = validate(kg)
+    if not report.conforms:
+        raise NonConformantError(
+            f"the graph does not conform ({len(report.results)} results); nothing was written to {out}", report)
+    files = render(kg, report)
+    write_atomically(Path(out), files)
+    return BuildResult(out=Path(out), files=sorted(files), report=report, triples=len(union(publishable(kg))))
