@@ -148,7 +148,9 @@ def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -
     nm = bind_prefixes(Graph())
     results: list[Result] = []
     for r in report_graph.subjects(RDF.type, SH.ValidationResult):
-        shape = _named_shape(kg.shapes, report_graph.value(r, SH.sourceShape))
+        constraint = report_graph.value(r, SH.sourceConstraint)
+        shape = constraint if isinstance(constraint, URIRef) else _named_shape(
+            kg.shapes, report_graph.value(r, SH.sourceShape))
         messages = {m.language: str(m) for m in report_graph.objects(r, SH.resultMessage)}
         message = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
         results.append(Result(
