@@ -9,6 +9,7 @@ shapes/icmpd-kg-shapes.ttl gives them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -105,6 +106,28 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
     return shape
 
 
+def _template_regex(template: str) -> re.Pattern:
+    parts = re.split(r"\{[?$]\w+\}", template)
+    return re.compile(".*?".join(re.escape(p) for p in parts), re.S)
+
+
+def _result_messages(report: Graph, result: Node, shapes: Graph, constraint: Node | None) -> dict[str | None, str]:
+    """The result's messages by language. pyshacl fills SHACL-SPARQL message templates as plain
+    strings, dropping the language tag; it is recovered from the template each one matches, and
+    put back on the report graph."""
+    messages: dict[str | None, str] = {}
+    templates = [m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)] if constraint else []
+    for m in list(report.objects(result, SH.resultMessage)):
+        lang = m.language
+        if lang is None:
+            lang = next((t.language for t in templates if _template_regex(str(t)).fullmatch(str(m))), None)
+            if lang is not None:
+                report.remove((result, SH.resultMessage, m))
+                report.add((result, SH.resultMessage, Literal(str(m), lang=lang)))
+        messages[lang] = str(m)
+    return messages
+
+
 def _dataset_rule_results(kg: KnowledgeGraph, source_file: Path | None) -> list[tuple[Node, Node | None, URIRef, str | None]]:
     """(focus, value, rule, detail) for each broken dataset rule."""
     data = kg.data
@@ -151,7 +174,7 @@ def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -
         constraint = report_graph.value(r, SH.sourceConstraint)
         shape = constraint if isinstance(constraint, URIRef) else _named_shape(
             kg.shapes, report_graph.value(r, SH.sourceShape))
-        messages = {m.language: str(m) for m in report_graph.objects(r, SH.resultMessage)}
+        messages = _result_messages(report_graph, r, kg.shapes, constraint)
         message = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
         results.append(Result(
             focus=_show(report_graph.value(r, SH.focusNode), nm) or "",
@@ -191,8 +214,10 @@ def validate_files(files: list[Path] | None = None) -> Report:
 
 
 def meta_validate_shapes(shapes: Graph) -> tuple[bool, str]:
-    """Check the shapes graph against SHACL-SHACL (pyshacl's meta-shacl)."""
-    conforms, _, text = pyshacl.validate(data_graph=Graph(), shacl_graph=shapes, meta_shacl=True)
+    """Check the shapes graph against SHACL-SHACL, the W3C shapes for shapes (bundled by pyshacl)."""
+    from pyshacl.entrypoints import meta_validate
+
+    conforms, _, text = meta_validate(shapes)
     return bool(conforms), text
 
 

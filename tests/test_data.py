@@ -1,0 +1,145 @@
+"""Competency tests: one ASK per fact of the source, and checks on how the data is kept."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from rdflib import BNode, Literal, URIRef
+
+from icmpd_kg import paths
+from icmpd_kg.graph import named_graphs
+from icmpd_kg.namespaces import PREFIXES
+
+from .conftest import SHARED_SOURCE
+
+FACTS = {
+    "ICMPD's English name as the source writes it":
+        'organisation:icmpd rdfs:label "International Center for Migration Policy Development"@en',
+    "ICMPD's Turkish name": 'organisation:icmpd rdfs:label "Uluslararası Göç Politikaları Geliştirme Merkezi"@tr',
+    "acronym": 'organisation:icmpd ikg:acronym "ICMPD"',
+    "website": 'organisation:icmpd ikg:website "https://www.icmpd.org/"^^xsd:anyURI',
+    "intergovernmental organisation": "organisation:icmpd a ikg:IntergovernmentalOrganisation",
+    "founded 1993": 'organisation:icmpd ikg:foundingYear "1993"^^xsd:gYear',
+    "on the initiative of Austria and Switzerland":
+        "organisation:icmpd ikg:foundedOnInitiativeOf state:austria, state:switzerland",
+    "25th anniversary in 2018": 'event:icmpd-25th-anniversary ikg:anniversaryOf organisation:icmpd ; '
+                                'ikg:anniversaryNumber 25 ; ikg:year "2018"^^xsd:gYear',
+    "respect for human rights": "organisation:icmpd ikg:principle principle:respect-for-human-rights",
+    "sensitivity to states' needs": "organisation:icmpd ikg:principle principle:sensitivity-to-the-needs-of-states",
+    "partnership": "organisation:icmpd ikg:principle principle:partnership",
+    "operates in six regions": "organisation:icmpd ikg:operatesIn region:europe, region:eurasia, "
+                               "region:central-asia, region:middle-east, region:africa, region:latin-america",
+    "mandate 1": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "1"^^xsd:positiveInteger ; '
+                 'ikg:statementText "Yenilikçi, kapsayıcı ve sürdürülebilir göç politikalarının geliştirilmesini araştırma"@tr ]',
+    "mandate 2": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "2"^^xsd:positiveInteger ; '
+                 'ikg:statementText "Kapasite artırma faaliyetleriyle desteklemek"@tr ]',
+    "mandate 3": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "3"^^xsd:positiveInteger ] ',
+    "19 member states as of the source's date": "organisation:icmpd ikg:memberStateCount [ ikg:exactValue 19 ; "
+                                                "ikg:asOf [ ikg:dateOf source:icmpd-tr ] ]",
+    "Turkey among the members": "organisation:icmpd ikg:hasMemberState state:turkey",
+    "more than 200 staff, a lower bound": "organisation:icmpd ikg:staffCount [ ikg:exclusiveLowerBound 200 ]",
+    "UN observer status": "organisation:icmpd ikg:hasObserverStatusAt organisation:united-nations",
+    "Law No. 6993 of 2017-03-09": 'law:turkey-6993 ikg:lawNumber "6993" ; ikg:enactmentDate "2017-03-09"^^xsd:date',
+    "Official Gazette 30024 of 2017-03-31": 'law:turkey-6993 ikg:publishedIn [ ikg:issueNumber "30024" ; '
+                                            'ikg:publicationDate "2017-03-31"^^xsd:date ; ikg:issueOf gazette:resmi-gazete ]',
+    "Turkey party to the founding agreement by the law": "[] ikg:accedingParty state:turkey ; ikg:legalInstrument "
+                                                         "law:turkey-6993 ; ikg:agreement [ ikg:foundingAgreementOf organisation:icmpd ]",
+    "member since 2018-05-15 as the 17th": '[] org:member state:turkey ; org:organization organisation:icmpd ; '
+                                           'ikg:startDate "2018-05-15"^^xsd:date ; ikg:memberOrdinal "17"^^xsd:positiveInteger',
+    "Ankara Office implements the Turkey projects": "project:pact ikg:implementingUnit unit:ankara-office ; "
+                                                    "ikg:implementedBy organisation:icmpd ; ikg:projectCountry state:turkey",
+    "Ankara Office under the regional coordination": "unit:ankara-office org:unitOf "
+                                                     "unit:western-balkans-and-turkey-regional-coordination ; ikg:locatedIn place:ankara",
+    "PACT beneficiary GİGM, theme asylum": "project:pact ikg:beneficiary organisation:gigm ; ikg:thematicArea theme:asylum",
+    "SHIFT beneficiary ministry, theme trafficking": "project:shift ikg:beneficiary "
+        "organisation:ministry-of-family-labour-and-social-services ; ikg:thematicArea theme:trafficking-in-human-beings",
+    "MIND completed July 2019": 'project:mind ikg:status projectstatus:completed ; ikg:endDate "2019-07"^^xsd:gYearMonth',
+    "SIDEM completed July 2019": 'project:sidem ikg:status projectstatus:completed ; ikg:endDate "2019-07"^^xsd:gYearMonth',
+    "tally: 6 ongoing": "organisation:icmpd ikg:hasQuantity [ ikg:quantityKind quantitykind:ongoing-projects-in-turkey ; ikg:exactValue 6 ]",
+    "tally: 2 done in 2019": "organisation:icmpd ikg:hasQuantity [ ikg:quantityKind "
+                             "quantitykind:projects-in-turkey-completed-in-2019 ; ikg:exactValue 2 ]",
+    "source document": 'source:icmpd-tr dcterms:language "tr" ; dcterms:title ?title ; spdx:checksum [ spdx:checksumValue ?sum ]',
+}
+
+PROJECTS = {
+    "supreme": ("SUPREME", "ongoing", "Türkiye’de Göç Yönetimini Güçlendirmek amacıyla ilave Politikaların ve Tedbirlerin Kullanımının Desteklenmesi"),
+    "pact": ("PACT", "ongoing", "İltica Alanında GİGM’in Kurumsal Kapasite ve Politika Geliştirilme Süreçlerinin Desteklenmesi"),
+    "shift": ("SHIFT", "ongoing", "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı Kadın Alanında Çalışan Mesleki Personelinin İnsan Ticaretiyle Mücadelede Kapasitesinin Arttırılması"),
+    "summit": ("SUMMIT", "ongoing", "Kalkınmaya Duyarlı Sürdürülebilir Göç Yönetimi Politikaları Uygulanmasına Destek"),
+    "tacso": ("TACSO", "ongoing", "Sivil Toplum Kuruluşlarının Göç Yönetimi Alanında Kapasitesinin Geliştirilmesi"),
+    "frit": ("FRIT", "ongoing", "Sürdürülebilir Sosyo-ekonomik Entegrasyon için Girişimcilik Kapasitelerinin İyileştirilmesi"),
+    "mind": ("MIND", "completed", "Türkiye’de Göç Politikalarının Geliştirilmesinin Desteklenmesi"),
+    "sidem": ("SIDEM", "completed", "Türkiye’de Kalkınmaya Duyarlı Göç Politikalarının Uygulanmasına Destek"),
+}
+
+
+def ask(graph, pattern: str) -> bool:
+    prefixes = "\n".join(f"PREFIX {k}: <{v}>" for k, v in PREFIXES.items())
+    return bool(graph.query(f"{prefixes}\nASK {{ {pattern} }}").askAnswer)
+
+
+@pytest.mark.parametrize("fact", sorted(FACTS))
+def test_fact(union, fact):
+    assert ask(union, FACTS[fact]), f"missing: {fact}"
+
+
+def test_staff_is_not_an_exact_200(union):
+    assert not ask(union, "?q ikg:exactValue 200")
+
+
+@pytest.mark.parametrize("slug", sorted(PROJECTS))
+def test_project(union, slug):
+    acronym, status, title = PROJECTS[slug]
+    assert ask(union, f'project:{slug} a ikg:Project ; ikg:acronym "{acronym}" ; rdfs:label "{title}"@tr ; '
+                      f"ikg:status projectstatus:{status} ; rdfs:label ?en . FILTER(LANG(?en) = 'en')")
+    assert title in paths.SOURCE_FILE.read_text(encoding="utf-8").replace("\xa0", " "), "title must be verbatim"
+
+
+def test_eight_projects_six_ongoing_two_completed(union):
+    rows = union.query("""PREFIX ikg: <https://w3id.org/icmpd-kg/ontology#>
+        SELECT ?s (COUNT(?p) AS ?n) WHERE { ?p a ikg:Project ; ikg:status ?s } GROUP BY ?s""")
+    counts = {str(r.s).rsplit("/", 1)[1]: int(r.n) for r in rows}
+    assert counts == {"ongoing": 6, "completed": 2}
+
+
+def test_no_blank_nodes_in_data(kg):
+    blank = [t for t in kg.data.quads((None, None, None, None)) if any(isinstance(x, BNode) for x in t[:3])]
+    assert blank == []
+
+
+def test_all_records_under_one_base(union):
+    for s in set(union.subjects()):
+        assert str(s).startswith("https://w3id.org/icmpd-kg/"), s
+
+
+def test_english_labels_are_translations_except_the_sources_own(kg):
+    """Every English label sits in the translation graph, but for the English name the source gives."""
+    translation = URIRef("https://w3id.org/icmpd-kg/id/graph/translation-en")
+    for name, graph in named_graphs(kg.data).items():
+        for s, p, o in graph:
+            if isinstance(o, Literal) and o.language == "en" and name != translation:
+                assert o.value in paths.SOURCE_FILE.read_text(encoding="utf-8"), (name, s, o)
+
+
+def test_turkish_fact_labels_are_source_words(kg):
+    """Turkish labels in fact graphs are words of the source (no-break spaces aside)."""
+    text = paths.SOURCE_FILE.read_text(encoding="utf-8").replace("\xa0", " ")
+    editorial = set(kg.union.subjects(None, URIRef("https://w3id.org/icmpd-kg/ontology#EditorialGraph")))
+    for name, graph in named_graphs(kg.data).items():
+        if name in editorial:
+            continue
+        for _, _, o in graph:
+            if isinstance(o, Literal) and o.language == "tr":
+                assert str(o) in text, (name, o)
+
+
+def test_bundled_source_is_the_shared_source():
+    if not SHARED_SOURCE.is_file():
+        pytest.skip("../shared/source is not beside this checkout")
+    assert paths.SOURCE_FILE.read_bytes() == SHARED_SOURCE.read_bytes()
+
+
+def test_recorded_checksum_is_the_files(union):
+    digest = hashlib.sha256(paths.SOURCE_FILE.read_bytes()).hexdigest()
+    assert ask(union, f'source:icmpd-tr spdx:checksum [ spdx:checksumValue "{digest}"^^xsd:hexBinary ]')

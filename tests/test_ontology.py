@@ -1,0 +1,102 @@
+"""The ontology: closed Python namespace, consistency, closedness, alignment after inference."""
+
+from __future__ import annotations
+
+import owlrl
+import pytest
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
+from icmpd_kg import paths
+from icmpd_kg.graph import load_graph
+from icmpd_kg.namespaces import IKG, ONTOLOGY_IRI, bind_prefixes
+
+STANDARD_BUILTINS = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
+                     "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#")
+
+
+def declared_terms(graph: Graph, namespace: str) -> set[URIRef]:
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
+             OWL.NamedIndividual, RDFS.Class)
+    return {s for k in kinds for s in graph.subjects(RDF.type, k) if str(s).startswith(namespace)}
+
+
+def test_python_namespace_matches_ontology_file():
+    ontology = load_graph([paths.ONTOLOGY_FILE])
+    in_file = {str(t) for t in declared_terms(ontology, str(IKG._NS))}
+    in_python = {str(IKG._NS) + name for name in IKG.__annotations__}
+    assert in_file == in_python, f"only in file: {in_file - in_python}; only in Python: {in_python - in_file}"
+
+
+def test_closed_namespace_rejects_misspelt_term():
+    with pytest.raises(AttributeError):
+        IKG.Projekt  # noqa: B018
+
+
+def test_header(kg):
+    g = kg.ontology
+    for prop in (OWL.versionIRI, OWL.versionInfo, URIRef("http://purl.org/dc/terms/license"),
+                 URIRef("http://purl.org/dc/terms/created"), URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")):
+        assert g.value(ONTOLOGY_IRI, prop) is not None, prop
+    titles = {t.language for t in g.objects(ONTOLOGY_IRI, URIRef("http://purl.org/dc/terms/title"))}
+    assert titles == {"en", "tr"}
+
+
+def test_owl_rl_closure_is_consistent(kg):
+    g = Graph()
+    for t in kg.ontology:
+        g.add(t)
+    for t in kg.union:
+        g.add(t)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
+    errors = list(g.subjects(RDF.type, URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")))
+    assert errors == [], [str(g.value(e, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error"))) for e in errors]
+    assert not list(g.subjects(RDF.type, OWL.Nothing))
+
+
+def test_data_uses_only_defined_terms(kg):
+    """Closedness: every class and property in the data is declared by the ontology or an import."""
+    declared = set()
+    for g in (kg.ontology,):
+        for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
+                     RDFS.Class):
+            declared |= set(g.subjects(RDF.type, kind))
+    data = kg.union
+    used_properties = set(data.predicates())
+    used_classes = set(data.objects(None, RDF.type))
+    undefined = sorted(str(t) for t in used_properties | used_classes
+                       if t not in declared and not str(t).startswith(STANDARD_BUILTINS))
+    assert undefined == []
+
+
+def test_org_and_schema_queries_find_members_after_rdfs_inference(kg):
+    """A user who only knows W3C ORG or schema.org finds ICMPD's members once RDFS is applied."""
+    g = bind_prefixes(Graph())
+    for t in kg.ontology:
+        g.add(t)
+    for t in kg.union:
+        g.add(t)
+    before_schema = g.query("""
+        PREFIX schema: <https://schema.org/>
+        SELECT ?member WHERE { ?o a schema:Organization ; schema:member ?member }""")
+    assert len(before_schema) == 0, "the data alone must not already use schema.org terms"
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(g)
+    org_members = {str(r.member) for r in g.query("""
+        PREFIX org: <http://www.w3.org/ns/org#>
+        SELECT ?member WHERE {
+            ?m a org:Membership ; org:organization ?o ; org:member ?member .
+            ?o a org:FormalOrganization ; org:hasMember ?member .
+        }""")}
+    schema_members = {str(r.member) for r in g.query("""
+        PREFIX schema: <https://schema.org/>
+        SELECT ?member WHERE { ?o a schema:Organization ; schema:member ?member . ?member a schema:Country . }""")}
+    turkey = "https://w3id.org/icmpd-kg/id/state/turkey"
+    assert org_members == {turkey}
+    assert schema_members == {turkey}
+
+
+def test_every_term_has_bilingual_label_and_definition(kg):
+    ontology = load_graph([paths.ONTOLOGY_FILE])
+    for term in declared_terms(ontology, str(IKG._NS)):
+        for prop in (RDFS.label, URIRef("http://www.w3.org/2004/02/skos/core#definition")):
+            langs = {o.language for o in ontology.objects(term, prop)}
+            assert {"tr", "en"} <= langs, f"{term} {prop} has {langs}"
