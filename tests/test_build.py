@@ -1,0 +1,142 @@
+"""Build: dumps parse back (with rdflib and with independent parsers), determinism, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyld import jsonld
+from rdflib import Dataset, Graph, URIRef, VOID
+from rdflib.compare import isomorphic
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from icmpd_kg.errors import NonConformantError
+from icmpd_kg.export import DUMPS, build, publishable
+from icmpd_kg.graph import union
+
+from .conftest import REPO
+
+QUAD_DUMPS = [d for d in DUMPS if d.key in ("trig", "nquads", "jsonld")]
+TRIPLE_DUMPS = [d for d in DUMPS if d.key in ("turtle", "ntriples", "rdfxml")]
+OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE,
+              "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+@pytest.fixture(scope="module")
+def published(kg) -> Dataset:
+    return publishable(kg)
+
+
+def quads_set(ds: Dataset) -> dict:
+    out: dict = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        name = g.identifier if isinstance(g, Graph) else g
+        out.setdefault(str(name) if name != DATASET_DEFAULT_GRAPH_ID else "", Graph()).add((s, p, o))
+    return out
+
+
+@pytest.mark.parametrize("fmt", QUAD_DUMPS, ids=lambda f: f.key)
+def test_quad_dump_parses_back_with_same_graphs(dist, published, fmt):
+    ds = Dataset()
+    ds.parse(dist / fmt.filename, format={"trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}[fmt.key])
+    got, want = quads_set(ds), quads_set(published)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        assert isomorphic(got[name], want[name]), name
+
+
+@pytest.mark.parametrize("fmt", TRIPLE_DUMPS, ids=lambda f: f.key)
+def test_triple_dump_parses_back_isomorphic(dist, published, fmt):
+    g = Graph().parse(dist / fmt.filename, format={"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[fmt.key])
+    assert isomorphic(g, union(published))
+
+
+@pytest.mark.parametrize("fmt", DUMPS, ids=lambda f: f.key)
+def test_every_dump_parses_with_oxigraph(dist, published, fmt):
+    """An independent parser (Oxigraph, in Rust) reads every dump and counts the same triples."""
+    parsed = list(ox.parse(path=str(dist / fmt.filename), format=OX_FORMATS[fmt.key]))
+    expected = len(union(published)) if fmt in TRIPLE_DUMPS else len(list(published.quads((None, None, None, None))))
+    distinct = {(str(q.subject), str(q.predicate), str(q.object)) for q in parsed} if fmt in TRIPLE_DUMPS else \
+        {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in parsed}
+    assert len(distinct) == expected
+
+
+def test_jsonld_expands_with_pyld_to_the_same_quads(dist, published):
+    doc = json.loads((dist / "icmpd-kg.jsonld").read_text(encoding="utf-8"))
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+    ds = Dataset().parse(data=nquads, format="nquads")
+    assert len(ds) == len(list(published.quads((None, None, None, None))))
+
+
+def test_context_file_matches_inline_context(dist):
+    doc = json.loads((dist / "icmpd-kg.jsonld").read_text(encoding="utf-8"))
+    ctx = json.loads((dist / "icmpd-kg.context.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"] == ctx["@context"]
+    assert ctx["@context"]["ikg"] == "https://w3id.org/icmpd-kg/ontology#"
+
+
+def test_build_is_byte_identical_across_processes(dist, tmp_path):
+    """A second build in a new process, with another hash seed, writes the same bytes."""
+    other = tmp_path / "again"
+    env = {"PYTHONHASHSEED": "4242", "PATH": ""}
+    subprocess.run([sys.executable, "-c", f"from icmpd_kg.export import build; build({str(other)!r})"],
+                   check=True, env=env, cwd=tmp_path)
+    names = sorted(p.name for p in dist.iterdir())
+    assert names == sorted(p.name for p in other.iterdir())
+    for name in names:
+        assert (dist / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_sha256sums_are_right(dist):
+    lines = (dist / "SHA256SUMS").read_text().splitlines()
+    assert len(lines) == len(list(dist.iterdir())) - 1
+    for line in lines:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_void_dcat_description(dist, published):
+    g = Graph().parse(dist / "void.ttl")
+    ds = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
+    assert int(g.value(ds, VOID.triples)) == len(union(published))
+    assert (ds, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
+    dumps = {str(o) for o in g.objects(ds, VOID.dataDump)}
+    assert {f"https://w3id.org/icmpd-kg/dumps/{d.filename}" for d in DUMPS} == dumps
+    project_partition = list(g.query("""
+        PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?n WHERE { ?ds void:classPartition [ void:class <https://w3id.org/icmpd-kg/ontology#Project> ; void:entities ?n ] }"""))
+    assert [int(r.n) for r in project_partition] == [8]
+    sizes = {str(r.url): int(r.size) for r in g.query("""
+        PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        SELECT ?url ?size WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size }""")}
+    for d in DUMPS:
+        assert sizes[f"https://w3id.org/icmpd-kg/dumps/{d.filename}"] == (dist / d.filename).stat().st_size
+
+
+def test_dumps_carry_license_and_source(dist):
+    g = Graph().parse(dist / "icmpd-kg.ttl")
+    ds = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/source")) == URIRef("https://w3id.org/icmpd-kg/id/source/icmpd-tr")
+
+
+def test_nonconformant_build_writes_nothing_and_keeps_previous_output(tmp_path):
+    out = tmp_path / "dist"
+    build(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = REPO / "shapes" / "examples" / "AcronymPatternShape-invalid-01.ttl"
+    with pytest.raises(NonConformantError):
+        build(out, data_files=[bad])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging directory left behind"
+
+
+def test_build_into_fresh_directory(tmp_path):
+    out = tmp_path / "nested" / "dist"
+    result = build(out)
+    assert (out / "icmpd-kg.trig").is_file() and result.report.conforms

@@ -1,0 +1,128 @@
+"""The command line: exit codes, messages on bad input, help and version."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from icmpd_kg import __version__
+from icmpd_kg.cli import main
+
+from .conftest import REPO
+
+EXAMPLES = REPO / "shapes" / "examples"
+
+
+@pytest.fixture()
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["build"], ["query"]])
+def test_help(run, command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_validate_shipped_data_conforms(run):
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert "Conforms: yes" in result.output
+
+
+def test_validate_bad_fixture_exits_1_with_report(run):
+    result = run("validate", str(EXAMPLES / "LawBeforeGazette-invalid-01.ttl"))
+    assert result.exit_code == 1
+    assert "after the gazette issue that published it" in result.output
+    assert "focus node:" in result.output and "ikgsh:LawBeforeGazette" in result.output
+
+
+def test_validate_json_and_turtle_formats(run):
+    fixture = str(EXAMPLES / "AcronymPatternShape-invalid-01.ttl")
+    data = json.loads(run("validate", "--format", "json", fixture).output)
+    assert data["conforms"] is False
+    assert any(r["shape"] == "ikgsh:AcronymPatternShape" and r["path"] == "ikg:acronym" for r in data["results"])
+    turtle = run("validate", "--format", "turtle", fixture).output
+    assert "sh:ValidationReport" in turtle and "sh:conforms false" in turtle
+
+
+def test_syntax_error_names_file_and_line(run, tmp_path):
+    bad = tmp_path / "broken.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "unclosed .\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:3" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ntriples_error_names_the_line(run, tmp_path):
+    bad = tmp_path / "broken.nt"
+    bad.write_text("<http://a> <http://b> <http://c> .\n<http://a> <http://b> oops .\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2 and f"{bad}:2" in result.output
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("missing.ttl", None, "no such file"),
+    ("data.csv", "a,b\n", "unknown RDF file extension"),
+    ("latin1.ttl", b"\xff\xfe<a> <b> <c> .", "not UTF-8"),
+])
+def test_unreadable_input_exits_2(tmp_path, name, content, expected):
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert expected in result.output and "Traceback" not in result.output
+
+
+def test_build_and_query(run, tmp_path):
+    out = tmp_path / "dist"
+    result = run("build", "--out", str(out))
+    assert result.exit_code == 0 and "conforms" in result.output
+    table = run("query", "--dist", str(out), "SELECT ?a WHERE { ?p a ikg:Project ; ikg:acronym ?a } ORDER BY ?a")
+    assert table.exit_code == 0 and '"FRIT"' in table.output and "8 row(s)" in table.output
+    as_csv = run("query", "--dist", str(out), "--format", "csv", "SELECT ?a WHERE { project:pact ikg:acronym ?a }")
+    assert as_csv.output.splitlines() == ["a", "PACT"]
+    as_json = json.loads(run("query", "--dist", str(out), "--format", "json",
+                             "ASK { state:turkey rdfs:label \"Türkiye\"@tr }").output)
+    assert as_json["boolean"] is True
+    graph = run("query", "--dist", str(out), "CONSTRUCT { ?s ikg:acronym ?a } WHERE { ?s ikg:acronym ?a }")
+    assert "ikg:acronym" in graph.output
+
+
+def test_query_syntax_error_has_position(run, tmp_path):
+    out = tmp_path / "dist"
+    run("build", "--out", str(out))
+    result = CliRunner().invoke(main, ["query", "--dist", str(out), "SELECT ?x WHERE { ?x ?y }"])
+    assert result.exit_code == 2
+    assert "line 1, column" in result.output
+
+
+def test_query_without_build_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["query", "--dist", str(tmp_path / "nothing"), "ASK {}"])
+    assert result.exit_code == 2 and "icmpd-kg build" in result.output
+
+
+def test_build_refuses_nonconformant_data(tmp_path, monkeypatch):
+    from icmpd_kg import paths
+
+    monkeypatch.setattr(paths, "data_files", lambda: [EXAMPLES / "ProjectStatusShape-invalid-01.ttl"])
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert not (tmp_path / "dist").exists()

@@ -1,0 +1,75 @@
+"""Each example query runs over the built graph and gives the answer the source supports."""
+
+from __future__ import annotations
+
+import pytest
+
+from icmpd_kg import paths
+from icmpd_kg.query import load_built, rows_as_dicts, run_query
+
+ID = "https://w3id.org/icmpd-kg/id/"
+
+
+@pytest.fixture(scope="module")
+def built(dist):
+    return load_built(dist)
+
+
+def answer(built, name):
+    return rows_as_dicts(run_query(built, (paths.QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")))
+
+
+def test_every_query_has_bilingual_header():
+    for q in paths.query_files():
+        head = q.read_text(encoding="utf-8").splitlines()[:3]
+        assert head[0].startswith("# title@en: ") and head[1].startswith("# title@tr: "), q.name
+        assert head[2].startswith("# answers: "), q.name
+
+
+def test_founding(built):
+    rows = answer(built, "founding")
+    assert {(r["year"], r["founderLabel"]) for r in rows} == {("1993", "Austria"), ("1993", "Switzerland")}
+
+
+def test_members_in_order(built):
+    assert answer(built, "members-in-order") == [
+        {"ordinal": "17", "member": ID + "state/turkey", "memberLabel": "Türkiye", "since": "2018-05-15"}]
+
+
+def test_turkey_accession_chain(built):
+    assert answer(built, "turkey-accession-chain") == [{
+        "lawNumber": "6993", "lawDate": "2017-03-09", "gazetteIssue": "30024", "gazetteDate": "2017-03-31",
+        "memberSince": "2018-05-15", "ordinal": "17"}]
+
+
+def test_projects_by_status(built):
+    rows = {r["statusLabel"]: (r["projects"], r["acronyms"]) for r in answer(built, "projects-by-status")}
+    assert rows == {"completed": ("2", "MIND, SIDEM"), "ongoing": ("6", "FRIT, PACT, SHIFT, SUMMIT, SUPREME, TACSO")}
+
+
+def test_projects_completed_in_2019(built):
+    assert [(r["acronym"], r["end"]) for r in answer(built, "projects-completed-2019")] == [
+        ("MIND", "2019-07"), ("SIDEM", "2019-07")]
+
+
+def test_projects_by_beneficiary_and_theme(built):
+    rows = answer(built, "projects-by-beneficiary-and-theme")
+    beneficiaries = {r["acronym"]: r.get("beneficiaryLabel") for r in rows if r.get("beneficiaryLabel")}
+    assert beneficiaries == {"PACT": "Directorate General of Migration Management (GİGM)",
+                             "SHIFT": "Ministry of Family, Labour and Social Services"}
+    themes = {(r["acronym"], r["themeLabel"]) for r in rows}
+    assert ("PACT", "asylum") in themes and ("SHIFT", "combating trafficking in human beings") in themes
+    assert {r["acronym"] for r in rows} == {"SUPREME", "PACT", "SHIFT", "SUMMIT", "TACSO", "FRIT", "MIND", "SIDEM"}
+
+
+def test_where_icmpd_operates(built):
+    rows = answer(built, "where-icmpd-operates")
+    assert [r["labelTr"] for r in rows] == ["Afrika", "Orta Asya", "Avrasya", "Avrupa", "Latin Amerika", "Ortadoğu"]
+
+
+def test_source_of_a_fact(built):
+    [row] = answer(built, "source-of-a-fact")
+    text = paths.SOURCE_FILE.read_text(encoding="utf-8")
+    assert row["fact"] == ID + "fact/turkey-membership"
+    assert text[int(row["start"]):int(row["end"])] == row["quote"]
+    assert "15 Mayıs 2018" in row["quote"]
