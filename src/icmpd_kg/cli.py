@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from icmpd_kg import __version__, paths
-from icmpd_kg.errors import EXIT_ERROR, EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
+from icmpd_kg.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
 
 
 def _fail(exc: IcmpdKgError) -> None:
