@@ -1,0 +1,238 @@
+"""SPARQL 1.1 Protocol logic, free of HTTP: content negotiation, the dataset a request names,
+what a query may reach, and running a query into bytes of a chosen format.
+
+Queries never leave the machine unless the operator allows it: FROM / FROM NAMED and the
+protocol's default-graph-uri / named-graph-uri name graphs of the local dataset only (nothing is
+downloaded), and SERVICE is allowed only to the endpoints of an allowlist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import rdflib.plugins.sparql
+from pyparsing import ParseException
+from rdflib import Dataset, Graph, URIRef, Variable
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.evaluate import evalQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.processor import SPARQLResult
+
+from icmpd_kg.namespaces import PREFIXES
+
+# Never fetch a graph named in FROM / FROM NAMED: they mean local graphs (checked again below).
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+RESULT_FORMATS = {  # media type -> rdflib result serializer
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/json": "json",
+    "application/xml": "xml",
+}
+GRAPH_FORMATS = {  # media type -> rdflib graph serializer
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/x-turtle": "turtle",
+    "text/plain": "nt",
+    "application/json": "json-ld",
+    "application/xml": "xml",
+}
+FORMAT_ALIASES = {  # the ?format= override
+    "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+    "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+}
+GRAPH_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
+
+
+class ProtocolError(Exception):
+    """A request the endpoint refuses, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """(media range, q) pairs of an Accept header, RFC 9110 §12.5.1; parameters other than q dropped."""
+    if not header or not header.strip():
+        return [("*/*", 1.0)]
+    ranges = []
+    for part in header.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    q = max(0.0, min(1.0, float(param[2:])))
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q))
+    return ranges
+
+
+def _quality(media: str, ranges: list[tuple[str, float]]) -> float:
+    """The q of the most specific range that matches ``media`` (RFC 9110: most specific wins)."""
+    best, best_specificity = 0.0, -1
+    kind = media.split("/")[0]
+    for rng, q in ranges:
+        if rng == media:
+            specificity = 2
+        elif rng == f"{kind}/*":
+            specificity = 1
+        elif rng == "*/*":
+            specificity = 0
+        else:
+            continue
+        if specificity > best_specificity:
+            best, best_specificity = q, specificity
+    return best
+
+
+def negotiate(accept: str | None, offered: list[str]) -> str | None:
+    """The offered media type the client prefers (server order breaks ties); None if none is acceptable."""
+    ranges = parse_accept(accept)
+    scored = [(_quality(m, ranges), -i, m) for i, m in enumerate(offered)]
+    q, _, media = max(scored)
+    return media if q > 0 else None
+
+
+def choose_format(kind: str, accept: str | None, override: str | None) -> str:
+    """Media type of the response for a query of ``kind`` (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+    graph_result = kind in ("CONSTRUCT", "DESCRIBE")
+    table = GRAPH_FORMATS if graph_result else RESULT_FORMATS
+    if override:
+        wanted = override.strip().lower()
+        wanted = (GRAPH_ALIASES.get(wanted) if graph_result else None) or FORMAT_ALIASES.get(wanted, wanted)
+        if wanted not in table:
+            raise ProtocolError(406, f"format {override!r} is not available for a {kind} query; "
+                                     f"available: {', '.join(sorted(set(table)))}")
+        return wanted
+    offered = [m for m in table if not m.startswith(("application/json", "application/xml", "application/x-", "text/plain"))]
+    offered += [m for m in table if m not in offered]
+    media = negotiate(accept, offered)
+    if media is None:
+        raise ProtocolError(406, f"none of the requested media types ({accept}) is available for a {kind} query; "
+                                 f"available: {', '.join(offered)}")
+    return media
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    accept: str | None = None
+    format: str | None = None
+
+
+@dataclass
+class QueryResponse:
+    body: bytes
+    media_type: str
+    truncated: bool = False
+    rows: int | None = None
+
+
+def parse(query: str):
+    try:
+        return translateQuery(parseQuery(query), initNs=PREFIXES)
+    except ParseException as exc:
+        raise ProtocolError(400, f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}\n"
+                                 f"{exc.line}\n{' ' * (exc.col - 1)}^") from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions for bad queries
+        raise ProtocolError(400, f"SPARQL error: {exc}") from None
+
+
+def _walk(node):
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _walk(item)
+
+
+def check_services(algebra, allowlist: tuple[str, ...]) -> None:
+    for node in _walk(algebra):
+        if node.name == "ServiceGraphPattern":
+            target = node.get("term")
+            if isinstance(target, Variable) or str(target) not in allowlist:
+                allowed = ", ".join(allowlist) or "none"
+                raise ProtocolError(400, f"SERVICE <{target}> is not allowed; this endpoint may call only: {allowed}")
+
+
+def dataset_view(data: Dataset, default_uris: list[str], named_uris: list[str]) -> Dataset:
+    """The RDF dataset a request describes, made of local graphs only (SPARQL 1.1 Protocol §2.1.4).
+
+    Without any graph IRIs, the default graph is the union of all graphs and every named graph is
+    visible. A named graph the store does not hold is empty; it is never fetched.
+    """
+    if not default_uris and not named_uris:
+        return data
+    view = Dataset(default_union=False)
+    for prefix, ns in data.namespaces():
+        view.bind(prefix, ns)
+    default = view.graph(DATASET_DEFAULT_GRAPH_ID)
+    for uri in default_uris:
+        for triple in data.graph(URIRef(uri)):
+            default.add(triple)
+    for uri in named_uris:
+        target = view.graph(URIRef(uri))
+        for triple in data.graph(URIRef(uri)):
+            target.add(triple)
+    return view
+
+
+def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], max_rows: int) -> QueryResponse:
+    query = parse(request.query)
+    algebra = query.algebra
+    check_services(algebra, allowlist)
+    kind = algebra.name.replace("Query", "").upper()
+    media = choose_format(kind, request.accept, request.format)
+    default_uris, named_uris = list(request.default_graph_uris), list(request.named_graph_uris)
+    clauses = algebra.get("datasetClause") or []
+    if not default_uris and not named_uris and clauses:
+        default_uris = [str(c.default) for c in clauses if c.get("default") is not None]
+        named_uris = [str(c.named) for c in clauses if c.get("named") is not None]
+    algebra["datasetClause"] = None
+    view = dataset_view(data, default_uris, named_uris)
+    try:
+        result = SPARQLResult(evalQuery(view, query, {}))
+    except ProtocolError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
+    truncated = False
+    rows = None
+    if result.type == "SELECT":
+        bindings = result.bindings
+        rows = len(bindings)
+        if len(bindings) > max_rows:
+            result.bindings = bindings[:max_rows]
+            truncated, rows = True, max_rows
+    if kind in ("CONSTRUCT", "DESCRIBE"):
+        graph = Graph()
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns)
+        for triple in result:
+            graph.add(triple)
+        body = graph.serialize(format=GRAPH_FORMATS[media], encoding="utf-8")
+    else:
+        body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
+    content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
+    return QueryResponse(body=body, media_type=content_type, truncated=truncated, rows=rows)
