@@ -92,5 +92,38 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> 
     click.echo(format_result(result, fmt).rstrip("\n"))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--public-url", default=None,
+              help="Public base URL of this server, used in the service description [default: http://HOST:PORT].")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
+              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a query may run before it is stopped (answered 503).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most result rows returned; a cut result says so in the X-Result-Truncated header.")
+@click.option("--max-query-length", default=100_000, show_default=True, type=click.IntRange(min=1),
+              help="Longest query accepted, in characters (longer ones are answered 413).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Query worker processes.")
+@click.option("--allow-service", "allow_service", multiple=True,
+              help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
+def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: float, max_rows: int,
+          max_query_length: int, workers: int, allow_service: tuple[str, ...]) -> None:
+    """Serve the built graph: SPARQL endpoint at /sparql, dumps at /dumps/, health at /health."""
+    import uvicorn
+
+    from icmpd_kg.query import QUAD_DUMP
+    from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST, ServerConfig, create_app
+
+    if not (dist / QUAD_DUMP).is_file():
+        _fail(IcmpdKgError(f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"))
+    config = ServerConfig(dist=dist, public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+                          timeout=timeout, max_rows=max_rows, max_query_length=max_query_length, workers=workers,
+                          service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST)
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

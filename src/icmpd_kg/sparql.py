@@ -198,6 +198,23 @@ def dataset_view(data: Dataset, default_uris: list[str], named_uris: list[str]) 
     return view
 
 
+def to_tsv(result: SPARQLResult) -> bytes:
+    """SPARQL 1.1 Query Results TSV: RDF terms in Turtle syntax, tabs and newlines escaped.
+
+    rdflib parses this format but has no serializer for it."""
+    if result.type == "ASK":
+        return b"?_askResult\n" + (b"true\n" if result.askAnswer else b"false\n")
+    names = [str(v) for v in result.vars or []]
+    lines = ["\t".join(f"?{v}" for v in names)]
+    for row in result.bindings:
+        cells = []
+        for v in names:
+            term = row.get(Variable(v))
+            cells.append("" if term is None else term.n3().replace("\t", "\\t").replace("\n", "\\n"))
+        lines.append("\t".join(cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], max_rows: int) -> QueryResponse:
     query = parse(request.query)
     algebra = query.algebra
@@ -232,6 +249,8 @@ def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], ma
         for triple in result:
             graph.add(triple)
         body = graph.serialize(format=GRAPH_FORMATS[media], encoding="utf-8")
+    elif RESULT_FORMATS[media] == "tsv":
+        body = to_tsv(result)
     else:
         body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
     content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")

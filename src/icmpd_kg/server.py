@@ -1,0 +1,207 @@
+"""The web server: SPARQL 1.1 Protocol endpoint, service description, dumps, health.
+
+``create_app`` is the app factory; ``icmpd-kg serve`` runs it with uvicorn. Queries run in
+worker processes (see ``workers``) with a timeout, a maximum length and a row cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from rdflib import RDF, Graph, Literal, URIRef
+
+from icmpd_kg import __version__
+from icmpd_kg.export import DUMPS, VOID_NAME
+from icmpd_kg.namespaces import SD, VOID, bind_prefixes
+from icmpd_kg.sparql import ProtocolError, QueryRequest, RESULT_FORMATS, GRAPH_FORMATS, negotiate
+from icmpd_kg.workers import QueryTimeout, WorkerPool
+
+DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
+MEDIA_TYPES = {d.filename: d.media_type for d in DUMPS} | {
+    ".context.jsonld": "application/ld+json", ".ttl": "text/turtle", "SHA256SUMS": "text/plain"}
+
+
+@dataclass
+class ServerConfig:
+    dist: Path
+    public_url: str = "http://127.0.0.1:8000"
+    timeout: float = 10.0
+    max_query_length: int = 100_000
+    max_rows: int = 10_000
+    workers: int = 2
+    service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
+    extra: dict = field(default_factory=dict)
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"message": message}, headers=headers)
+
+
+def service_description(config: ServerConfig) -> Graph:
+    g = bind_prefixes(Graph())
+    base = config.public_url.rstrip("/")
+    service = URIRef(f"{base}/sparql")
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, service))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((service, SD.feature, SD.BasicFederatedQuery))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    for media in sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)):
+        g.add((service, SD.resultFormat, Literal(media)))
+    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
+        g.add((service, SD.resultFormat, URIRef(f"http://www.w3.org/ns/formats/{fmt}")))
+    dataset = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
+    default = URIRef(f"{base}/sparql#dataset")
+    g.add((service, SD.defaultDataset, default))
+    g.add((default, RDF.type, SD.Dataset))
+    g.add((default, RDF.type, VOID.Dataset))
+    g.add((default, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), URIRef(f"{base}/.well-known/void")))
+    g.add((default, URIRef("http://www.w3.org/2002/07/owl#sameAs"), dataset))
+    for endpoint in config.service_allowlist:
+        g.add((service, URIRef("http://purl.org/dc/terms/relation"), URIRef(endpoint)))
+        g.add((URIRef(endpoint), RDF.type, SD.Service))
+        g.add((URIRef(endpoint), SD.endpoint, URIRef(endpoint)))
+    return g
+
+
+def _form_values(pairs: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in pairs if k == name]
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    pool = WorkerPool(config.dist, config.service_allowlist, config.max_rows, config.workers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await pool.start()
+        try:
+            yield
+        finally:
+            pool.stop()
+
+    app = FastAPI(title="icmpd-kg", version=__version__, lifespan=lifespan,
+                  description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.")
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
+                       allow_methods=["GET", "POST", "HEAD", "OPTIONS"], allow_headers=["*"],
+                       expose_headers=["X-Result-Truncated", "X-Result-Rows", "Link", "ETag"])
+    sd_graph = service_description(config)
+    app.state.config = config
+    app.state.pool = pool
+
+    async def answer(request: Request, query: str | None, update: str | None,
+                     default_uris: list[str], named_uris: list[str], fmt: str | None) -> Response:
+        vary = {"Vary": "Accept"}
+        if update is not None:
+            return _error(403, "SPARQL Update is disabled: this endpoint is read-only.", vary)
+        if query is None:
+            accept = request.headers.get("accept")
+            choice = negotiate(accept, ["text/turtle", "application/rdf+xml", "text/html", "application/ld+json"])
+            if choice == "text/html":
+                return HTMLResponse(query_page(config), headers=vary)
+            if choice is None:
+                return _error(406, "the service description is available as text/turtle, application/rdf+xml "
+                                   "or application/ld+json", vary)
+            body = sd_graph.serialize(format={"text/turtle": "turtle", "application/rdf+xml": "xml",
+                                              "application/ld+json": "json-ld"}[choice])
+            return Response(body, media_type=choice, headers=vary)
+        if len(query) > config.max_query_length:
+            return _error(413, f"the query is {len(query)} characters long; the limit is {config.max_query_length}")
+        req = QueryRequest(query=query, default_graph_uris=default_uris, named_graph_uris=named_uris,
+                           accept=request.headers.get("accept"), format=fmt)
+        try:
+            result = await pool.run(req, config.timeout)
+        except QueryTimeout:
+            return _error(503, f"the query ran longer than {config.timeout:g} s and was stopped", vary)
+        except ProtocolError as exc:
+            return _error(exc.status, exc.message, vary)
+        headers = dict(vary)
+        if result.rows is not None:
+            headers["X-Result-Rows"] = str(result.rows)
+        if result.truncated:
+            headers["X-Result-Truncated"] = f"true; limit={config.max_rows}"
+        return Response(result.body, media_type=result.media_type, headers=headers)
+
+    @app.get("/sparql")
+    async def sparql_get(request: Request) -> Response:
+        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        queries = _form_values(pairs, "query")
+        if len(queries) > 1:
+            return _error(400, "more than one 'query' parameter")
+        if _form_values(pairs, "update"):
+            return _error(403, "SPARQL Update is disabled: this endpoint is read-only.")
+        return await answer(request, queries[0] if queries else None, None,
+                            _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
+                            (_form_values(pairs, "format") or [None])[0])
+
+    @app.post("/sparql")
+    async def sparql_post(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await request.body()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _error(400, "the request body is not UTF-8")
+        url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        fmt = (_form_values(url_pairs, "format") or [None])[0]
+        if content_type == "application/sparql-query":
+            return await answer(request, body, None, _form_values(url_pairs, "default-graph-uri"),
+                                _form_values(url_pairs, "named-graph-uri"), fmt)
+        if content_type == "application/sparql-update":
+            return await answer(request, None, body, [], [], fmt)
+        if content_type == "application/x-www-form-urlencoded":
+            pairs = parse_qsl(body, keep_blank_values=True)
+            queries, updates = _form_values(pairs, "query"), _form_values(pairs, "update")
+            if len(queries) + len(updates) != 1:
+                return _error(400, "give exactly one 'query' (or 'update') parameter")
+            return await answer(request, queries[0] if queries else None, updates[0] if updates else None,
+                                _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
+                                (_form_values(pairs, "format") or [fmt])[0])
+        return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/.well-known/void")
+    async def well_known_void(request: Request) -> Response:
+        return _static(request, config.dist / VOID_NAME, "text/turtle")
+
+    @app.get("/dumps/{name}")
+    async def dumps(name: str, request: Request) -> Response:
+        path = config.dist / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            return _error(404, f"no dump named {name!r}")
+        media = MEDIA_TYPES.get(name) or next((m for k, m in MEDIA_TYPES.items() if name.endswith(k)),
+                                              "application/octet-stream")
+        return _static(request, path, media)
+
+    return app
+
+
+def _static(request: Request, path: Path, media_type: str) -> Response:
+    data = path.read_bytes()
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    stat = path.stat()
+    headers = {"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+               "Cache-Control": "public, max-age=3600"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        return Response(status_code=304, headers=headers)
+    if media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def query_page(config: ServerConfig) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>icmpd-kg SPARQL</title></head>"
+            f"<body><h1>icmpd-kg SPARQL endpoint</h1><p>POST or GET queries to <code>{config.public_url}/sparql"
+            f"</code>.</p></body></html>")

@@ -1,0 +1,264 @@
+"""The server over real HTTP: uvicorn on 127.0.0.1, SPARQLWrapper and httpx as clients."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from rdflib import Graph
+from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+TIMEOUT = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(dist):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--dist", str(dist), "--timeout", str(TIMEOUT), "--max-rows", "50",
+                             "--max-query-length", "5000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wrapper(base, method="GET", fmt=JSON):
+    sw = SPARQLWrapper(base + "/sparql")
+    sw.setMethod(method)
+    sw.setReturnFormat(fmt)
+    return sw
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select_json(server, method):
+    sw = wrapper(server, method)
+    sw.setQuery('SELECT ?a WHERE { ?p a <https://w3id.org/icmpd-kg/ontology#Project> ; '
+                '<https://w3id.org/icmpd-kg/ontology#acronym> ?a } ORDER BY ?a')
+    rows = sw.queryAndConvert()["results"]["bindings"]
+    assert [r["a"]["value"] for r in rows] == ["FRIT", "MIND", "PACT", "SHIFT", "SIDEM", "SUMMIT", "SUPREME", "TACSO"]
+
+
+@pytest.mark.parametrize("fmt,media", [(XML, "application/sparql-results+xml"), (CSV, "text/csv"),
+                                       (TSV, "text/tab-separated-values"), (JSON, "application/sparql-results+json")])
+def test_select_formats(server, fmt, media):
+    sw = wrapper(server, "GET", fmt)
+    sw.setQuery("SELECT ?o WHERE { <https://w3id.org/icmpd-kg/id/project/pact> "
+                "<https://w3id.org/icmpd-kg/ontology#acronym> ?o }")
+    response = sw.query()
+    assert response.response.headers["Content-Type"].startswith(media)
+    body = response.response.read().decode("utf-8")
+    assert "PACT" in body
+
+
+def test_post_direct_and_turkish_text_intact(server):
+    query = 'SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "İsviçre"@tr }'
+    for kwargs in (
+        {"method": "GET", "params": {"query": query}},
+        {"method": "POST", "data": {"query": query}},
+        {"method": "POST", "content": query.encode("utf-8"), "headers": {"Content-Type": "application/sparql-query"}},
+    ):
+        headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
+        r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
+        assert r.status_code == 200, r.text
+        assert r.json()["results"]["bindings"][0]["s"]["value"].endswith("/state/switzerland")
+
+
+def test_percent_sequence_survives_every_method(server):
+    query = 'SELECT ("100%25 ğışİ" AS ?x) WHERE {}'
+    for kwargs in ({"method": "GET", "params": {"query": query}}, {"method": "POST", "data": {"query": query}},
+                   {"method": "POST", "content": query.encode(), "headers": {"Content-Type": "application/sparql-query"}}):
+        headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
+        r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
+        assert r.json()["results"]["bindings"][0]["x"]["value"] == "100%25 ğışİ"
+
+
+@pytest.mark.parametrize("accept,media,parser", [("text/turtle", "text/turtle", "turtle"),
+                                                 ("application/ld+json", "application/ld+json", "json-ld"),
+                                                 ("application/n-triples", "application/n-triples", "nt"),
+                                                 ("application/rdf+xml", "application/rdf+xml", "xml")])
+def test_construct_formats_parse_back(server, accept, media, parser):
+    query = "CONSTRUCT { ?s <https://w3id.org/icmpd-kg/ontology#acronym> ?a } WHERE { ?s <https://w3id.org/icmpd-kg/ontology#acronym> ?a }"
+    r = httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+    assert "Accept" in r.headers["vary"]
+    assert len(Graph().parse(data=r.text, format=parser)) == 9
+
+
+@pytest.mark.parametrize("accept,expected", [
+    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/*", "text/csv"),
+    ("application/sparql-results+json;q=0.1, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
+    ("*/*", "application/sparql-results+json"),
+    ("text/html, */*;q=0.1", "application/sparql-results+json"),
+])
+def test_negotiation(server, accept, expected):
+    r = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(expected)
+
+
+def test_not_acceptable_and_format_override(server):
+    q = {"query": "ASK {}"}
+    r = httpx.get(server + "/sparql", params=q, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    r = httpx.get(server + "/sparql", params={**q, "format": "xml"}, headers={"Accept": "image/png"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+xml")
+    r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv;q=0, */*"})
+    assert not r.headers["content-type"].startswith("text/csv")
+
+
+def test_malformed_query_is_400_with_position(server):
+    r = httpx.get(server + "/sparql", params={"query": "SELECT ?x WHERE {\n  ?x ?y }"})
+    assert r.status_code == 400
+    assert "line 2, column" in r.json()["message"]
+    sw = wrapper(server)
+    sw.setQuery("SELEKT * WHERE {}")
+    with pytest.raises(QueryBadFormed):
+        sw.query()
+
+
+def test_service_description(server):
+    ttl = httpx.get(server + "/sparql", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=ttl.text, format="turtle")
+    assert any("/.well-known/void" in str(o) for o in g.objects())
+    assert "https://query.wikidata.org/sparql" in ttl.text
+    xml = httpx.get(server + "/sparql", headers={"Accept": "application/rdf+xml"})
+    assert len(Graph().parse(data=xml.text, format="xml")) == len(g)
+
+
+def test_update_is_forbidden(server):
+    r = httpx.post(server + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"})
+    assert r.status_code == 403
+    r = httpx.post(server + "/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    assert r.status_code == 403
+
+
+def test_query_length_limit_and_row_cap(server):
+    r = httpx.post(server + "/sparql", data={"query": "ASK {}" + " " * 6000})
+    assert r.status_code == 413
+    r = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                  headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 50
+    assert r.headers["x-result-truncated"].startswith("true")
+    small = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
+    assert "x-result-truncated" not in small.headers
+
+
+def test_cors(server):
+    r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in r.headers
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        self.wfile.write(b"<urn:a> <urn:b> <urn:c> .")
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def test_no_outbound_requests(server):
+    recorder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=recorder.serve_forever, daemon=True)
+    thread.start()
+    target = f"http://127.0.0.1:{recorder.server_address[1]}/data"
+    try:
+        for query in (f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
+                      f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+                      f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                      "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }"):
+            r = httpx.get(server + "/sparql", params={"query": query})
+            assert r.status_code in (200, 400)
+            if "SERVICE" in query:
+                assert r.status_code == 400 and "not allowed" in r.json()["message"]
+        r = httpx.post(server + "/sparql", data={"update": f"LOAD <{target}>"})
+        assert r.status_code == 403
+        r = httpx.get(server + "/sparql", params={"query": f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}"},
+                      headers={"Accept": "application/sparql-results+json"})
+        assert r.json()["results"]["bindings"] == []
+        time.sleep(0.5)
+        assert _Recorder.hits == []
+    finally:
+        recorder.shutdown()
+
+
+def test_slow_query_does_not_delay_others_and_times_out(server):
+    def slow():
+        start = time.monotonic()
+        r = httpx.get(server + "/sparql", params={"query": SLOW}, timeout=30)
+        return r, time.monotonic() - start
+
+    def ask():
+        time.sleep(0.3)
+        start = time.monotonic()
+        r = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        return r, time.monotonic() - start
+
+    with ThreadPoolExecutor(2) as pool:
+        slow_future, ask_future = pool.submit(slow), pool.submit(ask)
+        slow_response, slow_time = slow_future.result()
+        ask_response, ask_time = ask_future.result()
+    assert ask_response.status_code == 200 and ask_response.json()["boolean"] is True
+    assert slow_response.status_code == 503 and "stopped" in slow_response.json()["message"]
+    assert slow_time >= TIMEOUT * 0.9
+    assert ask_time < slow_time / 3
+    after = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert after.status_code == 200
+
+
+def test_dumps_etag_and_304(server, dist):
+    r = httpx.get(server + "/dumps/icmpd-kg.ttl")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert r.content == (dist / "icmpd-kg.ttl").read_bytes()
+    assert "last-modified" in r.headers
+    again = httpx.get(server + "/dumps/icmpd-kg.ttl", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert httpx.get(server + "/dumps/icmpd-kg.nq").headers["content-type"].startswith("application/n-quads")
+    assert httpx.get(server + "/dumps/..%2Fsecret").status_code == 404
+
+
+def test_well_known_void_and_health(server):
+    void = httpx.get(server + "/.well-known/void")
+    assert void.status_code == 200 and "void:Dataset" in void.text
+    assert httpx.get(server + "/health").json()["status"] == "ok"
