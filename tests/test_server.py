@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -262,3 +262,46 @@ def test_well_known_void_and_health(server):
     void = httpx.get(server + "/.well-known/void")
     assert void.status_code == 200 and "void:Dataset" in void.text
     assert httpx.get(server + "/health").json()["status"] == "ok"
+
+
+def test_entity_html_page_in_both_languages(server):
+    r = httpx.get(server + "/id/project/pact", headers={"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert "Supporting GİGM’s Institutional Capacity" in page  # English label first
+    assert "İltica Alanında GİGM’in Kurumsal Kapasite" in page  # the Turkish title is a statement too
+    assert 'href="/id/organisation/gigm"' in page  # links stay on this server
+    assert "<mark>" in page and "(PACT)" in page  # the source sentence, the quote marked
+    assert '<script type="application/ld+json">' in page
+    tr = httpx.get(server + "/id/project/pact", params={"lang": "tr"}, headers={"Accept": "text/html"})
+    assert "<title>İltica Alanında" in tr.text and tr.headers["content-language"] == "tr"
+    fallback = httpx.get(server + "/id/state/turkey", headers={"Accept": "text/html", "Accept-Language": "de"})
+    assert "<title>Türkiye" in fallback.text
+    assert "Linked from" not in fallback.text and "Bağlantı veren" in fallback.text
+
+
+@pytest.mark.parametrize("accept,parser", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                           ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
+def test_entity_rdf_forms(server, accept, parser):
+    r = httpx.get(server + "/id/membership/turkey-icmpd", headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+    g = Graph().parse(data=r.text, format=parser)
+    m = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
+    assert (m, URIRef("https://w3id.org/icmpd-kg/ontology#memberOrdinal"), None) in g
+    assert any(True for _ in g.objects(URIRef("https://w3id.org/icmpd-kg/id/state/turkey"),
+                                       URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+    assert 'rel="alternate"' in r.headers["link"] and f'type="{accept}"' not in r.headers["link"]
+    assert 'type="text/html"' in r.headers["link"]
+
+
+def test_unknown_resource_is_404_and_fragments_resolve(server):
+    assert httpx.get(server + "/id/project/nonexistent").status_code == 404
+    r = httpx.get(server + "/id/annotation/icmpd-founding", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and "TextPositionSelector" in r.text
+
+
+def test_ontology_pages(server):
+    page = httpx.get(server + "/ontology", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "IntergovernmentalOrganisation" in page.text
+    ttl = httpx.get(server + "/ontology", headers={"Accept": "text/turtle"})
+    assert ttl.status_code == 200 and len(Graph().parse(data=ttl.text, format="turtle")) > 100

@@ -6,7 +6,9 @@ worker processes (see ``workers``) with a timeout, a maximum length and a row ca
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -19,8 +21,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import RDF, Graph, Literal, URIRef
 
 from icmpd_kg import __version__
-from icmpd_kg.export import DUMPS, VOID_NAME
-from icmpd_kg.namespaces import SD, VOID, bind_prefixes
+from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
+from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, LinkedData, choose_language, entity_page
+from icmpd_kg.linked_data import load as load_linked_data
+from icmpd_kg.namespaces import BASE, SD, VOID, bind_prefixes
 from icmpd_kg.sparql import ProtocolError, QueryRequest, RESULT_FORMATS, GRAPH_FORMATS, negotiate
 from icmpd_kg.workers import QueryTimeout, WorkerPool
 
@@ -166,6 +170,75 @@ def create_app(config: ServerConfig) -> FastAPI:
                                 _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
                                 (_form_values(pairs, "format") or [fmt])[0])
         return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+
+    ld_state: dict = {}
+    ld_lock = threading.Lock()
+
+    def linked_data() -> LinkedData:
+        with ld_lock:
+            if "ld" not in ld_state:
+                ld_state["ld"] = load_linked_data(config.dist, config.dist / ONTOLOGY_NAME)
+            return ld_state["ld"]
+
+    def ontology_html() -> str:
+        with ld_lock:
+            if "ontology_html" not in ld_state:
+                from pylode import OntPub
+
+                ld_state["ontology_html"] = OntPub(ontology=str(config.dist / ONTOLOGY_NAME)).make_html()
+            return ld_state["ontology_html"]
+
+    def _rdf_choice(request: Request) -> str | None:
+        override = request.query_params.get("format")
+        if override:
+            return FORMAT_PARAM.get(override.lower(), "unknown")
+        return negotiate(request.headers.get("accept"), ["text/turtle", "text/html", *list(RDF_FORMATS)[1:]])
+
+    def _alternates(path: str, current: str) -> str:
+        links = [f'<{path}?format={key}>; rel="alternate"; type="{media}"'
+                 for key, media in (("html", "text/html"), ("turtle", "text/turtle"), ("jsonld", "application/ld+json"),
+                                    ("nt", "application/n-triples"), ("rdfxml", "application/rdf+xml"))
+                 if media != current]
+        return ", ".join(links)
+
+    @app.get("/id/{path:path}")
+    async def resource(path: str, request: Request) -> Response:
+        iri = URIRef(BASE + "id/" + path)
+        ld = await asyncio.to_thread(linked_data)
+        if not await asyncio.to_thread(ld.exists, iri):
+            return _error(404, f"no resource {iri} in this graph")
+        choice = _rdf_choice(request)
+        vary = {"Vary": "Accept, Accept-Language"}
+        if choice is None or choice == "unknown":
+            return _error(406, "available: text/html, " + ", ".join(RDF_FORMATS), vary)
+        headers = {**vary, "Link": _alternates(request.url.path, choice)}
+        if choice == "text/html":
+            lang = choose_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+            page = await asyncio.to_thread(entity_page, ld, iri, lang, request.url.path)
+            return HTMLResponse(page, headers={**headers, "Content-Language": lang})
+        graph = await asyncio.to_thread(ld.describe, iri)
+        body = graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8")
+        return Response(body, media_type=choice + ("; charset=utf-8" if choice.startswith("text/") else ""),
+                        headers=headers)
+
+    @app.get("/ontology")
+    async def ontology(request: Request) -> Response:
+        choice = _rdf_choice(request)
+        vary = {"Vary": "Accept"}
+        if choice is None or choice == "unknown":
+            return _error(406, "available: text/html, " + ", ".join(RDF_FORMATS), vary)
+        headers = {**vary, "Link": _alternates(request.url.path, choice)}
+        if choice == "text/html":
+            return HTMLResponse(await asyncio.to_thread(ontology_html), headers=headers)
+        if choice == "text/turtle":
+            return _static(request, config.dist / ONTOLOGY_NAME, "text/turtle")
+        graph = Graph().parse(config.dist / ONTOLOGY_NAME)
+        return Response(graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8"), media_type=choice,
+                        headers=headers)
+
+    @app.get("/shapes")
+    async def shapes(request: Request) -> Response:
+        return _static(request, config.dist / SHAPES_NAME, "text/turtle")
 
     @app.get("/health")
     async def health() -> dict:

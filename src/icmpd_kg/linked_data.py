@@ -1,0 +1,220 @@
+"""Linked Data: describe one resource of the graph as RDF and as an HTML page.
+
+A resource's description is its own statements (and those of its fragment IRIs, such as an
+annotation's ``#target``), the statements that point at it, and the labels of everything they
+mention. The HTML page also shows, for each fact, the source sentence it comes from.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from icmpd_kg.namespaces import BASE, OA, PREFIXES, bind_prefixes
+from icmpd_kg.paths import SOURCE_FILE
+
+RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
+               "application/rdf+xml": "xml"}
+FORMAT_PARAM = {"turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json",
+                "json-ld": "application/ld+json", "nt": "application/n-triples", "ntriples": "application/n-triples",
+                "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
+                "html": "text/html"}
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+
+def choose_language(accept_language: str | None, lang_param: str | None) -> str:
+    """``tr`` or ``en``: the ``lang`` parameter first, then Accept-Language by q-value, else Turkish."""
+    if lang_param in ("tr", "en"):
+        return lang_param
+    best, best_q = "tr", 0.0
+    for part in (accept_language or "").split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        tag = pieces[0].lower().split("-")[0]
+        q = 1.0
+        for p in pieces[1:]:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        if tag in ("tr", "en") and q > best_q:
+            best, best_q = tag, q
+    return best
+
+
+@dataclass
+class Fact:
+    graph: URIRef
+    quote: str | None
+    sentence: str | None
+    start: int | None
+    end: int | None
+
+
+class LinkedData:
+    def __init__(self, data: Dataset, ontology: Graph, source_text: str | None = None):
+        self.data = data
+        self.union = bind_prefixes(Graph())
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            self.union.add((s, p, o))
+        self.ontology = ontology
+        self.text = source_text if source_text is not None else SOURCE_FILE.read_text(encoding="utf-8")
+        self.graph_of: dict[tuple, set[URIRef]] = {}
+        for s, p, o, g in data.quads((None, None, None, None)):
+            name = g.identifier if isinstance(g, Graph) else g
+            if name != DATASET_DEFAULT_GRAPH_ID:
+                self.graph_of.setdefault((s, p, o), set()).add(name)
+
+    def exists(self, iri: URIRef) -> bool:
+        return (iri, None, None) in self.union or (None, None, iri) in self.union or any(
+            str(s).startswith(str(iri) + "#") for s in self.union.subjects())
+
+    def _subjects(self, iri: URIRef) -> list[URIRef]:
+        prefix = str(iri) + "#"
+        return [iri] + sorted({s for s in self.union.subjects() if isinstance(s, URIRef) and str(s).startswith(prefix)})
+
+    def describe(self, iri: URIRef) -> Graph:
+        g = bind_prefixes(Graph())
+        for subject in self._subjects(iri):
+            for p, o in self.union.predicate_objects(subject):
+                g.add((subject, p, o))
+        for s, p in self.union.subject_predicates(iri):
+            g.add((s, p, iri))
+        mentioned = {t for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+        for node in mentioned:
+            for label in self.union.objects(node, RDFS.label):
+                g.add((node, RDFS.label, label))
+        return g
+
+    def label(self, node, lang: str) -> str:
+        labels = {l.language: str(l) for l in self.union.objects(node, RDFS.label) if isinstance(l, Literal)}
+        labels |= {l.language: str(l) for l in self.ontology.objects(node, RDFS.label) if isinstance(l, Literal)}
+        return labels.get(lang) or labels.get("en" if lang == "tr" else "tr") or next(iter(labels.values()), None) \
+            or self.union.namespace_manager.normalizeUri(node)
+
+    def sentence_around(self, start: int, end: int) -> str:
+        left = max(self.text.rfind(".", 0, start), self.text.rfind("\n", 0, start)) + 1
+        right_candidates = [i for i in (self.text.find(".", end), self.text.find("\n", end)) if i != -1]
+        right = min(right_candidates) + 1 if right_candidates else len(self.text)
+        return self.text[left:right].strip()
+
+    def facts_about(self, iri: URIRef) -> list[Fact]:
+        graphs = set()
+        for subject in self._subjects(iri):
+            for p, o in self.union.predicate_objects(subject):
+                graphs |= self.graph_of.get((subject, p, o), set())
+        facts = []
+        for g in sorted(graphs):
+            row = next(iter(self.union.query("""
+                PREFIX oa: <http://www.w3.org/ns/oa#>
+                SELECT ?exact ?start ?end WHERE {
+                    ?a oa:hasBody ?g ; oa:hasTarget ?t . ?t oa:hasSelector ?q , ?p .
+                    ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end . }""", initBindings={"g": g})), None)
+            if row is None:
+                facts.append(Fact(g, None, None, None, None))
+            else:
+                start, end = int(row.start), int(row.end)
+                facts.append(Fact(g, str(row.exact), self.sentence_around(start, end), start, end))
+        return facts
+
+
+def local_href(iri: str) -> str:
+    """Links under the base go to this server; everything else stays as it is."""
+    if iri.startswith(BASE):
+        return "/" + iri[len(BASE):].replace("#", "%23", 1) if iri.startswith(BASE + "ontology#") else "/" + iri[len(BASE):]
+    return iri
+
+
+def _term_html(node, ld: LinkedData, lang: str) -> str:
+    if isinstance(node, URIRef):
+        text = ld.label(node, lang)
+        return f'<a href="{html.escape(local_href(str(node)))}" title="{html.escape(str(node))}">{html.escape(text)}</a>'
+    if isinstance(node, Literal):
+        tag = f' <span class="lang">@{node.language}</span>' if node.language else ""
+        dt = f' <span class="dt">{html.escape(ld.union.namespace_manager.normalizeUri(node.datatype))}</span>' \
+            if node.datatype else ""
+        return f"{html.escape(str(node))}{tag}{dt}"
+    return html.escape(str(node))
+
+
+LABELS = {
+    "en": {"types": "Types", "properties": "Statements", "incoming": "Linked from", "sources": "Source sentences",
+           "wikidata": "Wikidata", "formats": "This description as", "translation": "editorial (not in the source)"},
+    "tr": {"types": "Türler", "properties": "İfadeler", "incoming": "Bağlantı veren kaynaklar",
+           "sources": "Kaynak cümleler", "wikidata": "Wikidata", "formats": "Bu açıklama şu biçimlerde",
+           "translation": "editöryal (kaynakta yok)"},
+}
+
+
+def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
+    t = LABELS[lang]
+    g = ld.describe(iri)
+    title = ld.label(iri, lang)
+    other = "en" if lang == "tr" else "tr"
+    types = sorted(set(ld.union.objects(iri, RDF.type)))
+    rows = []
+    for subject in ld._subjects(iri):
+        for p, o in sorted(ld.union.predicate_objects(subject)):
+            if p == RDF.type and subject == iri:
+                continue
+            graphs = ld.graph_of.get((subject, p, o), set())
+            where = " ".join(f'<a class="fact" href="{html.escape(local_href(str(x)))}">'
+                             f'{html.escape(ld.union.namespace_manager.normalizeUri(x))}</a>' for x in sorted(graphs))
+            who = "" if subject == iri else f"<code>#{html.escape(str(subject).split('#', 1)[1])}</code> "
+            rows.append(f"<tr><th>{who}{_term_html(p, ld, lang)}</th><td>{_term_html(o, ld, lang)}</td>"
+                        f"<td>{where}</td></tr>")
+    incoming = [f"<li>{_term_html(s, ld, lang)} — {_term_html(p, ld, lang)}</li>"
+                for s, p in sorted(ld.union.subject_predicates(iri))]
+    facts = ld.facts_about(iri)
+    sources = []
+    for f in facts:
+        if f.quote:
+            sentence = html.escape(f.sentence or "")
+            quote = html.escape(f.quote)
+            sentence = sentence.replace(quote, f"<mark>{quote}</mark>", 1)
+            sources.append(f'<li><a href="{html.escape(local_href(str(f.graph)))}">'
+                           f'{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}</a>: '
+                           f'<blockquote lang="tr">{sentence}</blockquote><small>[{f.start}–{f.end}]</small></li>')
+        else:
+            sources.append(f'<li>{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}: {t["translation"]}</li>')
+    wikidata = [str(o) for o in ld.union.objects(iri, OWL.sameAs) if str(o).startswith(WIKIDATA)]
+    jsonld = g.serialize(format="json-ld", context={k: v for k, v in PREFIXES.items()})
+    formats = " · ".join(f'<a rel="alternate" type="{m}" href="{html.escape(path)}?format={k}">{k}</a>'
+                         for k, m in (("turtle", "text/turtle"), ("jsonld", "application/ld+json"),
+                                      ("nt", "application/n-triples"), ("rdfxml", "application/rdf+xml")))
+    jsonld = jsonld.replace("</", "<\\/")
+    type_items = "".join(f"<li>{_term_html(x, ld, lang)}</li>" for x in types)
+    wikidata_html = ""
+    if wikidata:
+        items = "".join(f'<li><a href="{html.escape(w)}">{html.escape(w)}</a></li>' for w in wikidata)
+        wikidata_html = f'<h2>{t["wikidata"]}</h2><ul class="wikidata">{items}</ul>'
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)} — icmpd-kg</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
+table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}}
+th{{width:25%}}.lang,.dt{{color:#777;font-size:.85em}}blockquote{{margin:.3rem 0 .3rem 1rem}}mark{{background:#ffe9a8}}</style>
+<script type="application/ld+json">{jsonld}</script></head>
+<body><nav><a href="/">icmpd-kg</a> · <a href="/sparql">SPARQL</a> · <a href="?lang={other}">{other.upper()}</a></nav>
+<h1>{html.escape(title)}</h1><p><code>{html.escape(str(iri))}</code></p>
+<h2>{t["types"]}</h2><ul class="types">{type_items}</ul>
+<h2>{t["properties"]}</h2><table class="properties">{"".join(rows)}</table>
+<h2>{t["incoming"]}</h2><ul class="incoming">{"".join(incoming)}</ul>
+<h2>{t["sources"]}</h2><ul class="sources">{"".join(sources)}</ul>
+{wikidata_html}
+<p>{t["formats"]}: {formats}</p></body></html>"""
+
+
+def load(dist: Path, ontology_file: Path) -> LinkedData:
+    from icmpd_kg.query import load_built
+
+    ds = load_built(dist)
+    ds.default_union = False
+    return LinkedData(ds, Graph().parse(ontology_file))
+
+
+
