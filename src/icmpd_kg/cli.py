@@ -109,9 +109,12 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> 
               help="Query worker processes.")
 @click.option("--allow-service", "allow_service", multiple=True,
               help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
+@click.option("--yasgui-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="Directory holding yasgui.min.js and yasgui.min.css [default: the checkout's node_modules].")
 def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: float, max_rows: int,
-          max_query_length: int, workers: int, allow_service: tuple[str, ...]) -> None:
-    """Serve the built graph: SPARQL endpoint at /sparql, dumps at /dumps/, health at /health."""
+          max_query_length: int, workers: int, allow_service: tuple[str, ...], yasgui_dir: Path | None) -> None:
+    """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
+    the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
 
     from icmpd_kg.query import QUAD_DUMP
@@ -121,7 +124,8 @@ def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: flo
         _fail(IcmpdKgError(f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"))
     config = ServerConfig(dist=dist, public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
                           timeout=timeout, max_rows=max_rows, max_query_length=max_query_length, workers=workers,
-                          service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST)
+                          service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
+                          yasgui_dir=yasgui_dir or paths.YASGUI_DIR)
     uvicorn.run(create_app(config), host=host, port=port, log_level="info")
 
 

@@ -7,6 +7,7 @@ either place, so the command works from a checkout, an editable install and a wh
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -39,6 +40,18 @@ SOURCE_FILE = SOURCE_DIR / "icmpd-tr.txt"
 CONTEXT_FILE = DATA_DIR / "icmpd-kg.context.jsonld"
 
 DEFAULT_DIST = Path("dist")
+
+
+def _yasgui_dir() -> Path | None:
+    """Where `npm install` put YASGUI's built assets (the checkout's node_modules), if anywhere."""
+    override = os.environ.get("ICMPD_KG_YASGUI_DIR")
+    if override:
+        return Path(override)
+    candidate = PACKAGE_DIR.parent.parent / "node_modules" / "@triply" / "yasgui" / "build"
+    return candidate if candidate.is_dir() else None
+
+
+YASGUI_DIR = _yasgui_dir()
 
 
 def data_files() -> list[Path]:

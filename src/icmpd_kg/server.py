@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import RDF, Graph, Literal, URIRef
 
-from icmpd_kg import __version__
+from icmpd_kg import __version__, paths
 from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
 from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, LinkedData, choose_language, entity_page
 from icmpd_kg.linked_data import load as load_linked_data
@@ -42,7 +43,7 @@ class ServerConfig:
     max_rows: int = 10_000
     workers: int = 2
     service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
-    extra: dict = field(default_factory=dict)
+    yasgui_dir: Path | None = field(default_factory=lambda: paths.YASGUI_DIR)
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -240,6 +241,17 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def shapes(request: Request) -> Response:
         return _static(request, config.dist / SHAPES_NAME, "text/turtle")
 
+    @app.get("/")
+    async def home() -> HTMLResponse:
+        return HTMLResponse(query_page(config))
+
+    @app.get("/assets/yasgui/{name}")
+    async def yasgui_asset(name: str, request: Request) -> Response:
+        media = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}.get(name)
+        if media is None or config.yasgui_dir is None or not (config.yasgui_dir / name).is_file():
+            return _error(404, f"no asset {name!r}; run 'npm install' to install the YASGUI assets")
+        return _static(request, config.yasgui_dir / name, media)
+
     @app.get("/health")
     async def health() -> dict:
         return {"status": "ok", "version": __version__}
@@ -274,7 +286,51 @@ def _static(request: Request, path: Path, media_type: str) -> Response:
     return Response(data, media_type=media_type, headers=headers)
 
 
+def example_queries() -> list[dict[str, str]]:
+    """The project's example queries, each named by its English title header."""
+    examples = []
+    for path in paths.query_files():
+        text = path.read_text(encoding="utf-8")
+        title = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("# title@en:")),
+                     path.stem)
+        examples.append({"name": title, "file": path.name, "query": text})
+    return examples
+
+
 def query_page(config: ServerConfig) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>icmpd-kg SPARQL</title></head>"
-            f"<body><h1>icmpd-kg SPARQL endpoint</h1><p>POST or GET queries to <code>{config.public_url}/sparql"
-            f"</code>.</p></body></html>")
+    """YASGUI, from this server's own /assets/yasgui/, with every example query as a named tab."""
+    examples = json.dumps(example_queries(), ensure_ascii=False).replace("</", "<\\/")
+    missing = "" if config.yasgui_dir and (config.yasgui_dir / "yasgui.min.js").is_file() else (
+        "<p><strong>The YASGUI assets are not installed</strong>: run <code>npm install</code> in the checkout "
+        "(or give <code>--yasgui-dir</code>). The endpoint itself works.</p>")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>icmpd-kg — SPARQL</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/assets/yasgui/yasgui.min.css">
+<style>body{{font-family:system-ui,sans-serif;margin:0}} header{{padding:.5rem 1rem;background:#1d3557;color:#fff}}
+header a{{color:#fff}}</style></head>
+<body><header><strong>icmpd-kg</strong> SPARQL endpoint · <a href="/ontology">ontology</a> ·
+<a href="/.well-known/void">dataset</a> · <a href="/id/organisation/icmpd">ICMPD</a></header>{missing}
+<div id="yasgui"></div>
+<script src="/assets/yasgui/yasgui.min.js"></script>
+<script>
+const EXAMPLES = {examples};
+const ENDPOINT = window.location.origin + "/sparql";
+// Offline: no prefix.cc or LOV look-ups; only variable-name completion.
+if (Yasgui.Yasqe) Yasgui.Yasqe.defaults.autocompleters = ["variables"];
+const yasgui = new Yasgui(document.getElementById("yasgui"), {{
+  requestConfig: {{ endpoint: ENDPOINT, method: "POST" }},
+  copyEndpointOnNewTab: true,
+  persistenceId: null,
+  yasqe: {{ autocompleters: ["variables"] }},
+  endpointCatalogueOptions: {{ getData: () => [{{ endpoint: ENDPOINT }}] }},
+}});
+const initial = yasgui.getTab();
+EXAMPLES.forEach((example, i) => {{
+  yasgui.addTab(i === 0, {{ ...Yasgui.Tab.getDefaults(), name: example.name,
+    requestConfig: {{ ...Yasgui.Tab.getDefaults().requestConfig, endpoint: ENDPOINT, method: "POST" }},
+    yasqe: {{ value: example.query }} }});
+}});
+if (EXAMPLES.length && initial) initial.close();
+window.yasgui = yasgui;
+</script></body></html>"""
