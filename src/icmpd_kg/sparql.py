@@ -8,11 +8,13 @@ downloaded), and SERVICE is allowed only to the endpoints of an allowlist.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import rdflib
 import rdflib.plugins.sparql
 from pyparsing import ParseException
-from rdflib import Dataset, Graph, URIRef, Variable
+from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.evaluate import evalQuery
@@ -24,6 +26,8 @@ from icmpd_kg.namespaces import PREFIXES
 
 # Never fetch a graph named in FROM / FROM NAMED: they mean local graphs (checked again below).
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+# Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
+rdflib.NORMALIZE_LITERALS = False
 
 RESULT_FORMATS = {  # media type -> rdflib result serializer
     "application/sparql-results+json": "json",
@@ -198,6 +202,24 @@ def dataset_view(data: Dataset, default_uris: list[str], named_uris: list[str]) 
     return view
 
 
+_TURTLE_SHORT = {  # datatype -> the Turtle grammar of its abbreviated form
+    "http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#decimal": re.compile(r"[+-]?\d*\.\d+"),
+    "http://www.w3.org/2001/XMLSchema#double": re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false"),
+}
+
+
+def _tsv_term(term) -> str:
+    """A term in Turtle syntax; a number or boolean whose lexical form is a Turtle token is written
+    bare, as the TSV results format allows, any other literal in full."""
+    if isinstance(term, Literal) and term.datatype is not None:
+        grammar = _TURTLE_SHORT.get(str(term.datatype))
+        if grammar is not None and grammar.fullmatch(str(term)):
+            return str(term)
+    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+
+
 def to_tsv(result: SPARQLResult) -> bytes:
     """SPARQL 1.1 Query Results TSV: RDF terms in Turtle syntax, tabs and newlines escaped.
 
@@ -210,9 +232,22 @@ def to_tsv(result: SPARQLResult) -> bytes:
         cells = []
         for v in names:
             term = row.get(Variable(v))
-            cells.append("" if term is None else term.n3().replace("\t", "\\t").replace("\n", "\\n"))
+            cells.append("" if term is None else _tsv_term(term))
         lines.append("\t".join(cells))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _is_select_star(query: str) -> bool:
+    return re.search(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", query, re.I) is not None
+
+
+def _in_order_of_appearance(query: str, variables: list[Variable]) -> list[Variable]:
+    """SELECT * projects variables in the order they first appear in the query (as the W3C
+    result-format tests expect); rdflib hands them over in set order."""
+    def first(v: Variable) -> int:
+        match = re.search(r"[?$]" + re.escape(str(v)) + r"\b", query)
+        return match.start() if match else len(query)
+    return sorted(variables, key=first)
 
 
 def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], max_rows: int) -> QueryResponse:
@@ -236,6 +271,8 @@ def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], ma
         raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
     truncated = False
     rows = None
+    if result.type == "SELECT" and _is_select_star(request.query):
+        result.vars = _in_order_of_appearance(request.query, result.vars or [])
     if result.type == "SELECT":
         bindings = result.bindings
         rows = len(bindings)

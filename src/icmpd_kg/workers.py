@@ -18,9 +18,12 @@ _CTX = mp.get_context("spawn")
 
 
 def _serve(conn, dist: str, allowlist: tuple[str, ...], max_rows: int) -> None:  # runs in the child
+    import rdflib
+
     from icmpd_kg.query import load_built
     from icmpd_kg.sparql import execute
 
+    rdflib.NORMALIZE_LITERALS = False  # serve the data's lexical forms as written
     data = load_built(Path(dist))
     conn.send(("ready", None))
     while True:
