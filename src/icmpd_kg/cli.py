@@ -111,8 +111,12 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> 
               help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
 @click.option("--yasgui-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="Directory holding yasgui.min.js and yasgui.min.css [default: the checkout's node_modules].")
+@click.option("--update-key", envvar="ICMPD_KG_UPDATE_KEY", default=None, show_envvar=True,
+              help="Enable SPARQL Update for clients presenting 'Authorization: Bearer KEY' "
+                   "[default: updates disabled, answered 403]. Changes live in memory only.")
 def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: float, max_rows: int,
-          max_query_length: int, workers: int, allow_service: tuple[str, ...], yasgui_dir: Path | None) -> None:
+          max_query_length: int, workers: int, allow_service: tuple[str, ...], yasgui_dir: Path | None,
+          update_key: str | None) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
@@ -125,7 +129,7 @@ def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: flo
     config = ServerConfig(dist=dist, public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
                           timeout=timeout, max_rows=max_rows, max_query_length=max_query_length, workers=workers,
                           service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
-                          yasgui_dir=yasgui_dir or paths.YASGUI_DIR)
+                          yasgui_dir=yasgui_dir or paths.YASGUI_DIR, update_key=update_key)
     uvicorn.run(create_app(config), host=host, port=port, log_level="info")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from icmpd_kg.namespaces import BASE, OA, PREFIXES, bind_prefixes
+from icmpd_kg.namespaces import BASE, PREFIXES, bind_prefixes
 from icmpd_kg.paths import SOURCE_FILE
 
 RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import threading
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ class ServerConfig:
     workers: int = 2
     service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
     yasgui_dir: Path | None = field(default_factory=lambda: paths.YASGUI_DIR)
+    update_key: str | None = None  # SPARQL Update is refused (403) unless this is set and presented
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -106,7 +108,20 @@ def create_app(config: ServerConfig) -> FastAPI:
                      default_uris: list[str], named_uris: list[str], fmt: str | None) -> Response:
         vary = {"Vary": "Accept"}
         if update is not None:
-            return _error(403, "SPARQL Update is disabled: this endpoint is read-only.", vary)
+            if not config.update_key:
+                return _error(403, "SPARQL Update is disabled: this endpoint is read-only.", vary)
+            presented = request.headers.get("authorization", "")
+            if not hmac.compare_digest(presented.encode(), f"Bearer {config.update_key}".encode()):
+                return _error(403, "SPARQL Update needs the update key (Authorization: Bearer KEY).", vary)
+            if len(update) > config.max_query_length:
+                return _error(413, f"the update is {len(update)} characters long; the limit is {config.max_query_length}")
+            try:
+                await pool.update(update, config.timeout)
+            except QueryTimeout:
+                return _error(503, f"the update ran longer than {config.timeout:g} s and was undone", vary)
+            except ProtocolError as exc:
+                return _error(exc.status, exc.message, vary)
+            return Response(status_code=204)
         if query is None:
             accept = request.headers.get("accept")
             choice = negotiate(accept, ["text/turtle", "application/rdf+xml", "text/html", "application/ld+json"])
@@ -142,7 +157,9 @@ def create_app(config: ServerConfig) -> FastAPI:
         if len(queries) > 1:
             return _error(400, "more than one 'query' parameter")
         if _form_values(pairs, "update"):
-            return _error(403, "SPARQL Update is disabled: this endpoint is read-only.")
+            return _error(405 if config.update_key else 403,
+                          "SPARQL Update is not accepted by GET (SPARQL 1.1 Protocol §2.2): POST it"
+                          if config.update_key else "SPARQL Update is disabled: this endpoint is read-only.")
         return await answer(request, queries[0] if queries else None, None,
                             _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
                             (_form_values(pairs, "format") or [None])[0])

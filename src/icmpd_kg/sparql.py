@@ -161,6 +161,21 @@ def parse(query: str):
         raise ProtocolError(400, f"SPARQL error: {exc}") from None
 
 
+def parse_update(text: str):
+    """Parse a SPARQL Update; LOAD is refused (it would fetch a remote document)."""
+    from rdflib.plugins.sparql.processor import prepareUpdate
+
+    try:
+        update = prepareUpdate(text, initNs=PREFIXES)
+    except ParseException as exc:
+        raise ProtocolError(400, f"SPARQL Update syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
+    except Exception as exc:  # noqa: BLE001
+        raise ProtocolError(400, f"SPARQL Update error: {exc}") from None
+    if any(op.name == "Load" for op in update.algebra):
+        raise ProtocolError(403, "LOAD is not allowed: this endpoint makes no outbound requests")
+    return update
+
+
 def _walk(node):
     if isinstance(node, CompValue):
         yield node
