@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from icmpd_kg.export import build
@@ -35,3 +42,38 @@ def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
     build(out)
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(dist: Path, *args: str, env: dict | None = None):
+    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process; always shut down."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--dist", str(dist), *args], env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,42 +13,16 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from .conftest import live_server
+
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 TIMEOUT = 3.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(dist):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--dist", str(dist), "--timeout", str(TIMEOUT), "--max-rows", "50",
-                             "--max-query-length", "5000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server did not start")
-            time.sleep(0.2)
+    with live_server(dist, "--timeout", str(TIMEOUT), "--max-rows", "50", "--max-query-length", "5000") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def wrapper(base, method="GET", fmt=JSON):

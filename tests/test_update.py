@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from .test_server import free_port
+from .conftest import live_server
 
 KEY = "test-key-Ğ"[:8]
 JSON = {"Accept": "application/sparql-results+json"}
@@ -19,25 +14,8 @@ ASK = {"query": "ASK { <urn:x:a> <urn:x:b> <urn:x:c> }"}
 
 @pytest.fixture(scope="module")
 def keyed_server(dist):
-    port = free_port()
-    env = {**os.environ, "ICMPD_KG_UPDATE_KEY": KEY}
-    proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--port", str(port), "--dist", str(dist)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with live_server(dist, env={"ICMPD_KG_UPDATE_KEY": KEY}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_update_needs_the_key(keyed_server):

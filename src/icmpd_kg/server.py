@@ -206,11 +206,21 @@ def create_app(config: ServerConfig) -> FastAPI:
                 ld_state["ontology_html"] = OntPub(ontology=str(config.dist / ONTOLOGY_NAME)).make_html()
             return ld_state["ontology_html"]
 
-    def _rdf_choice(request: Request) -> str | None:
+    def _negotiate_document(request: Request, vary: str) -> tuple[str | None, dict]:
+        """The media type for a Linked Data document (``?format=`` first, then Accept) and its
+        headers; the media type is None when nothing offered is acceptable."""
         override = request.query_params.get("format")
         if override:
-            return FORMAT_PARAM.get(override.lower(), "unknown")
-        return negotiate(request.headers.get("accept"), ["text/turtle", "text/html", *list(RDF_FORMATS)[1:]])
+            choice = FORMAT_PARAM.get(override.lower())
+        else:
+            choice = negotiate(request.headers.get("accept"), ["text/turtle", "text/html", *list(RDF_FORMATS)[1:]])
+        headers = {"Vary": vary}
+        if choice is not None:
+            headers["Link"] = _alternates(request.url.path, choice)
+        return choice, headers
+
+    def _not_acceptable(headers: dict) -> JSONResponse:
+        return _error(406, "available: text/html, " + ", ".join(RDF_FORMATS), headers)
 
     def _alternates(path: str, current: str) -> str:
         links = [f'<{path}?format={key}>; rel="alternate"; type="{media}"'
@@ -225,11 +235,9 @@ def create_app(config: ServerConfig) -> FastAPI:
         ld = await asyncio.to_thread(linked_data)
         if not await asyncio.to_thread(ld.exists, iri):
             return _error(404, f"no resource {iri} in this graph")
-        choice = _rdf_choice(request)
-        vary = {"Vary": "Accept, Accept-Language"}
-        if choice is None or choice == "unknown":
-            return _error(406, "available: text/html, " + ", ".join(RDF_FORMATS), vary)
-        headers = {**vary, "Link": _alternates(request.url.path, choice)}
+        choice, headers = _negotiate_document(request, "Accept, Accept-Language")
+        if choice is None:
+            return _not_acceptable(headers)
         if choice == "text/html":
             lang = choose_language(request.headers.get("accept-language"), request.query_params.get("lang"))
             page = await asyncio.to_thread(entity_page, ld, iri, lang, request.url.path)
@@ -241,11 +249,9 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     @app.get("/ontology")
     async def ontology(request: Request) -> Response:
-        choice = _rdf_choice(request)
-        vary = {"Vary": "Accept"}
-        if choice is None or choice == "unknown":
-            return _error(406, "available: text/html, " + ", ".join(RDF_FORMATS), vary)
-        headers = {**vary, "Link": _alternates(request.url.path, choice)}
+        choice, headers = _negotiate_document(request, "Accept")
+        if choice is None:
+            return _not_acceptable(headers)
         if choice == "text/html":
             return HTMLResponse(await asyncio.to_thread(ontology_html), headers=headers)
         if choice == "text/turtle":
