@@ -7,13 +7,14 @@ the Turtle/N-Triples/RDF-XML dumps and a plain SPARQL user see.
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.sax
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -103,6 +104,26 @@ def load_graph(files: Iterable[Path]) -> Graph:
     return union(load_dataset(files))
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_graph(files: tuple[tuple[Path, int, int], ...]) -> Graph:
+    return load_graph(path for path, _, _ in files)
+
+
+def load_graph_cached(files: Iterable[Path]) -> Graph:
+    """``load_graph`` for the project's own sources (ontology, imports, shapes), parsed once per
+    process while the files are unchanged (the key holds each file's size and modification time).
+    Callers get a copy, so changing it never changes the cache."""
+    copy = bind_prefixes(Graph())
+    for triple in _shared_graph(files):
+        copy.add(triple)
+    return copy
+
+
+def _shared_graph(files: Iterable[Path]) -> Graph:
+    """The cached graph itself: read it, never change it."""
+    return _cached_graph(tuple((Path(f), Path(f).stat().st_mtime_ns, Path(f).stat().st_size) for f in files))
+
+
 def union(ds: Dataset) -> Graph:
     """Every triple of every graph of ``ds`` in one graph."""
     g = bind_prefixes(Graph())
@@ -123,6 +144,29 @@ def default_graph(ds: Dataset) -> Graph:
     return ds.graph(DATASET_DEFAULT_GRAPH_ID)
 
 
+def ontology_closure(root: Path | None = None, catalog_file: Path | None = None) -> list[Path]:
+    """The ontology file and every file its ``owl:imports`` reach, transitively, resolved through
+    the catalog; an import the catalog cannot resolve is an error that names it."""
+    root = Path(root or paths.ONTOLOGY_FILE)
+    where = paths.catalog(catalog_file)
+    order: list[Path] = []
+    pending = [root]
+    while pending:
+        path = pending.pop(0)
+        if path in order:
+            continue
+        order.append(path)
+        graph = _shared_graph([path])
+        for ontology in sorted(graph.subjects(RDF.type, OWL.Ontology)):
+            for imported in sorted(graph.objects(ontology, OWL.imports)):
+                target = where.get(str(imported))
+                if target is None:
+                    raise InputFileError(path, f"owl:imports <{imported}> has no local copy in "
+                                               f"{catalog_file or paths.CATALOG_FILE}")
+                pending.append(target)
+    return order
+
+
 @dataclass
 class KnowledgeGraph:
     """The project's graph: ontology (with imports), data (a dataset), shapes."""
@@ -137,11 +181,29 @@ class KnowledgeGraph:
         files = list(data_files) if data_files else paths.data_files()
         return cls(
             data=load_dataset(files),
-            ontology=load_graph(paths.ontology_files()),
-            shapes=load_graph([paths.SHAPES_FILE]),
+            ontology=load_graph_cached(ontology_closure()),
+            shapes=load_graph_cached([paths.SHAPES_FILE]),
             data_files=files,
         )
 
     @property
     def union(self) -> Graph:
         return union(self.data)
+
+    def validation_graph(self) -> Graph:
+        """What SHACL validates: the union of the data, the ontology itself, and the class hierarchy
+        (``rdfs:subClassOf`` between named classes) of every ontology it imports. Nothing is
+        inferred, so ``sh:class`` is satisfied by stated types only."""
+        g = self.union
+        for triple in self.schema_view():
+            g.add(triple)
+        return g
+
+    def schema_view(self) -> Graph:
+        view = bind_prefixes(Graph())
+        for triple in load_graph_cached([paths.ONTOLOGY_FILE]):
+            view.add(triple)
+        for s, o in self.ontology.subject_objects(RDFS.subClassOf):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                view.add((s, RDFS.subClassOf, o))
+        return view

@@ -61,6 +61,7 @@ class IKG(DefinedNamespace):
     projectCountry: URIRef
     beneficiary: URIRef
     thematicArea: URIRef
+    targetGroup: URIRef
     status: URIRef
     hasQuantity: URIRef
     staffCount: URIRef
@@ -70,17 +71,13 @@ class IKG(DefinedNamespace):
     dateOf: URIRef
     # datatype properties
     acronym: URIRef
-    website: URIRef
     foundingYear: URIRef
     anniversaryNumber: URIRef
     year: URIRef
     statementText: URIRef
     listPosition: URIRef
     memberOrdinal: URIRef
-    startDate: URIRef
     endDate: URIRef
-    lawNumber: URIRef
-    enactmentDate: URIRef
     issueNumber: URIRef
     publicationDate: URIRef
     exactValue: URIRef
@@ -94,12 +91,13 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SCHEMA = SDO  # https://schema.org/
 
 # Record namespaces: one path segment per kind of thing.
 RECORD_PATHS = (
     "agent", "agreement", "annotation", "concept/principle", "concept/project-status",
-    "concept/quantity-kind", "concept/region", "concept/theme", "dataset", "event", "fact", "gazette",
+    "concept/quantity-kind", "concept/region", "concept/target-group", "concept/theme", "dataset", "event", "fact", "gazette",
     "gazette-issue", "graph", "law", "mandate", "membership", "organisation", "place", "project",
     "quantity", "scheme", "source", "state", "unit",
 )
@@ -125,6 +123,7 @@ PREFIXES: dict[str, str] = {
     "sd": str(SD),
     "sh": str(SH),
     "wd": str(WD),
+    "eli": str(ELI),
     "ikgsh": BASE + "shapes#",
     **{path.replace("concept/", "").replace("-", "") if path.startswith("concept/") else path.replace("-", ""):
        f"{BASE}id/{path}/" for path in RECORD_PATHS},

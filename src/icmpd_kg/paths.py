@@ -28,6 +28,7 @@ RESOURCES = _resource_root()
 ONTOLOGY_DIR = RESOURCES / "ontology"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "icmpd-kg.ttl"
 IMPORTS_DIR = ONTOLOGY_DIR / "imports"
+CATALOG_FILE = ONTOLOGY_DIR / "catalog-v001.xml"
 
 SHAPES_DIR = RESOURCES / "shapes"
 SHAPES_FILE = SHAPES_DIR / "icmpd-kg-shapes.ttl"
@@ -37,7 +38,6 @@ DATA_DIR = RESOURCES / "data"
 QUERIES_DIR = DATA_DIR / "queries"
 SOURCE_DIR = DATA_DIR / "source"
 SOURCE_FILE = SOURCE_DIR / "icmpd-tr.txt"
-CONTEXT_FILE = DATA_DIR / "icmpd-kg.context.jsonld"
 
 DEFAULT_DIST = Path("dist")
 
@@ -59,13 +59,16 @@ def data_files() -> list[Path]:
     return sorted(p for p in DATA_DIR.iterdir() if p.suffix in {".ttl", ".trig"})
 
 
-def import_files() -> list[Path]:
-    """The small extracts of standard vocabularies the ontology builds on."""
-    return sorted(IMPORTS_DIR.glob("*.ttl"))
+def catalog(catalog_file: Path | None = None) -> dict[str, Path]:
+    """Ontology IRI -> local file, from the OASIS XML catalog beside the ontology (the format
+    Protégé and the OWL API read), so that ``owl:imports`` resolve offline."""
+    import xml.etree.ElementTree as ET
 
-
-def ontology_files() -> list[Path]:
-    return [ONTOLOGY_FILE, *import_files()]
+    catalog_file = catalog_file or CATALOG_FILE
+    ns = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
+    root = ET.parse(catalog_file).getroot()
+    return {entry.attrib["name"]: (catalog_file.parent / entry.attrib["uri"]).resolve()
+            for entry in root.iter(f"{ns}uri")}
 
 
 def query_files() -> list[Path]:

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from icmpd_kg.errors import QuoteError
-from icmpd_kg.namespaces import ID, OA
+from icmpd_kg.namespaces import ID, IKG, OA
 
 CONTEXT_CHARS = 24
 
@@ -49,10 +50,6 @@ def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
 
 def annotation_iri(slug: str) -> URIRef:
     return ID[f"annotation/{slug}"]
-
-
-def fact_iri(slug: str) -> URIRef:
-    return ID[f"fact/{slug}"]
 
 
 def _turtle_string(value: str) -> str:
@@ -125,4 +122,107 @@ def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
                 suffix = graph.value(q, OA.suffix)
                 if suffix is not None and not text[end:].startswith(str(suffix)):
                     problems.append(SelectorProblem(q, f"suffix {str(suffix)!r} does not follow offset {end}"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts against their quotes: a fact graph says only what its words say
+# ---------------------------------------------------------------------------------------------
+
+TURKISH_MONTHS = ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
+                  "Ekim", "Kasım", "Aralık")
+INTEGER_TYPES = frozenset(XSD[name] for name in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+    "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte", "decimal"))
+# Properties by which the source names a resource (its words for it).
+NAMING_PROPERTIES = (RDFS.label, SKOS.altLabel, IKG.acronym)
+
+
+def _spaces(text: str) -> str:
+    """Any run of white space (the source has no-break spaces) as one plain space."""
+    return " ".join(text.split())
+
+
+def _fold(text: str) -> str:
+    """Loose case folding for names, dotted and dotless i alike ("ICMPD" finds "icmpd.org")."""
+    return _spaces(text).replace("İ", "i").replace("I", "i").replace("ı", "i").lower()
+
+
+def written_forms(value: Literal) -> list[str]:
+    """The ways Turkish text writes this literal's value: dates as 09.03.2017, 9 Mart 2017,
+    31 Mart 2017, Temmuz 2019 or 2019 yılı Temmuz; anything else as its lexical form."""
+    lexical = str(value)
+    if value.datatype == XSD.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", lexical):
+        year, month, day = lexical.split("-")
+        name = TURKISH_MONTHS[int(month) - 1]
+        return [lexical, f"{day}.{month}.{year}", f"{int(day)}.{int(month)}.{year}", f"{day} {name} {year}",
+                f"{int(day)} {name} {year}", f"{year} yılı {name} {int(day)}"]
+    if value.datatype == XSD.gYearMonth and re.fullmatch(r"\d{4}-\d{2}", lexical):
+        year, month = lexical.split("-")
+        name = TURKISH_MONTHS[int(month) - 1]
+        return [lexical, f"{name} {year}", f"{year} yılı {name}", f"{month}.{year}"]
+    return [lexical]
+
+
+def literal_in_quote(value: Literal, quote: str) -> bool:
+    text = _spaces(quote)
+    if value.datatype in INTEGER_TYPES or value.datatype == XSD.gYear:
+        number = str(value).lstrip("+")
+        return re.search(rf"(?<![0-9]){re.escape(number)}(?![0-9])", text) is not None
+    return any(_spaces(form) in text for form in written_forms(value))
+
+
+@dataclass(frozen=True)
+class QuoteMismatch:
+    graph: URIRef
+    value: Node
+    is_literal: bool
+    detail: str
+
+
+def fact_quotes(data: Dataset) -> dict[URIRef, str]:
+    """Fact graph -> the exact words of its annotations' quote selectors (joined, if several)."""
+    everything = Graph()
+    for triple in data.triples((None, None, None)):
+        everything.add(triple)
+    quotes: dict[URIRef, str] = {}
+    for annotation, body in everything.subject_objects(OA.hasBody):
+        for target in everything.objects(annotation, OA.hasTarget):
+            for selector in everything.objects(target, OA.hasSelector):
+                exact = everything.value(selector, OA.exact)
+                if exact is not None and isinstance(body, URIRef):
+                    quotes[body] = f"{quotes[body]} … {exact}" if body in quotes else str(exact)
+    return quotes
+
+
+def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
+    """Every literal a fact graph states is found in its quote, and every resource it is about is
+    named there, unless the source names that resource nowhere (a node the editors introduce)."""
+    quotes = fact_quotes(data)
+    facts = {g.identifier: g for g in data.graphs() if g.identifier in quotes}
+    names: dict[Node, set[str]] = {}
+    for graph in facts.values():
+        for prop in NAMING_PROPERTIES:
+            for s, o in graph.subject_objects(prop):
+                names.setdefault(s, set()).add(str(o))
+    problems: list[QuoteMismatch] = []
+    for name in sorted(facts):
+        graph, quote = facts[name], quotes[name]
+        nodes: set[Node] = set()
+        for s, p, o in sorted(graph):
+            nodes.add(s)
+            if isinstance(o, Literal):
+                if not literal_in_quote(o, quote):
+                    problems.append(QuoteMismatch(name, o, True, f"{o.n3()} is not in the quote {quote!r}"))
+            elif p != RDF.type:
+                nodes.add(o)
+        folded = _fold(quote)
+        for node in sorted(n for n in nodes if isinstance(n, URIRef)):
+            words = set(names.get(node, set()))
+            if not str(node).startswith(str(ID)):
+                words.add(str(node))  # an outside IRI, such as a website, is named by itself
+            if words and not any(_fold(word) in folded for word in words):
+                known = ", ".join(sorted(repr(w) for w in words))
+                problems.append(QuoteMismatch(name, node, False,
+                                              f"<{node}> is named {known} in the source, but not in the quote {quote!r}"))
     return problems
