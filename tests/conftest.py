@@ -15,7 +15,8 @@ import pytest
 
 from icmpd_kg.export import build
 from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg.validate import validate
+from icmpd_kg import paths
+from icmpd_kg.validate import Report, validate, validate_files
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
@@ -35,6 +36,15 @@ def union(kg):
 @pytest.fixture(scope="session")
 def report(kg):
     return validate(kg)
+
+
+FIXTURES = sorted(paths.SHAPES_EXAMPLES_DIR.glob("*-invalid-*.*"))
+
+
+@pytest.fixture(scope="session")
+def fixture_reports() -> dict[Path, Report]:
+    """`icmpd-kg validate` on every invalid example of shapes/examples/, once per session."""
+    return {fixture: validate_files([fixture]) for fixture in FIXTURES}
 
 
 @pytest.fixture(scope="session")

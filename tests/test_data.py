@@ -18,7 +18,7 @@ FACTS = {
         'organisation:icmpd rdfs:label "International Center for Migration Policy Development"@en',
     "ICMPD's Turkish name": 'organisation:icmpd rdfs:label "Uluslararası Göç Politikaları Geliştirme Merkezi"@tr',
     "acronym": 'organisation:icmpd ikg:acronym "ICMPD"',
-    "website": 'organisation:icmpd ikg:website "https://www.icmpd.org/"^^xsd:anyURI',
+    "website": "organisation:icmpd foaf:homepage <https://www.icmpd.org/>",
     "intergovernmental organisation": "organisation:icmpd a ikg:IntergovernmentalOrganisation",
     "founded 1993": 'organisation:icmpd ikg:foundingYear "1993"^^xsd:gYear',
     "on the initiative of Austria and Switzerland":
@@ -40,17 +40,27 @@ FACTS = {
     "Turkey among the members": "organisation:icmpd ikg:hasMemberState state:turkey",
     "more than 200 staff, a lower bound": "organisation:icmpd ikg:staffCount [ ikg:exclusiveLowerBound 200 ]",
     "UN observer status": "organisation:icmpd ikg:hasObserverStatusAt organisation:united-nations",
-    "Law No. 6993 of 2017-03-09": 'law:turkey-6993 ikg:lawNumber "6993" ; ikg:enactmentDate "2017-03-09"^^xsd:date',
+    "Law No. 6993 of 2017-03-09, in ELI": 'law:turkey-6993 a eli:LegalResource ; eli:id_local "6993" ; '
+                                          'eli:date_document "2017-03-09"^^xsd:date ; eli:date_publication "2017-03-31"^^xsd:date',
     "Official Gazette 30024 of 2017-03-31": 'law:turkey-6993 ikg:publishedIn [ ikg:issueNumber "30024" ; '
                                             'ikg:publicationDate "2017-03-31"^^xsd:date ; ikg:issueOf gazette:resmi-gazete ]',
     "Turkey party to the founding agreement by the law": "[] ikg:accedingParty state:turkey ; ikg:legalInstrument "
                                                          "law:turkey-6993 ; ikg:agreement [ ikg:foundingAgreementOf organisation:icmpd ]",
     "member since 2018-05-15 as the 17th": '[] org:member state:turkey ; org:organization organisation:icmpd ; '
-                                           'ikg:startDate "2018-05-15"^^xsd:date ; ikg:memberOrdinal "17"^^xsd:positiveInteger',
+                                           'org:memberDuring [ time:hasBeginning [ time:inXSDDate "2018-05-15"^^xsd:date ] ] ; '
+                                           'ikg:memberOrdinal "17"^^xsd:positiveInteger',
     "Ankara Office implements the Turkey projects": "project:pact ikg:implementingUnit unit:ankara-office ; "
                                                     "ikg:implementedBy organisation:icmpd ; ikg:projectCountry state:turkey",
-    "Ankara Office under the regional coordination": "unit:ankara-office org:unitOf "
-                                                     "unit:western-balkans-and-turkey-regional-coordination ; ikg:locatedIn place:ankara",
+    "Ankara Office under the regional coordination, a unit of ICMPD": "unit:ankara-office org:subOrganizationOf "
+        "unit:western-balkans-and-turkey-regional-coordination ; ikg:locatedIn place:ankara . "
+        "unit:western-balkans-and-turkey-regional-coordination org:unitOf organisation:icmpd",
+    "the work ethic of the ethos sentence": "organisation:icmpd ikg:principle principle:work-ethic",
+    "TACSO's civil-society focus": "project:tacso ikg:targetGroup targetgroup:civil-society-organisations",
+    "SHIFT's target staff": "project:shift ikg:targetGroup targetgroup:professional-staff-working-on-women",
+    "FRIT's entrepreneurship theme": "project:frit ikg:thematicArea theme:entrepreneurship",
+    "the source written after July 2019": 'source:icmpd-tr-date ikg:dateOf source:icmpd-tr ; '
+                                          'time:after [ time:inXSDgYearMonth "2019-07"^^xsd:gYearMonth ]',
+    "staff usable by schema.org consumers": "organisation:icmpd ikg:staffCount [ schema:minValue 201 ]",
     "PACT beneficiary GİGM, theme asylum": "project:pact ikg:beneficiary organisation:gigm ; ikg:thematicArea theme:asylum",
     "SHIFT beneficiary ministry, theme trafficking": "project:shift ikg:beneficiary "
         "organisation:ministry-of-family-labour-and-social-services ; ikg:thematicArea theme:trafficking-in-human-beings",
@@ -92,7 +102,7 @@ def test_staff_is_not_an_exact_200(union):
 def test_project(union, slug):
     acronym, status, title = PROJECTS[slug]
     assert ask(union, f'project:{slug} a ikg:Project ; ikg:acronym "{acronym}" ; rdfs:label "{title}"@tr ; '
-                      f"ikg:status projectstatus:{status} ; rdfs:label ?en . FILTER(LANG(?en) = 'en')")
+                      f"ikg:status projectstatus:{status} ; rdfs:label ?en . FILTER(LANG(?en) = 'en-t-tr')")
     assert title in paths.SOURCE_FILE.read_text(encoding="utf-8").replace("\xa0", " "), "title must be verbatim"
 
 
@@ -113,13 +123,37 @@ def test_all_records_under_one_base(union):
         assert str(s).startswith("https://w3id.org/icmpd-kg/"), s
 
 
-def test_english_labels_are_translations_except_the_sources_own(kg):
-    """Every English label sits in the translation graph, but for the English name the source gives."""
+def test_english_is_source_words_translation_or_editorial(kg):
+    """English in a fact graph is the source's own words; every translation is tagged en-t-tr
+    (BCP 47: translated from Turkish) and sits in the translation graph; plain @en elsewhere is the
+    editors' own (expanded names, descriptions), never in a fact graph unless the source says it."""
     translation = URIRef("https://w3id.org/icmpd-kg/id/graph/translation-en")
+    editorial = set(kg.union.subjects(None, URIRef("https://w3id.org/icmpd-kg/ontology#EditorialGraph")))
+    text = paths.SOURCE_FILE.read_text(encoding="utf-8")
+    translations = 0
     for name, graph in named_graphs(kg.data).items():
         for s, p, o in graph:
-            if isinstance(o, Literal) and o.language == "en" and name != translation:
-                assert o.value in paths.SOURCE_FILE.read_text(encoding="utf-8"), (name, s, o)
+            if not isinstance(o, Literal) or not o.language or not o.language.startswith("en"):
+                continue
+            if o.language == "en-t-tr":
+                assert name == translation, (name, s, o)
+                translations += 1
+            else:
+                assert name in editorial or str(o) in text, (name, s, o)
+            if name == translation:
+                assert o.language == "en-t-tr", (s, o)
+    assert translations > 50
+
+
+def test_translations_stay_marked_in_the_merged_dumps(dist):
+    """Where graphs are gone (Turtle, N-Triples), the tag still says what is a translation."""
+    from rdflib import Graph
+    merged = Graph().parse(dist / "icmpd-kg.nt", format="nt")
+    tags = {o.language for o in merged.objects() if isinstance(o, Literal) and o.language}
+    assert "en-t-tr" in tags
+    sidem = URIRef("https://w3id.org/icmpd-kg/id/project/sidem")
+    assert {o.language for o in merged.objects(sidem, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))} == {
+        "tr", "en-t-tr"}
 
 
 def test_turkish_fact_labels_are_source_words(kg):

@@ -13,11 +13,11 @@ from icmpd_kg import paths
 from icmpd_kg.graph import KnowledgeGraph
 from icmpd_kg.namespaces import SH
 from icmpd_kg.provenance import annotation_turtle, read_source
-from icmpd_kg.validate import Report, validate, validate_files
+from icmpd_kg.validate import Report, validate
 
 from . import jena
+from .conftest import FIXTURES
 
-FIXTURES = sorted(paths.SHAPES_EXAMPLES_DIR.glob("*-invalid-*.*"))
 SOURCE = read_source(paths.SOURCE_FILE)
 
 
@@ -119,11 +119,11 @@ def test_real_data_conforms_for_jena_too(kg, report, jena_work, schema_file):
     assert entry["conforms"] is True, entry["results"][:5]
 
 
-def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_work, schema_file):
+def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_work, schema_file, fixture_reports):
     by_file = jena.validate(jena_work, paths.SHAPES_FILE, [schema_file], FIXTURES)
     disagreements = []
     for fixture in FIXTURES:
-        ours = shacl_focus_nodes(validate_files([fixture]), kg)
+        ours = shacl_focus_nodes(fixture_reports[fixture], kg)
         theirs = jena_focus_nodes(by_file[str(fixture)])
         if ours != theirs:
             disagreements.append(f"{fixture.name}: pySHACL {sorted(ours)} / Jena {sorted(theirs)}")

@@ -55,10 +55,11 @@ def test_projects_completed_in_2019(built):
 def test_projects_by_beneficiary_and_theme(built):
     rows = answer(built, "projects-by-beneficiary-and-theme")
     beneficiaries = {r["acronym"]: r.get("beneficiaryLabel") for r in rows if r.get("beneficiaryLabel")}
-    assert beneficiaries == {"PACT": "Directorate General of Migration Management (GİGM)",
+    assert beneficiaries == {"PACT": "Directorate General of Migration Management",
                              "SHIFT": "Ministry of Family, Labour and Social Services"}
     themes = {(r["acronym"], r["themeLabel"]) for r in rows}
     assert ("PACT", "asylum") in themes and ("SHIFT", "combating trafficking in human beings") in themes
+    assert ("FRIT", "entrepreneurship") in themes
     assert {r["acronym"] for r in rows} == {"SUPREME", "PACT", "SHIFT", "SUMMIT", "TACSO", "FRIT", "MIND", "SIDEM"}
 
 
@@ -73,3 +74,25 @@ def test_source_of_a_fact(built):
     assert row["fact"] == ID + "fact/turkey-membership"
     assert text[int(row["start"]):int(row["end"])] == row["quote"]
     assert "15 Mayıs 2018" in row["quote"]
+
+
+def test_member_count_and_turkey(built):
+    assert answer(built, "member-count-and-turkey") == [{
+        "members": "19", "sourceDateAfter": "2019-07", "member": ID + "state/turkey", "since": "2018-05-15",
+        "ordinal": "17"}]
+
+
+def test_office_running_the_projects(built):
+    [row] = answer(built, "office-running-the-projects")
+    assert row["office"] == ID + "unit/ankara-office"
+    assert (row["officeLabel"], row["placeLabel"]) == ("Ankara Ofisi", "Ankara")
+    assert row["coordinationLabel"] == "Batı Balkanlar ve Türkiye Bölge Koordinatörlüğü"
+    assert row["projects"] == "8"
+    assert row["acronyms"] == "FRIT, MIND, PACT, SHIFT, SIDEM, SUMMIT, SUPREME, TACSO"
+
+
+def test_every_query_is_tested():
+    """A competency question without a test could silently stop answering."""
+    tested = {name[len("test_"):].replace("_", "-") for name in globals() if name.startswith("test_")}
+    missing = [q.stem for q in paths.query_files() if q.stem not in tested and q.stem.replace("-2019", "-in-2019") not in tested]
+    assert not missing, missing

@@ -8,10 +8,10 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 from icmpd_kg import paths
-from icmpd_kg.validate import SHAPES, _template_regex, meta_validate_shapes, validate_files
+from icmpd_kg.validate import SHAPES, template_regex, meta_validate_shapes
 from icmpd_kg.namespaces import SH
 
-FIXTURES = sorted(paths.SHAPES_EXAMPLES_DIR.glob("*-invalid-*.*"))
+from .conftest import FIXTURES
 
 
 def rule_of(fixture: Path) -> str:
@@ -45,14 +45,14 @@ def test_every_message_is_in_english_and_turkish(kg):
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
-def test_fixture_is_rejected_by_its_rule(kg, fixture):
+def test_fixture_is_rejected_by_its_rule(kg, fixture, fixture_reports):
     rule = rule_of(fixture)
-    report = validate_files([fixture])
+    report = fixture_reports[fixture]
     assert not report.conforms
     hits = [r for r in report.results if r.shape == f"ikgsh:{rule}"]
     assert hits, f"{rule} did not fire; got {sorted({r.shape for r in report.results})}"
     shape = SHAPES[rule]
-    templates = [_template_regex(str(m)) for m in kg.shapes.objects(shape, SH.message)]
+    templates = [template_regex(str(m)) for m in kg.shapes.objects(shape, SH.message)]
     if templates:
         assert any(t.fullmatch(h.message) or t.fullmatch(h.message.split(" (")[0]) for h in hits for t in templates), hits
     assert all(h.message_tr for h in hits), "every result carries its Turkish message too"
@@ -74,13 +74,13 @@ def class_rules(shapes) -> set[str]:
             and has_class(s)}
 
 
-def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg):
+def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports):
     """Not only a literal: an IRI typed with another class must fail every sh:class rule (with RDFS
     range inference before SHACL it never could)."""
     missing = []
     for rule in sorted(class_rules(kg.shapes)):
         fixtures = [f for f in FIXTURES if rule_of(f) == rule]
-        iri_hits = [r for f in fixtures for r in validate_files([f]).results
+        iri_hits = [r for f in fixtures for r in fixture_reports[f].results
                     if r.shape == f"ikgsh:{rule}" and r.value and not r.value.startswith('"')]
         if not iri_hits:
             missing.append(rule)

@@ -108,7 +108,7 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
     return shape
 
 
-def _template_regex(template: str) -> re.Pattern:
+def template_regex(template: str) -> re.Pattern:
     parts = re.split(r"\{[?$]\w+\}", template)
     return re.compile(".*?".join(re.escape(p) for p in parts), re.S)
 
@@ -122,7 +122,7 @@ def _result_messages(report: Graph, result: Node, shapes: Graph, shape: Node | N
     for m in list(report.objects(result, SH.resultMessage)):
         lang = m.language
         if lang is None:
-            lang = next((t.language for t in templates if _template_regex(str(t)).fullmatch(str(m))), None)
+            lang = next((t.language for t in templates if template_regex(str(t)).fullmatch(str(m))), None)
             if lang is not None:
                 report.remove((result, SH.resultMessage, m))
                 report.add((result, SH.resultMessage, Literal(str(m), lang=lang)))
