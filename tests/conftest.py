@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from icmpd_kg import paths
 from icmpd_kg.export import build
 from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg import paths
 from icmpd_kg.validate import Report, validate, validate_files
 
 TESTS_DIR = Path(__file__).resolve().parent

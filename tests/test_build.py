@@ -10,7 +10,7 @@ import sys
 import pyoxigraph as ox
 import pytest
 from pyld import jsonld
-from rdflib import Dataset, Graph, URIRef, VOID
+from rdflib import VOID, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -139,3 +139,45 @@ def test_build_into_fresh_directory(tmp_path):
     out = tmp_path / "nested" / "dist"
     result = build(out)
     assert (out / "icmpd-kg.trig").is_file() and result.report.conforms
+
+
+def test_context_defines_terms_researchers_can_use(dist, kg):
+    """Short terms for every ontology property, links as @id, typed dates and numbers, label maps."""
+    from rdflib import OWL, RDF
+
+    ctx = json.loads((dist / "icmpd-kg.context.jsonld").read_text(encoding="utf-8"))["@context"]
+    for prop in kg.ontology.subjects(RDF.type, OWL.ObjectProperty):
+        if str(prop).startswith("https://w3id.org/icmpd-kg/ontology#"):
+            name = str(prop).rsplit("#", 1)[1]
+            assert ctx[name] == {"@id": f"ikg:{name}", "@type": "@id"}, name
+    assert ctx["label"] == {"@id": "rdfs:label", "@container": "@language"}
+    assert ctx["foundingYear"]["@type"] == "xsd:gYear"
+    assert ctx["exactValue"]["@type"] == "xsd:integer"
+    assert ctx["inXSDDate"]["@type"] == "xsd:date"
+    doc = json.loads((dist / "icmpd-kg.jsonld").read_text(encoding="utf-8"))
+    graphs = {g["@id"]: g["@graph"] for g in doc["@graph"] if "@graph" in g}
+    [project] = [n for n in graphs["fact:project-sidem"] if n["@id"] == "project:sidem"]
+    assert project["acronym"] == "SIDEM" and project["label"]["tr"].startswith("Türkiye’de Kalkınmaya")
+    [start] = [n for n in graphs["fact:turkey-membership"] if n["@id"].endswith("#start")]
+    assert start["inXSDDate"] == "2018-05-15"
+    [law] = [n for n in graphs["fact:law-6993"] if n["@id"] == "law:turkey-6993"]
+    assert law["date_document"] == "2017-03-09"
+
+
+def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dist):
+    """The per-entity JSON-LD of /id/ pages: same bytes in two processes with different hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; from icmpd_kg.linked_data import load; from icmpd_kg.export import ONTOLOGY_NAME; "
+              "from pathlib import Path; from rdflib import URIRef; d = Path(sys.argv[1]); "
+              "sys.stdout.write(load(d, d / ONTOLOGY_NAME).jsonld(URIRef('https://w3id.org/icmpd-kg/id/project/pact')))")
+    outputs = [subprocess.run([sys.executable, "-c", script, str(dist)], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    doc = json.loads(outputs[0])
+    assert doc["@graph"][0]["@id"] == "project:pact"
+    assert doc["@graph"][0]["label"]["en-t-tr"].startswith("Supporting GİGM’s")
+    expanded = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+    assert "<https://w3id.org/icmpd-kg/id/project/pact> <https://w3id.org/icmpd-kg/ontology#acronym> \"PACT\"" in expanded

@@ -6,6 +6,7 @@ import http.server
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -155,7 +156,7 @@ def test_cors(server):
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         _Recorder.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/turtle")
@@ -275,3 +276,57 @@ def test_ontology_pages(server):
     assert page.status_code == 200 and "IntergovernmentalOrganisation" in page.text
     ttl = httpx.get(server + "/ontology", headers={"Accept": "text/turtle"})
     assert ttl.status_code == 200 and len(Graph().parse(data=ttl.text, format="turtle")) > 100
+
+
+def test_ontology_page_one_language_at_a_time(server):
+    """pyLODE used to run the languages together ("statedevlet"); each page now has one, with CURIEs."""
+    en = httpx.get(server + "/ontology?lang=en", headers={"Accept": "text/html"})
+    tr = httpx.get(server + "/ontology", headers={"Accept": "text/html", "Accept-Language": "tr"})
+    assert en.headers["content-language"] == "en" and tr.headers["content-language"] == "tr"
+    assert "state (ikg:State)" in en.text and "devlet" not in en.text.lower()
+    assert "devlet (ikg:State)" in tr.text and "intergovernmental organisation (ikg:" not in tr.text
+    assert "statedevlet" not in en.text + tr.text
+
+
+def _w3id_target(rules: str, path: str, accept: str) -> tuple[str, int] | None:
+    """Follow .htaccess as mod_rewrite would for one request: conditions on Accept, first match."""
+    import re as _re
+
+    conditions: list[str] = []
+    for line in rules.splitlines():
+        line = line.strip()
+        if line.startswith("RewriteCond %{HTTP_ACCEPT}"):
+            conditions.append(line.split(None, 2)[2])
+        elif line.startswith("RewriteRule"):
+            _, pattern, target, flags = line.split()
+            match = _re.search(pattern, path)
+            if match and all(_re.search(c, accept) for c in conditions):
+                code = int(_re.search(r"R=(\d+)", flags).group(1))
+                return _re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))) or "", target), code
+            conditions = []
+    return None
+
+
+@pytest.mark.parametrize(("path", "accept", "media"), [
+    ("ontology", "text/turtle", "text/turtle"),
+    ("ontology/0.2.0", "application/ld+json", "application/ld+json"),
+    ("ontology", "application/rdf+xml", "application/rdf+xml"),
+    ("ontology", "text/html", "text/html"),
+    ("shapes", "text/turtle", "text/turtle"),
+    ("id/organisation/icmpd", "text/html", "text/html"),
+    ("id/organisation/icmpd", "text/turtle", "text/turtle"),
+    ("dumps/icmpd-kg.ttl", "*/*", "text/turtle"),
+    ("sparql", "application/sparql-results+json", "application/sparql-results+json"),
+])
+def test_w3id_redirects_reach_what_they_promise(server, path, accept, media):
+    rules = (Path(__file__).resolve().parent.parent / "w3id" / ".htaccess").read_text(encoding="utf-8")
+    found = _w3id_target(rules, path, accept)
+    assert found is not None, f"no rule for {path}"
+    target, code = found
+    assert code in (302, 303, 307) and target.startswith("https://HOST/")
+    url = server + target[len("https://HOST"):]
+    if path == "sparql":
+        url += "?query=ASK%7B%7D"
+    response = httpx.get(url, headers={"Accept": accept})
+    assert response.status_code == 200, (url, response.status_code)
+    assert response.headers["content-type"].startswith(media), (url, response.headers["content-type"])

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.validate import SHAPES, template_regex, meta_validate_shapes
 from icmpd_kg.namespaces import SH
+from icmpd_kg.validate import SHAPES, meta_validate_shapes, template_regex
 
 from .conftest import FIXTURES
 

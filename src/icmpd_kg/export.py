@@ -6,7 +6,6 @@ leaves the previous output directory as it was).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -14,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyld import jsonld
 from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import NonConformantError
 from icmpd_kg.graph import KnowledgeGraph, union
+from icmpd_kg.jsonld import compact
+from icmpd_kg.jsonld import context as jsonld_context
+from icmpd_kg.jsonld import dumps as jsonld_dumps
 from icmpd_kg.namespaces import BASE, ID, PREFIXES, SD, SPDX, bind_prefixes
 from icmpd_kg.validate import Report, validate
 
@@ -74,8 +75,8 @@ def _sorted_graph(graph: Graph) -> Graph:
     return out
 
 
-def context() -> dict:
-    return {"@context": dict(sorted(PREFIXES.items()))}
+def context(ontology: Graph) -> dict:
+    return jsonld_context(ontology)
 
 
 def to_ntriples(graph: Graph) -> str:
@@ -86,14 +87,13 @@ def to_nquads(ds: Dataset) -> str:
     return sorted_lines(ds.serialize(format="nquads", encoding="utf-8").decode("utf-8"))
 
 
-def to_jsonld(ds: Dataset) -> str:
-    """Compacted JSON-LD, with the context inline, made by pyld from canonically sorted N-Quads."""
-    expanded = jsonld.from_rdf(to_nquads(ds), {"format": "application/n-quads"})
-    compacted = jsonld.compact(expanded, context())
-    return json.dumps(compacted, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def to_jsonld(ds: Dataset, ontology: Graph) -> str:
+    """Compacted JSON-LD with the project context inline (short terms, language maps, typed
+    dates), made by pyld from canonically sorted N-Quads."""
+    return jsonld_dumps(compact(to_nquads(ds), context(ontology), first=str(ID["organisation/icmpd"])))
 
 
-def _oxigraph(nquads: str, fmt: "ox.RdfFormat", as_triples: bool = False) -> str:
+def _oxigraph(nquads: str, fmt: ox.RdfFormat, as_triples: bool = False) -> str:
     """Serialise with pyoxigraph, fed in (graph, subject, predicate, object) order: its writers
     keep input order, so sorted input gives byte-identical output."""
     quads = sorted(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
@@ -102,13 +102,13 @@ def _oxigraph(nquads: str, fmt: "ox.RdfFormat", as_triples: bool = False) -> str
     return ox.serialize(items, format=fmt, prefixes=dict(sorted(PREFIXES.items()))).decode("utf-8")
 
 
-def serialize_dump(fmt: DumpFormat, ds: Dataset) -> str:
+def serialize_dump(fmt: DumpFormat, ds: Dataset, ontology: Graph) -> str:
     if fmt.key == "trig":
         return _oxigraph(to_nquads(ds), ox.RdfFormat.TRIG)
     if fmt.key == "nquads":
         return to_nquads(ds)
     if fmt.key == "jsonld":
-        return to_jsonld(ds)
+        return to_jsonld(ds, ontology)
     merged = _sorted_graph(union(ds))
     if fmt.key == "turtle":
         return merged.serialize(format="turtle")
@@ -231,8 +231,8 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     published = publishable(kg)
     files: dict[str, bytes] = {}
     for fmt in DUMPS:
-        files[fmt.filename] = serialize_dump(fmt, published).encode("utf-8")
-    files[CONTEXT_NAME] = (json.dumps(context(), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        files[fmt.filename] = serialize_dump(fmt, published, kg.ontology).encode("utf-8")
+    files[CONTEXT_NAME] = jsonld_dumps(context(kg.ontology)).encode("utf-8")
     files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import xml.sax
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -177,7 +177,7 @@ class KnowledgeGraph:
     data_files: list[Path] = field(default_factory=list)
 
     @classmethod
-    def load(cls, data_files: Iterable[Path] | None = None) -> "KnowledgeGraph":
+    def load(cls, data_files: Iterable[Path] | None = None) -> KnowledgeGraph:
         files = list(data_files) if data_files else paths.data_files()
         return cls(
             data=load_dataset(files),

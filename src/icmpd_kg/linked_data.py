@@ -14,7 +14,9 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from icmpd_kg.namespaces import BASE, PREFIXES, bind_prefixes
+from icmpd_kg.jsonld import context as jsonld_context
+from icmpd_kg.jsonld import graph_to_jsonld
+from icmpd_kg.namespaces import BASE, bind_prefixes
 from icmpd_kg.paths import SOURCE_FILE
 
 RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
@@ -62,6 +64,7 @@ class LinkedData:
         for s, p, o, _ in data.quads((None, None, None, None)):
             self.union.add((s, p, o))
         self.ontology = ontology
+        self.context = jsonld_context(ontology)
         self.text = source_text if source_text is not None else SOURCE_FILE.read_text(encoding="utf-8")
         self.graph_of: dict[tuple, set[URIRef]] = {}
         for s, p, o, g in data.quads((None, None, None, None)):
@@ -91,10 +94,19 @@ class LinkedData:
         return g
 
     def label(self, node, lang: str) -> str:
-        labels = {l.language: str(l) for l in self.union.objects(node, RDFS.label) if isinstance(l, Literal)}
-        labels |= {l.language: str(l) for l in self.ontology.objects(node, RDFS.label) if isinstance(l, Literal)}
+        """The label in ``lang`` ("en" also finds "en-t-tr", English translated from Turkish), else
+        in the other language, else any, else the CURIE."""
+        labels: dict[str, str] = {}
+        for graph in (self.ontology, self.union):
+            for value in sorted(graph.objects(node, RDFS.label)):
+                if isinstance(value, Literal):
+                    labels.setdefault((value.language or "").split("-")[0], str(value))
         return labels.get(lang) or labels.get("en" if lang == "tr" else "tr") or next(iter(labels.values()), None) \
             or self.union.namespace_manager.normalizeUri(node)
+
+    def jsonld(self, iri: URIRef) -> str:
+        """The resource's description as compacted JSON-LD, the resource first; same bytes every time."""
+        return graph_to_jsonld(self.describe(iri), self.context, first=str(iri))
 
     def sentence_around(self, start: int, end: int) -> str:
         left = max(self.text.rfind(".", 0, start), self.text.rfind("\n", 0, start)) + 1
@@ -152,7 +164,6 @@ LABELS = {
 
 def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
     t = LABELS[lang]
-    g = ld.describe(iri)
     title = ld.label(iri, lang)
     other = "en" if lang == "tr" else "tr"
     types = sorted(set(ld.union.objects(iri, RDF.type)))
@@ -182,7 +193,7 @@ def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
         else:
             sources.append(f'<li>{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}: {t["translation"]}</li>')
     wikidata = [str(o) for o in ld.union.objects(iri, OWL.sameAs) if str(o).startswith(WIKIDATA)]
-    jsonld = g.serialize(format="json-ld", context={k: v for k, v in PREFIXES.items()})
+    jsonld = ld.jsonld(iri)
     formats = " · ".join(f'<a rel="alternate" type="{m}" href="{html.escape(path)}?format={k}">{k}</a>'
                          for k, m in (("turtle", "text/turtle"), ("jsonld", "application/ld+json"),
                                       ("nt", "application/n-triples"), ("rdfxml", "application/rdf+xml")))

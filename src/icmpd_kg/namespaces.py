@@ -6,7 +6,23 @@ test checks that the terms listed here are exactly those that ``ontology/icmpd-k
 
 from __future__ import annotations
 
-from rdflib import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, VOID, XSD, Graph, Namespace, URIRef
+from rdflib import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+    Graph,
+    Namespace,
+    URIRef,
+)
 from rdflib.namespace import DefinedNamespace
 
 BASE = "https://w3id.org/icmpd-kg/"

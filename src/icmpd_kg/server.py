@@ -24,10 +24,11 @@ from rdflib import RDF, Graph, Literal, URIRef
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
+from icmpd_kg.ontology_docs import ontology_html as render_ontology_html
 from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, LinkedData, choose_language, entity_page
 from icmpd_kg.linked_data import load as load_linked_data
 from icmpd_kg.namespaces import BASE, SD, VOID, bind_prefixes
-from icmpd_kg.sparql import ProtocolError, QueryRequest, RESULT_FORMATS, GRAPH_FORMATS, negotiate
+from icmpd_kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, ProtocolError, QueryRequest, negotiate
 from icmpd_kg.workers import QueryTimeout, WorkerPool
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
@@ -198,13 +199,12 @@ def create_app(config: ServerConfig) -> FastAPI:
                 ld_state["ld"] = load_linked_data(config.dist, config.dist / ONTOLOGY_NAME)
             return ld_state["ld"]
 
-    def ontology_html() -> str:
+    def ontology_html(lang: str) -> str:
         with ld_lock:
-            if "ontology_html" not in ld_state:
-                from pylode import OntPub
-
-                ld_state["ontology_html"] = OntPub(ontology=str(config.dist / ONTOLOGY_NAME)).make_html()
-            return ld_state["ontology_html"]
+            key = f"ontology_html_{lang}"
+            if key not in ld_state:
+                ld_state[key] = render_ontology_html(config.dist / ONTOLOGY_NAME, lang)
+            return ld_state[key]
 
     def _negotiate_document(request: Request, vary: str) -> tuple[str | None, dict]:
         """The media type for a Linked Data document (``?format=`` first, then Accept) and its
@@ -242,18 +242,23 @@ def create_app(config: ServerConfig) -> FastAPI:
             lang = choose_language(request.headers.get("accept-language"), request.query_params.get("lang"))
             page = await asyncio.to_thread(entity_page, ld, iri, lang, request.url.path)
             return HTMLResponse(page, headers={**headers, "Content-Language": lang})
-        graph = await asyncio.to_thread(ld.describe, iri)
-        body = graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8")
+        if choice == "application/ld+json":
+            body = (await asyncio.to_thread(ld.jsonld, iri)).encode("utf-8")
+        else:
+            graph = await asyncio.to_thread(ld.describe, iri)
+            body = graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8")
         return Response(body, media_type=choice + ("; charset=utf-8" if choice.startswith("text/") else ""),
                         headers=headers)
 
     @app.get("/ontology")
     async def ontology(request: Request) -> Response:
-        choice, headers = _negotiate_document(request, "Accept")
+        choice, headers = _negotiate_document(request, "Accept, Accept-Language")
         if choice is None:
             return _not_acceptable(headers)
         if choice == "text/html":
-            return HTMLResponse(await asyncio.to_thread(ontology_html), headers=headers)
+            lang = choose_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+            return HTMLResponse(await asyncio.to_thread(ontology_html, lang),
+                                headers={**headers, "Content-Language": lang})
         if choice == "text/turtle":
             return _static(request, config.dist / ONTOLOGY_NAME, "text/turtle")
         graph = Graph().parse(config.dist / ONTOLOGY_NAME)

@@ -253,7 +253,7 @@ def to_tsv(result: SPARQLResult) -> bytes:
 
 
 def _is_select_star(query: str) -> bool:
-    return re.search(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", query, re.I) is not None
+    return re.search(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", query, re.IGNORECASE) is not None
 
 
 def _in_order_of_appearance(query: str, variables: list[Variable]) -> list[Variable]:

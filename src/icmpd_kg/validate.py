@@ -25,7 +25,7 @@ from rdflib.term import Node
 from icmpd_kg import paths
 from icmpd_kg.errors import IcmpdKgError
 from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
-from icmpd_kg.namespaces import IKG, OA, PROV, SH, SPDX, VOID, DCAT, bind_prefixes
+from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SPDX, VOID, bind_prefixes
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
 
 SHAPES = Namespace("https://w3id.org/icmpd-kg/shapes#")
@@ -110,7 +110,7 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
 
 def template_regex(template: str) -> re.Pattern:
     parts = re.split(r"\{[?$]\w+\}", template)
-    return re.compile(".*?".join(re.escape(p) for p in parts), re.S)
+    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
 
 
 def _result_messages(report: Graph, result: Node, shapes: Graph, shape: Node | None) -> dict[str | None, str]:

@@ -1,0 +1,42 @@
+"""The ontology's HTML documentation, by pyLODE, one language at a time.
+
+pyLODE prints every label and definition it finds, so a bilingual ontology comes out with the two
+languages run together ("statedevlet"). The page is made from a copy of the ontology that keeps
+only the literals in the chosen language (and untagged ones), with each term's CURIE added to its
+label so that readers see the name they will write in SPARQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import RDFS, Graph, Literal, URIRef
+
+from icmpd_kg.namespaces import IKG, bind_prefixes
+
+LANGUAGES = ("en", "tr")
+OTHER_LANGUAGE_LINK = {"en": ("tr", "Türkçe"), "tr": ("en", "English")}
+
+
+def one_language(ontology: Graph, lang: str) -> Graph:
+    """``ontology`` with the literals of other languages left out and CURIEs added to our labels."""
+    view = bind_prefixes(Graph())
+    namespace = str(IKG._NS)
+    for s, p, o in ontology:
+        if isinstance(o, Literal) and o.language and o.language.split("-")[0] != lang:
+            continue
+        if p == RDFS.label and isinstance(s, URIRef) and str(s).startswith(namespace) and isinstance(o, Literal):
+            o = Literal(f"{o} (ikg:{str(s)[len(namespace):]})", lang=o.language)
+        view.add((s, p, o))
+    return view
+
+
+def ontology_html(ontology_file: Path, lang: str) -> str:
+    from pylode import OntPub
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"no ontology documentation in {lang!r} (available: {', '.join(LANGUAGES)})")
+    page = OntPub(ontology=one_language(Graph().parse(ontology_file), lang)).make_html()
+    other, name = OTHER_LANGUAGE_LINK[lang]
+    switch = f'<p class="language-switch" lang="{other}"><a href="?lang={other}" hreflang="{other}">{name}</a></p>'
+    return page.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", f"<body>\n{switch}", 1)
