@@ -87,7 +87,14 @@ def compact(nquads: str, ctx: dict[str, Any], first: str | None = None) -> dict[
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
     document = jsonld.compact(expanded, ctx)
     if first is not None and isinstance(document.get("@graph"), list):
-        document["@graph"].sort(key=lambda node: (node.get("@id") != first, str(node.get("@id", ""))))
+        terms = ctx["@context"]
+
+        def full(node: dict[str, Any]) -> str:
+            name = str(node.get("@id", ""))
+            prefix, _, rest = name.partition(":")
+            return terms[prefix] + rest if isinstance(terms.get(prefix), str) else name
+
+        document["@graph"].sort(key=lambda node: (full(node) != first, full(node)))
     return document
 
 

@@ -174,18 +174,18 @@ def literal_in_quote(value: Literal, quote: str) -> bool:
 
 @dataclass(frozen=True)
 class QuoteMismatch:
-    graph: URIRef
+    graph: Node
     value: Node
     is_literal: bool
     detail: str
 
 
-def fact_quotes(data: Dataset) -> dict[URIRef, str]:
+def fact_quotes(data: Dataset) -> dict[Node, str]:
     """Fact graph -> the exact words of its annotations' quote selectors (joined, if several)."""
     everything = Graph()
     for triple in data.triples((None, None, None)):
         everything.add(triple)
-    quotes: dict[URIRef, str] = {}
+    quotes: dict[Node, str] = {}
     for annotation, body in everything.subject_objects(OA.hasBody):
         for target in everything.objects(annotation, OA.hasTarget):
             for selector in everything.objects(target, OA.hasSelector):
