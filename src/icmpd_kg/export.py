@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD, Dataset, Graph, Literal, URIRef
+from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg import __version__, paths
@@ -56,6 +56,10 @@ SHAPES_NAME = f"{STEM}-shapes.ttl"
 VOID_NAME = "void.ttl"
 REPORT_NAME = "validation-report.ttl"
 SUMS_NAME = "SHA256SUMS"
+MAPPINGS_NAME = f"{STEM}-wikidata.sssom.tsv"
+UNLINKED_NAME = "wikidata-unlinked.tsv"
+# Kinds of record that Wikidata may have an item for; the build lists those without a link.
+LINKABLE_KINDS = ("organisation", "state", "place", "concept/region", "project", "law", "gazette", "unit")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +218,24 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
     return g
 
 
+def unlinked_report(merged: Graph) -> str:
+    """A TSV of the records of linkable kinds that have no Wikidata link yet, with their labels."""
+    wikidata = "http://www.wikidata.org/entity/"
+    rows = ["subject_id\tsubject_label_tr\tsubject_label_en\tstatus"]
+    for kind in LINKABLE_KINDS:
+        prefix = f"{ID}{kind}/"
+        subjects = sorted({s for s in merged.subjects(RDFS.label) if isinstance(s, URIRef)
+                           and str(s).startswith(prefix) and "#" not in str(s)})
+        for s in subjects:
+            links = [o for p in (OWL.sameAs, SKOS.exactMatch) for o in merged.objects(s, p)
+                     if str(o).startswith(wikidata)]
+            if links:
+                continue
+            labels = {(o.language or "").split("-")[0]: str(o) for o in sorted(merged.objects(s, RDFS.label))}
+            rows.append(f"{s}\t{labels.get('tr', '')}\t{labels.get('en', '')}\tno verified Wikidata item yet")
+    return "\n".join(rows) + "\n"
+
+
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
@@ -234,6 +256,8 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
         files[fmt.filename] = serialize_dump(fmt, published, kg.ontology).encode("utf-8")
     files[CONTEXT_NAME] = jsonld_dumps(context(kg.ontology)).encode("utf-8")
     files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
+    files[MAPPINGS_NAME] = paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
+    files[UNLINKED_NAME] = unlinked_report(union(published)).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")

@@ -38,10 +38,12 @@ FORMATS: dict[str, tuple[str, bool]] = {
 
 
 def format_of(path: Path) -> tuple[str, bool]:
+    if path.name.lower().endswith(".sssom.tsv"):
+        return "sssom", True
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join(sorted(FORMATS) + [".sssom.tsv"])
         raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})") from None
 
 
@@ -63,6 +65,10 @@ def parse_file(path: Path) -> Dataset:
     fmt, quads = format_of(path)
     if not path.is_file():
         raise InputFileError(path, "no such file")
+    if fmt == "sssom":
+        from icmpd_kg.mappings import to_dataset
+
+        return to_dataset(path)
     target = Dataset()
     try:
         text = path.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.jsonld import context as jsonld_context
@@ -192,7 +192,8 @@ def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
                            f'<blockquote lang="tr">{sentence}</blockquote><small>[{f.start}–{f.end}]</small></li>')
         else:
             sources.append(f'<li>{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}: {t["translation"]}</li>')
-    wikidata = [str(o) for o in ld.union.objects(iri, OWL.sameAs) if str(o).startswith(WIKIDATA)]
+    wikidata = sorted(str(o) for p in (OWL.sameAs, SKOS.exactMatch) for o in ld.union.objects(iri, p)
+                      if str(o).startswith(WIKIDATA))
     jsonld = ld.jsonld(iri)
     formats = " · ".join(f'<a rel="alternate" type="{m}" href="{html.escape(path)}?format={k}">{k}</a>'
                          for k, m in (("turtle", "text/turtle"), ("jsonld", "application/ld+json"),

@@ -54,9 +54,14 @@ def _yasgui_dir() -> Path | None:
 YASGUI_DIR = _yasgui_dir()
 
 
+MAPPINGS_DIR = DATA_DIR / "mappings"
+WIKIDATA_MAPPINGS_FILE = MAPPINGS_DIR / "wikidata.sssom.tsv"
+
+
 def data_files() -> list[Path]:
-    """The curated data files, in a stable order (Turtle and TriG)."""
-    return sorted(p for p in DATA_DIR.iterdir() if p.suffix in {".ttl", ".trig"})
+    """The curated data files, in a stable order: Turtle and TriG, then the SSSOM mapping tables."""
+    rdf = sorted(p for p in DATA_DIR.iterdir() if p.suffix in {".ttl", ".trig"})
+    return rdf + sorted(MAPPINGS_DIR.glob("*.sssom.tsv"))
 
 
 def catalog(catalog_file: Path | None = None) -> dict[str, Path]:

@@ -24,16 +24,17 @@ from rdflib import RDF, Graph, Literal, URIRef
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
-from icmpd_kg.ontology_docs import ontology_html as render_ontology_html
 from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, LinkedData, choose_language, entity_page
 from icmpd_kg.linked_data import load as load_linked_data
 from icmpd_kg.namespaces import BASE, SD, VOID, bind_prefixes
+from icmpd_kg.ontology_docs import ontology_html as render_ontology_html
 from icmpd_kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, ProtocolError, QueryRequest, negotiate
 from icmpd_kg.workers import QueryTimeout, WorkerPool
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
 MEDIA_TYPES = {d.filename: d.media_type for d in DUMPS} | {
-    ".context.jsonld": "application/ld+json", ".ttl": "text/turtle", "SHA256SUMS": "text/plain"}
+    ".context.jsonld": "application/ld+json", ".ttl": "text/turtle", "SHA256SUMS": "text/plain",
+    ".tsv": "text/tab-separated-values; charset=utf-8"}
 
 
 @dataclass

@@ -1,0 +1,73 @@
+"""Wikidata links: curated as SSSOM, read into their own editorial graph, published by the build."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from rdflib import OWL, SKOS, URIRef
+
+from icmpd_kg import paths
+from icmpd_kg.errors import InputFileError
+from icmpd_kg.graph import named_graphs, parse_file
+from icmpd_kg.mappings import LINKS_GRAPH, mapping_rows
+
+from .conftest import live_server
+
+WD = "http://www.wikidata.org/entity/"
+ID = "https://w3id.org/icmpd-kg/id/"
+
+
+def test_every_row_is_a_documented_manual_curation():
+    rows = mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)
+    assert rows, "the curated table is empty"
+    for row in rows:
+        where = row["subject_id"]
+        assert row["mapping_justification"] == "semapv:ManualMappingCuration", where
+        assert row["author_id"] == "agent:icmpd-kg-editors", where
+        assert str(row["mapping_date"]) == "2026-11-25", where
+        assert 0 < float(row["confidence"]) <= 1, where
+        assert row["predicate_id"] in (str(OWL.sameAs), str(SKOS.exactMatch)), where
+
+
+def test_links_graph_states_exactly_the_table(kg):
+    rows = {(URIRef(r["subject_id"]), URIRef(r["predicate_id"]), URIRef(r["object_id"]))
+            for r in mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)}
+    graph = named_graphs(kg.data)[LINKS_GRAPH]
+    assert set(graph) == rows
+    # individuals are owl:sameAs an item, vocabulary terms and concepts only skos:exactMatch
+    for s, p, o in graph:
+        is_term = str(s).startswith("https://w3id.org/icmpd-kg/ontology#") or "/concept/" in str(s)
+        assert p == (SKOS.exactMatch if is_term else OWL.sameAs), (s, p)
+    assert (URIRef(ID + "state/turkey"), OWL.sameAs, URIRef(WD + "Q43")) in graph
+
+
+def test_a_table_with_an_unknown_prefix_is_refused_with_the_file_named(tmp_path):
+    bad = tmp_path / "bad.sssom.tsv"
+    text = paths.WIKIDATA_MAPPINGS_FILE.read_text(encoding="utf-8")
+    bad.write_text(text.replace("state:turkey\t", "staat:turkey\t"), encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        parse_file(bad)
+    assert "bad.sssom.tsv" in str(caught.value) and "staat:turkey" in str(caught.value)
+
+
+def test_build_publishes_the_table_and_the_unlinked(dist):
+    assert (dist / "icmpd-kg-wikidata.sssom.tsv").read_bytes() == paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
+    unlinked = (dist / "wikidata-unlinked.tsv").read_text(encoding="utf-8").splitlines()
+    subjects = {line.split("\t")[0] for line in unlinked[1:]}
+    for name in ("organisation/gigm", "organisation/ministry-of-family-labour-and-social-services", "gazette/resmi-gazete",
+                 "concept/region/western-balkans", "unit/ankara-office", "project/mind", "law/turkey-6993"):
+        assert ID + name in subjects, name
+    for name in ("organisation/icmpd", "state/turkey", "place/ankara", "concept/region/europe"):
+        assert ID + name not in subjects, name
+    assert len([s for s in subjects if "/project/" in s]) == 8
+
+
+def test_entity_page_and_dump_show_the_link(dist):
+    with live_server(dist) as base:
+        page = httpx.get(base + "/id/organisation/icmpd", headers={"Accept": "text/html"})
+        assert f'href="{WD}Q498496"' in page.text
+        region = httpx.get(base + "/id/concept/region/africa?lang=en", headers={"Accept": "text/html"})
+        assert f"{WD}Q15" in region.text
+        table = httpx.get(base + "/dumps/icmpd-kg-wikidata.sssom.tsv")
+        assert table.status_code == 200 and table.headers["content-type"].startswith("text/tab-separated-values")
+        assert "wd:Q498496" in table.text
