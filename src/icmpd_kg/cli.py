@@ -29,9 +29,10 @@ def main() -> None:
 def validate(files: tuple[Path, ...], fmt: str) -> None:
     """Validate the ontology and data against the SHACL shapes.
 
-    With no FILES, validates the project's own data (data/*.ttl, data/*.trig). FILES may be Turtle,
-    TriG, N-Triples, N-Quads, RDF/XML or JSON-LD. The ontology is always included, with RDFS
-    inference. Exit status: 0 conforms, 1 does not conform, 2 unreadable input.
+    With no FILES, validates the project's own data (data/*.ttl, data/*.trig and the SSSOM tables
+    in data/mappings/). FILES may be Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD or SSSOM
+    TSV. The ontology and the class hierarchy of its imports are always included; nothing is
+    inferred. Exit status: 0 conforms, 1 does not conform, 2 unreadable input.
     """
     from icmpd_kg.validate import validate_files
 
@@ -64,6 +65,57 @@ def build(out: Path) -> None:
     except IcmpdKgError as exc:
         _fail(exc)
     click.echo(f"built {result.triples} triples into {result.out}/ ({len(result.files)} files); the graph conforms")
+
+
+@main.group()
+def link() -> None:
+    """Find links from our records to other datasets."""
+
+
+@link.command("wikidata")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("wikidata-suggestions.sssom.tsv"), show_default=True,
+              help="SSSOM file to write the suggestions to (never the curated table in data/mappings/).")
+@click.option("--api", default="https://www.wikidata.org/w/api.php", show_default=True,
+              help="Wikibase action API to search (wbsearchentities).")
+@click.option("--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
+              help="SPARQL endpoint that answers the type checks (wdt:P31/wdt:P279*).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path(".cache/wikidata"), show_default=True, help="Directory of cached answers.")
+@click.option("--min-interval", type=float, default=1.0, show_default=True,
+              help="Seconds between two requests (Wikimedia asks for one request at a time).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.6, show_default=True,
+              help="Lowest label similarity kept as a suggestion.")
+def link_wikidata(out: Path, api: str, endpoint: str, cache_dir: Path, min_interval: float, threshold: float) -> None:
+    """Suggest Wikidata items for records without a curated link, as an SSSOM table to review.
+
+    Searches each record's Turkish and English labels and acronyms with wbsearchentities, keeps
+    items whose type fits (for projects, laws and organisations, the classes curated in
+    data/mappings/wikidata.sssom.tsv), and scores them by label similarity (semapv:LexicalMatching).
+    Exit status: 0 written, 2 when the service cannot be reached or the output cannot be written.
+    """
+    import datetime
+
+    from icmpd_kg.errors import InputFileError
+    from icmpd_kg.wikidata import Client, load_merged, reconcile, suggestions_table
+
+    if out.resolve() == paths.WIKIDATA_MAPPINGS_FILE.resolve():
+        _fail(InputFileError(out, "refusing to overwrite the curated mappings; write suggestions elsewhere"))
+    client = Client(api=api, endpoint=endpoint, cache_dir=cache_dir, min_interval=min_interval)
+    try:
+        suggestions = reconcile(load_merged(), client, threshold,
+                                progress=lambda items: click.progressbar(items, label="searching Wikidata",
+                                                                         file=sys.stderr))
+    except IcmpdKgError as exc:
+        _fail(exc)
+    table = suggestions_table(suggestions, datetime.date.today().isoformat())
+    try:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(table, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
+    click.echo(f"{len(suggestions)} suggestions for review in {out} ({client.requests_made} requests)")
 
 
 @main.command()

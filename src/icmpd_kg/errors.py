@@ -50,3 +50,7 @@ class NonConformantError(IcmpdKgError):
 
 class QueryError(IcmpdKgError):
     """A SPARQL query that cannot be parsed or run; the message carries the parser's position."""
+
+
+class WikidataUnavailable(IcmpdKgError):
+    """Wikidata (or the service standing in for it) cannot be reached or keeps failing."""

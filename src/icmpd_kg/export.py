@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD, Dataset, Graph, Literal, URIRef
+from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg import __version__, paths
@@ -58,8 +58,6 @@ REPORT_NAME = "validation-report.ttl"
 SUMS_NAME = "SHA256SUMS"
 MAPPINGS_NAME = f"{STEM}-wikidata.sssom.tsv"
 UNLINKED_NAME = "wikidata-unlinked.tsv"
-# Kinds of record that Wikidata may have an item for; the build lists those without a link.
-LINKABLE_KINDS = ("organisation", "state", "place", "concept/region", "project", "law", "gazette", "unit")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,19 +218,12 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
 
 def unlinked_report(merged: Graph) -> str:
     """A TSV of the records of linkable kinds that have no Wikidata link yet, with their labels."""
-    wikidata = "http://www.wikidata.org/entity/"
+    from icmpd_kg.wikidata import unlinked
+
     rows = ["subject_id\tsubject_label_tr\tsubject_label_en\tstatus"]
-    for kind in LINKABLE_KINDS:
-        prefix = f"{ID}{kind}/"
-        subjects = sorted({s for s in merged.subjects(RDFS.label) if isinstance(s, URIRef)
-                           and str(s).startswith(prefix) and "#" not in str(s)})
-        for s in subjects:
-            links = [o for p in (OWL.sameAs, SKOS.exactMatch) for o in merged.objects(s, p)
-                     if str(o).startswith(wikidata)]
-            if links:
-                continue
-            labels = {(o.language or "").split("-")[0]: str(o) for o in sorted(merged.objects(s, RDFS.label))}
-            rows.append(f"{s}\t{labels.get('tr', '')}\t{labels.get('en', '')}\tno verified Wikidata item yet")
+    for subject, _ in unlinked(merged):
+        labels = {(o.language or "").split("-")[0]: str(o) for o in sorted(merged.objects(subject, RDFS.label))}
+        rows.append(f"{subject}\t{labels.get('tr', '')}\t{labels.get('en', '')}\tno verified Wikidata item yet")
     return "\n".join(rows) + "\n"
 
 
