@@ -96,3 +96,9 @@ def test_every_query_is_tested():
     tested = {name[len("test_"):].replace("_", "-") for name in globals() if name.startswith("test_")}
     missing = [q.stem for q in paths.query_files() if q.stem not in tested and q.stem.replace("-2019", "-in-2019") not in tested]
     assert not missing, missing
+
+
+def test_wikidata_turkey_membership(built):
+    [row] = answer(built, "wikidata-turkey-membership")
+    assert (row["start"], row["ordinal"]) == ("2018-05-15T00:00:00Z", "17")
+    assert "15 Mayıs 2018 tarihinde 17. Üyesi olarak ICMPD’ye katılmıştır" in row["quote"]

@@ -330,3 +330,24 @@ def test_w3id_redirects_reach_what_they_promise(server, path, accept, media):
     response = httpx.get(url, headers={"Accept": accept})
     assert response.status_code == 200, (url, response.status_code)
     assert response.headers["content-type"].startswith(media), (url, response.headers["content-type"])
+
+
+def test_wikidata_label_service_answers_locally(server):
+    """WDQS queries use SERVICE wikibase:label; it names no remote endpoint, so the endpoint answers
+    it from its own labels (language order as asked, en finding en-t-tr) and calls nothing."""
+    query = """PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+        PREFIX wikibase: <http://wikiba.se/ontology#> PREFIX bd: <http://www.bigdata.com/rdf#>
+        SELECT ?member ?memberLabel ?org ?orgLabel WHERE {
+          ?member wdt:P463 ?org .
+          SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" . }
+        }"""
+    rows = httpx.get(server + "/sparql", params={"query": query},
+                     headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert [(r["member"]["value"], r["memberLabel"]["value"], r["orgLabel"]["value"]) for r in rows] == [
+        ("http://www.wikidata.org/entity/Q43", "Türkiye", "Uluslararası Göç Politikaları Geliştirme Merkezi")]
+    english = httpx.get(server + "/sparql", params={"query": query.replace('"tr,en"', '"en"')},
+                        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert english[0]["memberLabel"] == {"type": "literal", "value": "Turkey", "xml:lang": "en-t-tr"}
+    other = httpx.get(server + "/sparql", params={
+        "query": "SELECT * WHERE { SERVICE <http://example.org/label> { ?s ?p ?o } }"})
+    assert other.status_code == 400

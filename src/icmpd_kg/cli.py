@@ -68,6 +68,42 @@ def build(out: Path) -> None:
 
 
 @main.group()
+def export() -> None:
+    """Write views of the graph for other communities."""
+
+
+@export.command("wikidata")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write the Turtle to (default: standard output).")
+def export_wikidata(out: Path | None) -> None:
+    """Our facts in the Wikibase RDF format of the Wikidata dumps and Query Service (Turtle).
+
+    Truthy wdt: statements, p:/ps:/pq: statement nodes with ranks, date and quantity value nodes,
+    and a reference on every statement (pr:P854 source, pr:P1683 quotation, pr:P407 Turkish).
+    'icmpd-kg build' writes the same view to dist/icmpd-kg-wikidata.ttl.
+    """
+    from icmpd_kg.export import wikidata_view_turtle
+    from icmpd_kg.graph import KnowledgeGraph
+
+    try:
+        text = wikidata_view_turtle(KnowledgeGraph.load())
+    except IcmpdKgError as exc:
+        _fail(exc)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        from icmpd_kg.errors import InputFileError
+
+        _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
+    click.echo(f"wrote the Wikidata view to {out}", err=True)
+
+
+@main.group()
 def link() -> None:
     """Find links from our records to other datasets."""
 

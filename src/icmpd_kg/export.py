@@ -58,6 +58,7 @@ REPORT_NAME = "validation-report.ttl"
 SUMS_NAME = "SHA256SUMS"
 MAPPINGS_NAME = f"{STEM}-wikidata.sssom.tsv"
 UNLINKED_NAME = "wikidata-unlinked.tsv"
+VIEW_NAME = f"{STEM}-wikidata.ttl"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,13 +96,13 @@ def to_jsonld(ds: Dataset, ontology: Graph) -> str:
     return jsonld_dumps(compact(to_nquads(ds), context(ontology), first=str(ID["organisation/icmpd"])))
 
 
-def _oxigraph(nquads: str, fmt: ox.RdfFormat, as_triples: bool = False) -> str:
+def _oxigraph(nquads: str, fmt: ox.RdfFormat, as_triples: bool = False, prefixes: dict[str, str] | None = None) -> str:
     """Serialise with pyoxigraph, fed in (graph, subject, predicate, object) order: its writers
     keep input order, so sorted input gives byte-identical output."""
     quads = sorted(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
                    key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
     items = [q.triple for q in quads] if as_triples else quads
-    return ox.serialize(items, format=fmt, prefixes=dict(sorted(PREFIXES.items()))).decode("utf-8")
+    return ox.serialize(items, format=fmt, prefixes=dict(sorted((prefixes or PREFIXES).items()))).decode("utf-8")
 
 
 def serialize_dump(fmt: DumpFormat, ds: Dataset, ontology: Graph) -> str:
@@ -216,6 +217,22 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
     return g
 
 
+def wikidata_view_turtle(kg: KnowledgeGraph) -> str:
+    """The Wikidata-shaped view as Turtle, byte-identical on every run; refused if its own shapes
+    (shapes/wikidata-view-shapes.ttl) do not accept it."""
+    import pyshacl
+
+    from icmpd_kg.wikidata_view import PREFIXES as VIEW_PREFIXES
+    from icmpd_kg.wikidata_view import view
+
+    graph = view(kg.data)
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none")
+    if not conforms:
+        raise NonConformantError(f"the Wikidata view does not conform to its shapes; nothing was written:\n{text}")
+    prefixes = {**{k: v for k, v in PREFIXES.items() if k in ("rdf", "rdfs", "xsd", "prov")}, **VIEW_PREFIXES}
+    return _oxigraph(to_ntriples(graph), ox.RdfFormat.TURTLE, as_triples=True, prefixes=prefixes)
+
+
 def unlinked_report(merged: Graph) -> str:
     """A TSV of the records of linkable kinds that have no Wikidata link yet, with their labels."""
     from icmpd_kg.wikidata import unlinked
@@ -249,6 +266,7 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
     files[MAPPINGS_NAME] = paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
     files[UNLINKED_NAME] = unlinked_report(union(published)).encode("utf-8")
+    files[VIEW_NAME] = wikidata_view_turtle(kg).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")

@@ -33,6 +33,7 @@ CATALOG_FILE = ONTOLOGY_DIR / "catalog-v001.xml"
 SHAPES_DIR = RESOURCES / "shapes"
 SHAPES_FILE = SHAPES_DIR / "icmpd-kg-shapes.ttl"
 SHAPES_EXAMPLES_DIR = SHAPES_DIR / "examples"
+WIKIDATA_VIEW_SHAPES_FILE = SHAPES_DIR / "wikidata-view-shapes.ttl"
 
 DATA_DIR = RESOURCES / "data"
 QUERIES_DIR = DATA_DIR / "queries"

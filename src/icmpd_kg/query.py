@@ -6,13 +6,14 @@ import io
 import json
 from pathlib import Path
 
+import rdflib
 from pyparsing import ParseException
 from rdflib import Dataset, Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from icmpd_kg.errors import InputFileError, QueryError
-from icmpd_kg.export import DUMPS
+from icmpd_kg.export import DUMPS, VIEW_NAME
 from icmpd_kg.graph import parse_file
 from icmpd_kg.namespaces import PREFIXES, bind_prefixes
 
@@ -24,7 +25,17 @@ def load_built(dist: Path) -> Dataset:
     dump = Path(dist) / QUAD_DUMP
     if not dump.is_file():
         raise InputFileError(dump, "no built graph here; run 'icmpd-kg build' first (or give --dist)")
-    ds = parse_file(dump)
+    # Keep every literal's lexical form as written ("…T00:00:00Z" stays so), as the server does.
+    previous, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
+    try:
+        ds = parse_file(dump)
+        view = Path(dist) / VIEW_NAME
+        if view.is_file():  # the Wikidata-shaped view, as its own named graph
+            from icmpd_kg.wikidata_view import VIEW_GRAPH
+
+            ds.graph(VIEW_GRAPH).parse(view, format="turtle")
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
     ds.default_union = True
     return bind_prefixes(ds)
 

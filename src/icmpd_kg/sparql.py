@@ -195,6 +195,64 @@ def check_services(algebra, allowlist: tuple[str, ...]) -> None:
                 raise ProtocolError(400, f"SERVICE <{target}> is not allowed; this endpoint may call only: {allowed}")
 
 
+WIKIBASE_LABEL = "http://wikiba.se/ontology#label"
+WIKIBASE_LANGUAGE = URIRef("http://wikiba.se/ontology#language")
+DEFAULT_LABEL_LANGUAGES = ("tr", "en")
+
+
+def take_label_service(algebra) -> tuple[str, ...] | None:
+    """The Wikidata Query Service's label service, answered locally: every
+    ``SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" }`` is taken out of the
+    query (it names no remote endpoint, so nothing is called) and its languages returned;
+    ``fill_labels`` then binds each projected ``?xLabel`` to ``?x``'s label, as WDQS does."""
+    languages: tuple[str, ...] | None = None
+    for node in _walk(algebra):
+        if node.name == "ServiceGraphPattern" and str(node.get("term")) == WIKIBASE_LABEL:
+            found: list[str] = []
+            for inner in _walk(node.get("graph")):
+                for triple in inner.get("triples") or []:
+                    if len(triple) == 3 and triple[1] == WIKIBASE_LANGUAGE and isinstance(triple[2], Literal):
+                        found += [x.strip().lower() for x in str(triple[2]).split(",") if x.strip()]
+            found = [x for x in found if not x.startswith("[")]  # [AUTO_LANGUAGE]: our default order
+            languages = tuple(found) or DEFAULT_LABEL_LANGUAGES
+            node.clear()
+            node.name = "BGP"
+            node["triples"] = []
+    return languages
+
+
+def fill_labels(result: SPARQLResult, data: Dataset, languages: tuple[str, ...]) -> None:
+    """Bind every unbound ``?xLabel`` to ``?x``'s label in the first language that has one
+    (``en`` also finds ``en-t-tr``), else, as WDQS does, to the entity's own name (its Q-id)."""
+    from rdflib import RDFS
+
+    label_vars = [v for v in (result.vars or []) if str(v).endswith("Label") and len(str(v)) > 5]
+    if not label_vars:
+        return
+    cache: dict = {}
+
+    def label(node) -> Literal:
+        if node not in cache:
+            by_lang: dict[str, Literal] = {}
+            for _, _, value, _ in data.quads((node, RDFS.label, None, None)):
+                if isinstance(value, Literal) and value.language:
+                    by_lang.setdefault(value.language.lower(), value)
+            choice = next((by_lang[tag] for lang in languages for tag in sorted(by_lang)
+                           if tag == lang or tag.startswith(lang + "-")), None)
+            cache[node] = choice if choice is not None else Literal(str(node).rstrip("/").rsplit("/", 1)[-1])
+        return cache[node]
+
+    rows = []
+    for row in result.bindings:
+        row = dict(row)
+        for var in label_vars:
+            entity = row.get(Variable(str(var)[:-5]))
+            if row.get(var) is None and entity is not None:
+                row[var] = label(entity) if isinstance(entity, URIRef) else Literal(str(entity))
+        rows.append(row)
+    result.bindings = rows
+
+
 def dataset_view(data: Dataset, default_uris: list[str], named_uris: list[str]) -> Dataset:
     """The RDF dataset a request describes, made of local graphs only (SPARQL 1.1 Protocol §2.1.4).
 
@@ -268,6 +326,7 @@ def _in_order_of_appearance(query: str, variables: list[Variable]) -> list[Varia
 def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], max_rows: int) -> QueryResponse:
     query = parse(request.query)
     algebra = query.algebra
+    label_languages = take_label_service(algebra)
     check_services(algebra, allowlist)
     kind = algebra.name.replace("Query", "").upper()
     media = choose_format(kind, request.accept, request.format)
@@ -286,6 +345,8 @@ def execute(data: Dataset, request: QueryRequest, allowlist: tuple[str, ...], ma
         raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
     truncated = False
     rows = None
+    if result.type == "SELECT" and label_languages is not None:
+        fill_labels(result, view, label_languages)
     if result.type == "SELECT" and _is_select_star(request.query):
         result.vars = _in_order_of_appearance(request.query, result.vars or [])
     if result.type == "SELECT":
