@@ -103,6 +103,84 @@ def export_wikidata(out: Path | None) -> None:
     click.echo(f"wrote the Wikidata view to {out}", err=True)
 
 
+def _wikidata_facts(snapshot: Path | None, endpoint: str, cache_dir: Path):
+    """(our dataset, comparison rows) from a snapshot file or the live Query Service."""
+    import datetime
+    import json as _json
+
+    from icmpd_kg.errors import InputFileError
+    from icmpd_kg.graph import KnowledgeGraph
+    from icmpd_kg.wikidata import Client
+    from icmpd_kg.wikidata_compare import compare, fetch, theirs_from
+
+    data = KnowledgeGraph.load().data
+    if snapshot is not None:
+        try:
+            results = _json.loads(snapshot.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputFileError(snapshot, f"cannot read SPARQL JSON results: {exc}") from None
+        where: Path | str = snapshot
+        label = f"Wikidata snapshot {snapshot.name}"
+    else:
+        results = fetch(data, Client(endpoint=endpoint, cache_dir=cache_dir))
+        where, label = endpoint, f"Wikidata Query Service ({endpoint}), {datetime.date.today().isoformat()}"
+    return data, compare(data, theirs_from(results, where), label)
+
+
+_snapshot_option = click.option(
+    "--snapshot", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+    help="Compare with a saved SPARQL JSON result (?item ?prop ?value) instead of asking Wikidata.")
+_endpoint_option = click.option("--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
+                                help="The Query Service to ask when no --snapshot is given.")
+_cache_option = click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
+                             default=Path(".cache/wikidata"), show_default=True, help="Directory of cached answers.")
+
+
+@main.group()
+def compare() -> None:
+    """Compare our facts with other datasets."""
+
+
+@compare.command("wikidata")
+@_snapshot_option
+@_endpoint_option
+@_cache_option
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
+              help="Report format.")
+def compare_wikidata(snapshot: Path | None, endpoint: str, cache_dir: Path, fmt: str) -> None:
+    """Fact by fact: agrees / differs / only ours / only Wikidata's, with both values and sources.
+
+    Covers every statement of the Wikidata-shaped view whose subject has a curated Wikidata link.
+    Exit status: 0 reported, 2 Wikidata unreachable or the snapshot unreadable.
+    """
+    from icmpd_kg.wikidata_compare import as_csv, as_json, as_text
+
+    try:
+        _, rows = _wikidata_facts(snapshot, endpoint, cache_dir)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo({"text": as_text, "csv": as_csv, "json": as_json}[fmt](rows), nl=False)
+
+
+@export.command("quickstatements")
+@_snapshot_option
+@_endpoint_option
+@_cache_option
+def export_quickstatements(snapshot: Path | None, endpoint: str, cache_dir: Path) -> None:
+    """QuickStatements (V1) for our sourced facts that Wikidata lacks, with S854/S1683/S407 references.
+
+    Decided by the same comparison as 'icmpd-kg compare wikidata' (live, or from --snapshot); only
+    statements about linked items whose values Wikidata can hold are written. Review before use.
+    """
+    from icmpd_kg.wikidata_compare import quickstatements
+
+    try:
+        data, rows = _wikidata_facts(snapshot, endpoint, cache_dir)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(quickstatements(data, rows), nl=False)
+
+
 @main.group()
 def link() -> None:
     """Find links from our records to other datasets."""
