@@ -91,15 +91,11 @@ def test_office_running_the_projects(built):
     assert row["acronyms"] == "FRIT, MIND, PACT, SHIFT, SIDEM, SUMMIT, SUPREME, TACSO"
 
 
-def needs_internet(query) -> bool:
-    return "# requires: internet" in query.read_text(encoding="utf-8").splitlines()[:5]
-
-
 def test_every_query_is_tested():
     """A competency question without a test could silently stop answering. Queries that need the
     internet are tested against a local stand-in (tests/test_server.py) instead."""
     tested = {name[len("test_"):].replace("_", "-") for name in globals() if name.startswith("test_")}
-    tested |= {q.stem for q in paths.query_files() if needs_internet(q)}
+    tested |= {q.stem for q in paths.query_files() if paths.query_needs_internet(q)}
     missing = [q.stem for q in paths.query_files() if q.stem not in tested and q.stem.replace("-2019", "-in-2019") not in tested]
     assert not missing, missing
 

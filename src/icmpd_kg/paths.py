@@ -77,5 +77,11 @@ def catalog(catalog_file: Path | None = None) -> dict[str, Path]:
             for entry in root.iter(f"{ns}uri")}
 
 
+def query_needs_internet(path: Path) -> bool:
+    """Whether an example query is marked ``# requires: internet`` in its header."""
+    return "# requires: internet" in path.read_text(encoding="utf-8").splitlines()[:5]
+
+
 def query_files() -> list[Path]:
-    return sorted(QUERIES_DIR.glob("*.rq"))
+    """The example queries by name, those that need the internet last (the query UI opens the first)."""
+    return sorted(QUERIES_DIR.glob("*.rq"), key=lambda p: (query_needs_internet(p), p.name))

@@ -28,7 +28,12 @@ def load_built(dist: Path) -> Dataset:
     # Keep every literal's lexical form as written ("…T00:00:00Z" stays so), as the server does.
     previous, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
     try:
-        ds = parse_file(dump)
+        from icmpd_kg.functions import new_dataset
+
+        parsed = parse_file(dump)
+        ds = new_dataset()  # a DatasetExt: the project's SPARQL functions answer on it
+        for s, p, o, g in parsed.quads((None, None, None, None)):
+            ds.graph(g.identifier if isinstance(g, Graph) else g).add((s, p, o))
         view = Path(dist) / VIEW_NAME
         if view.is_file():  # the Wikidata-shaped view, as its own named graph
             from icmpd_kg.wikidata_view import VIEW_GRAPH

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
@@ -63,6 +63,15 @@ def service_description(config: ServerConfig) -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.BasicFederatedQuery))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
+    from rdflib_endpoint.gen_docs import snake_to_camel
+
+    from icmpd_kg.functions import FUNCTIONS, IKGFN
+
+    for func in FUNCTIONS:
+        function = IKGFN[snake_to_camel(func.__name__)]
+        g.add((service, SD.extensionFunction, function))
+        g.add((function, RDF.type, SD.Function))
+        g.add((function, RDFS.seeAlso, URIRef(config.public_url.rstrip("/") + "/functions")))
     for media in sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)):
         g.add((service, SD.resultFormat, Literal(media)))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -274,6 +283,13 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def home() -> HTMLResponse:
         return HTMLResponse(query_page(config))
 
+    @app.get("/functions")
+    async def functions_docs() -> Response:
+        """The SPARQL extension functions, documented by rdflib-endpoint's generate_docs (Markdown)."""
+        from icmpd_kg.functions import documentation
+
+        return Response(documentation(), media_type="text/markdown; charset=utf-8")
+
     @app.get("/assets/yasgui/{name}")
     async def yasgui_asset(name: str, request: Request) -> Response:
         media = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}.get(name)
@@ -339,7 +355,7 @@ def query_page(config: ServerConfig) -> str:
 <style>body{{font-family:system-ui,sans-serif;margin:0}} header{{padding:.5rem 1rem;background:#1d3557;color:#fff}}
 header a{{color:#fff}}</style></head>
 <body><header><strong>icmpd-kg</strong> SPARQL endpoint · <a href="/ontology">ontology</a> ·
-<a href="/.well-known/void">dataset</a> · <a href="/id/organisation/icmpd">ICMPD</a></header>{missing}
+<a href="/.well-known/void">dataset</a> · <a href="/functions">SPARQL functions</a> · <a href="/id/organisation/icmpd">ICMPD</a></header>{missing}
 <div id="yasgui"></div>
 <script src="/assets/yasgui/yasgui.min.js"></script>
 <script>

@@ -261,7 +261,9 @@ def dataset_view(data: Dataset, default_uris: list[str], named_uris: list[str]) 
     """
     if not default_uris and not named_uris:
         return data
-    view = Dataset(default_union=False)
+    from icmpd_kg.functions import new_dataset
+
+    view = new_dataset(default_union=False)  # the project's SPARQL functions answer here too
     for prefix, ns in data.namespaces():
         view.bind(prefix, ns)
     default = view.graph(DATASET_DEFAULT_GRAPH_ID)

@@ -1,0 +1,62 @@
+"""The project's SPARQL functions (rdflib-endpoint DatasetExt): on the command line's engine and at
+the endpoint, the same answers; documented by generate_docs and advertised in the service description."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from rdflib import Graph, URIRef
+
+from icmpd_kg.functions import fold, label_similarity, long_date
+from icmpd_kg.query import load_built, rows_as_dicts, run_query
+
+from .conftest import live_server
+
+QUERY = """PREFIX ikgfn: <https://w3id.org/icmpd-kg/functions#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT ?thing ?key ?tr ?en ?score WHERE {
+  ?thing rdfs:label ?label .
+  BIND (ikgfn:fold(?label) AS ?key)
+  FILTER (CONTAINS(?key, "isvicre"))
+  BIND (ikgfn:longDate("2018-05-15"^^xsd:date, "tr") AS ?tr)
+  BIND (ikgfn:longDate("2019-07"^^xsd:gYearMonth, "en") AS ?en)
+  BIND (ikgfn:labelSimilarity("Resmî Gazete", "Resmi gazete") AS ?score)
+}"""
+
+
+def test_turkish_folding_is_what_lcase_gets_wrong():
+    assert fold("İSVİÇRE") == fold("isviçre") == "isvicre"
+    assert fold("IĞDIR") == fold("ığdır") == "igdir"
+    assert fold("Göç İdaresi Genel Müdürlüğü") == "goc idaresi genel mudurlugu"
+
+
+def test_long_dates_as_the_source_writes_them():
+    assert long_date("2018-05-15") == "15 Mayıs 2018"
+    assert long_date("2017-03-31", "en") == "31 March 2017"
+    assert long_date("2019-07", "tr") == "Temmuz 2019"
+    with pytest.raises(ValueError):
+        long_date("2019-07", "de")
+
+
+def test_similarity_after_folding():
+    assert label_similarity("Resmî Gazete", "Resmi gazete") == 1.0
+    assert 0 < label_similarity("Ankara Ofisi", "Ankara Office") < 1
+
+
+def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist):
+    local = rows_as_dicts(run_query(load_built(dist), QUERY))
+    with live_server(dist) as base:
+        remote = httpx.get(base + "/sparql", params={"query": QUERY},
+                           headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        docs = httpx.get(base + "/functions")
+        description = Graph().parse(data=httpx.get(base + "/sparql", headers={"Accept": "text/turtle"}).text,
+                                    format="turtle")
+        ui = httpx.get(base + "/", headers={"Accept": "text/html"}).text
+    assert local == [{k: v["value"] for k, v in row.items()} for row in remote]
+    assert local == [{"thing": "https://w3id.org/icmpd-kg/id/state/switzerland", "key": "isvicre",
+                      "tr": "15 Mayıs 2018", "en": "July 2019", "score": "1.0"}]
+    assert docs.status_code == 200 and "ikgfn:fold" in docs.text and "https://w3id.org/icmpd-kg/functions#longDate" in docs.text
+    functions = set(description.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction")))
+    assert URIRef("https://w3id.org/icmpd-kg/functions#labelSimilarity") in functions and len(functions) == 3
+    assert 'href="/functions"' in ui
