@@ -21,8 +21,10 @@ SEARCH = {
                                      "description": "synthetic stand-in item"}],
     "MIND": [{"id": "Q900000001", "label": "MIND", "description": "synthetic stand-in item, not a project"}],
     "Resmî Gazete": [{"id": "Q900000003", "label": "Resmi Gazete", "aliases": ["Resmî Gazete"]}],
+    "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı": [{"id": "Q900000004", "label": "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı"}],
 }
-INSTANCES = {"Q900000002", "Q900000003"}
+INSTANCES = {"Q900000002", "Q900000003", "Q900000004"}
+IN_TURKEY = {"Q900000002", "Q900000003"}  # the ministry's candidate is, in this test data, elsewhere
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -47,9 +49,13 @@ class StandIn(BaseHTTPRequestHandler):
                     "success": 1}
             media = "application/json"
         elif url.path == "/sparql":
-            item = params["query"].split("wd:", 2)[-1].split()[0] if "wd:" in params["query"] else ""
-            item = params["query"].split("} wd:")[1].split()[0] if "} wd:" in params["query"] else item
-            body = {"head": {}, "boolean": item in INSTANCES}
+            query = params["query"]
+            if "wdt:P17" in query:  # ASK { wd:Q… wdt:P17 wd:Q43 }
+                item = query.split("ASK { wd:")[1].split()[0]
+                body = {"head": {}, "boolean": item in IN_TURKEY and query.rstrip().endswith("wd:Q43 }")}
+            else:  # ASK { VALUES ?class { … } wd:Q… wdt:P31/wdt:P279* ?class }
+                item = query.split("} wd:")[1].split()[0]
+                body = {"head": {}, "boolean": item in INSTANCES}
             media = "application/sparql-results+json"
         else:
             self.send_response(404)
@@ -94,6 +100,9 @@ def test_reconcile_suggests_typed_matches_only_for_unlinked_records(stand_in, tm
     assert ("gigm", "Q900000002") in found
     assert ("resmi-gazete", "Q900000003") in found  # matched through the item's alias
     assert not any(item == "Q900000001" for _, item in found), "MIND's candidate is not a project: filtered out"
+    assert not any(item == "Q900000004" for _, item in found), "the ministry's candidate is not in Turkey"
+    asked = [r["params"]["query"] for r in StandIn.requests if r["path"] == "/sparql"]
+    assert any("wd:Q900000004 wdt:P17 wd:Q43" in q for q in asked)
     searched = {r["params"].get("search") for r in StandIn.requests if r["path"] == "/w/api.php"}
     assert "ICMPD" not in searched and "Türkiye" not in searched, "curated records are never searched"
     assert "SUPREME" in searched and "Ankara Ofisi" in searched

@@ -7,7 +7,8 @@ service cannot be reached it raises ``WikidataUnavailable`` (the command line pr
 
 Reconciliation (``icmpd-kg link wikidata``) searches, for every record of a linkable kind without a
 curated link, Wikidata's ``wbsearchentities`` by its Turkish and English labels and acronyms, keeps
-the candidates whose type (``wdt:P31/wdt:P279*``, asked of the Query Service) fits the kind, scores
+the candidates whose type (``wdt:P31/wdt:P279*``, asked of the Query Service) fits the kind and,
+for Turkish institutions, laws and gazettes, whose country (``wdt:P17``) is Turkey, scores
 them by label similarity, and writes the suggestions as an SSSOM table
 (``semapv:LexicalMatching``, the score as confidence) for the editors to review. It never writes
 to the curated table.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
 import httpx
-from rdflib import OWL, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from icmpd_kg import __version__
 from icmpd_kg.errors import WikidataUnavailable
@@ -134,6 +135,12 @@ class Client:
             raise WikidataUnavailable(f"{self.api}: {data['error'].get('info', data['error'])}")
         return list(data.get("search", []))
 
+    def in_country(self, item: str, country: str) -> bool:
+        """Whether ``item``'s country (``wdt:P17``) is ``country``."""
+        query = ("PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
+                 f"ASK {{ wd:{item} wdt:P17 wd:{country} }}")
+        return bool(self.get_json(self.endpoint, {"query": query, "format": "json"}).get("boolean"))
+
     def is_instance_of(self, item: str, classes: list[str]) -> bool:
         """Whether ``item`` is an instance of one of ``classes`` along ``wdt:P31/wdt:P279*``."""
         values = " ".join(f"wd:{c}" for c in classes)
@@ -209,6 +216,8 @@ def reconcile(merged: Graph, client: Client, threshold: float = 0.6,
     """Candidates for every unlinked record, best first per record, above ``threshold``.
     ``progress`` wraps the list of records (``click.progressbar`` on the command line)."""
     classes = class_items(merged)
+    turkey = next((str(o)[len(ENTITY):] for o in merged.objects(ID["state/turkey"], OWL.sameAs)
+                   if str(o).startswith(ENTITY)), None)
     todo = unlinked(merged)
     suggestions: list[Suggestion] = []
     with (progress(todo) if progress else contextlib.nullcontext(todo)) as records:
@@ -228,6 +237,10 @@ def reconcile(merged: Graph, client: Client, threshold: float = 0.6,
                         best[item] = Suggestion(str(subject), name, item, label, round(score, 3))
             for item in sorted(best, key=lambda i: (-best[i].score, i)):
                 if kind in classes and not client.is_instance_of(item, classes[kind]):
+                    continue
+                # Turkish institutions, laws and gazettes: the item's country must be Turkey.
+                national = kind in ("law", "gazette") or (subject, RDF.type, IKG.PublicInstitution) in merged
+                if national and turkey is not None and not client.in_country(item, turkey):
                     continue
                 suggestions.append(best[item])
     return suggestions
