@@ -36,7 +36,9 @@ def test_compare_reports_every_status_with_both_values_and_sources():
     assert rows[(Q + "Q498496", "P31")]["status"] == "agrees"
     assert rows[(Q + "Q498496", "P571")]["status"] == "agrees"  # 1993 at year precision
     differs = rows[(Q + "Q498496", "P2124")]
-    assert differs["status"] == "differs" and differs["ours"] == "19" and differs["theirs"] == "20"
+    assert differs["status"] == "differs"
+    assert differs["ours"] == "19 as of the source (undated; after July 2019)"
+    assert differs["theirs"] == "20 as of 2024-01-01"
     assert "fact/icmpd-member-states" in differs["our_source"] and "19 devlet üyedir" in differs["our_source"]
     assert differs["their_source"] == "Wikidata snapshot wikidata-snapshot.json"
     turkey = rows[(Q + "Q43", "P463")]
@@ -83,7 +85,8 @@ def test_live_comparison_asks_the_query_service_and_agrees_with_the_snapshot(tmp
         server.shutdown()
         server.server_close()
     assert live.exit_code == 0, live.output
-    assert len(seen) == 1 and f"<{Q}Q43>" in seen[0] and "<http://www.wikidata.org/prop/direct/P463>" in seen[0]
+    assert len(seen) == 1 and f"<{Q}Q43>" in seen[0] and "<http://www.wikidata.org/prop/P463>" in seen[0]
+    assert "P585" in seen[0] and "DeprecatedRank" in seen[0]
     snapshot = run("compare", "wikidata", "--snapshot", str(SNAPSHOT), "--format", "json")
     strip = [{k: v for k, v in r.items() if k != "their_source"} for r in json.loads(live.output)]
     assert strip == [{k: v for k, v in r.items() if k != "their_source"} for r in json.loads(snapshot.output)]

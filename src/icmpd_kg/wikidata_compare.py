@@ -29,6 +29,9 @@ from icmpd_kg.wikidata import Client
 from icmpd_kg.wikidata_view import WD, Quantity, Statement, Time, _links, statements
 
 WDT = "http://www.wikidata.org/prop/direct/"
+P_NS = "http://www.wikidata.org/prop/"
+PS_NS = "http://www.wikidata.org/prop/statement/"
+AS_OF_SOURCE = {"P2124", "P1128"}  # counts the source gives "bugün" (today): as of its undated date
 SOURCE_IRI = "https://w3id.org/icmpd-kg/id/source/icmpd-tr"
 
 
@@ -70,10 +73,15 @@ def _same(ours: Any, theirs: dict[str, str]) -> bool:
 
 
 def wikidata_query(items: list[str], properties: list[str]) -> str:
+    """Wikidata's non-deprecated values of ``properties`` on ``items``, with the date each holds as
+    of (qualifier P585, point in time) where Wikidata gives one."""
     values_items = " ".join(f"<{i}>" for i in items)
-    values_props = " ".join(f"<{WDT}{p}>" for p in properties)
-    return (f"SELECT ?item ?prop ?value WHERE {{ VALUES ?item {{ {values_items} }} "
-            f"VALUES ?prop {{ {values_props} }} ?item ?prop ?value }}")
+    rows = " ".join(f"(<{WDT}{p}> <{P_NS}{p}> <{PS_NS}{p}>)" for p in properties)
+    return ("PREFIX wikibase: <http://wikiba.se/ontology#> "
+            f"SELECT ?item ?prop ?value ?when WHERE {{ VALUES ?item {{ {values_items} }} "
+            f"VALUES (?prop ?p ?ps) {{ {rows} }} ?item ?p ?statement . ?statement ?ps ?value ; wikibase:rank ?rank . "
+            "FILTER (?rank != wikibase:DeprecatedRank) "
+            "OPTIONAL { ?statement <http://www.wikidata.org/prop/qualifier/P585> ?when } }")
 
 
 def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, str], list[dict[str, str]]]:
@@ -87,7 +95,10 @@ def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, s
             key = (b["item"]["value"], b["prop"]["value"][len(WDT):])
         except KeyError:
             raise InputFileError(where, "every row needs ?item, ?prop and ?value") from None
-        out.setdefault(key, []).append(b["value"])
+        value = dict(b["value"])
+        if "when" in b:
+            value["when"] = b["when"].get("value", "")
+        out.setdefault(key, []).append(value)
     return out
 
 
@@ -108,7 +119,10 @@ def compare(data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], 
             return links.get(value, value) if isinstance(value, URIRef) else value
 
         ours_text = "; ".join(_text(resolved(s.value)) for s in mine)
-        theirs_text = "; ".join(v.get("value", "") for v in values)
+        if mine and prop in AS_OF_SOURCE:
+            ours_text += " as of the source (undated; after July 2019)"
+        theirs_text = "; ".join(v.get("value", "") + (f" as of {v['when'][:10]}" if v.get("when") else "")
+                                for v in values)
         source = "; ".join(f"{s.fact} “{quotes.get(s.fact, '')}”" for s in mine)
         if not values:
             status = "only ours"
