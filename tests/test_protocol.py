@@ -1,4 +1,4 @@
-"""The cases of the W3C SPARQL 1.1 Protocol test manifest (../shared/w3c-sparql11-tests/protocol),
+"""The cases of the W3C SPARQL 1.1 Protocol test manifest (tests/w3c-sparql11-tests/protocol, vendored),
 against the live server. The dataset tests use this graph's own named graphs: the endpoint never
 downloads a graph, so the manifest's remote data1.nt.. files are stood in for by local graphs.
 Update cases expect a refusal: the endpoint is read-only."""
