@@ -87,3 +87,22 @@ def live_server(dist: Path, *args: str, env: dict | None = None):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def value_of(text: str):
+    """A result value as a value: Oxigraph returns typed literals in canonical form ("1" for the
+    double "1.0", "+00:00" for "Z"), rdflib as written; both are the same value."""
+    import datetime
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def by_value(rows: list[dict[str, str]]) -> list[dict]:
+    return [{k: value_of(v) for k, v in row.items()} for row in rows]

@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.errors import NonConformantError
+from icmpd_kg.distfiles import OXIGRAPH_DIR
 from icmpd_kg.export import DUMPS, build, publishable
 from icmpd_kg.graph import union
 
@@ -88,12 +89,53 @@ def test_build_is_byte_identical_across_processes(dist, tmp_path):
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(p.name for p in other.iterdir())
     for name in names:
+        if name == OXIGRAPH_DIR:  # a database: same content, not the same bytes (see distfiles)
+            assert store_quads(dist / name) == store_quads(other / name)
+            continue
         assert (dist / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def store_quads(directory: Path) -> set[str]:
+    import pyoxigraph as ox
+
+    return {str(q) for q in ox.Store.read_only(str(directory))}
+
+
+def test_the_store_holds_the_dump_the_view_and_their_merge(dist):
+    """The Oxigraph store in dist/ has every quad of the N-Quads dump, the Wikidata view as its own
+    graph, and in its default graph the merge of all graphs (SPARQL's union default graph)."""
+    import pyoxigraph as ox
+
+    from icmpd_kg.store import INTEGER_SUBTYPES, recorded_datatypes
+
+    quads = store_quads(dist / OXIGRAPH_DIR)
+    recorded = recorded_datatypes(dist / OXIGRAPH_DIR)
+    assert recorded["http://www.w3.org/ns/oa#start"].endswith("#nonNegativeInteger")
+    assert recorded["https://w3id.org/icmpd-kg/ontology#memberOrdinal"].endswith("#positiveInteger")
+
+    def as_oxigraph_keeps_it(q):  # the integer subtypes become xsd:integer (see store.py)
+        o = q.object
+        if isinstance(o, ox.Literal) and o.datatype.value in INTEGER_SUBTYPES:
+            assert recorded[q.predicate.value] == o.datatype.value
+            o = ox.Literal(o.value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        return str(ox.Quad(q.subject, q.predicate, o, q.graph_name))
+
+    dump = {as_oxigraph_keeps_it(q) for q in ox.parse(path=str(dist / "icmpd-kg.nq"), format=ox.RdfFormat.N_QUADS)}
+    assert dump <= quads
+    view_graph = ox.NamedNode("https://w3id.org/icmpd-kg/id/graph/wikidata-view")
+    view = {str(ox.Quad(t.subject, t.predicate, t.object, view_graph))
+            for t in ox.parse(path=str(dist / "icmpd-kg-wikidata.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert view <= quads
+    triples = {str(ox.Triple(q.subject, q.predicate, q.object))
+               for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR))}
+    default = {str(ox.Triple(q.subject, q.predicate, q.object))
+               for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR)).quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    assert default == triples
 
 
 def test_sha256sums_are_right(dist):
     lines = (dist / "SHA256SUMS").read_text().splitlines()
-    assert len(lines) == len(list(dist.iterdir())) - 1
+    assert len(lines) == len([p for p in dist.iterdir() if p.is_file()]) - 1
     for line in lines:
         digest, name = line.split("  ")
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
@@ -127,11 +169,11 @@ def test_dumps_carry_license_and_source(dist):
 def test_nonconformant_build_writes_nothing_and_keeps_previous_output(tmp_path):
     out = tmp_path / "dist"
     build(out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     bad = REPO / "shapes" / "examples" / "AcronymPatternShape-invalid-01.ttl"
     with pytest.raises(NonConformantError):
         build(out, data_files=[bad])
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging directory left behind"
 
 
@@ -181,3 +223,14 @@ def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dis
     assert doc["@graph"][0]["label"]["en-t-tr"].startswith("Supporting GİGM’s")
     expanded = jsonld.to_rdf(doc, {"format": "application/n-quads"})
     assert "<https://w3id.org/icmpd-kg/id/project/pact> <https://w3id.org/icmpd-kg/ontology#acronym> \"PACT\"" in expanded
+
+
+@pytest.mark.xfail(strict=True, reason="Oxigraph stores xsd:integer subtypes as xsd:integer; the build records them "
+                                       "(store.DATATYPES_FILE). Strict: this passes, and fails the suite, once it keeps them.")
+def test_canary_oxigraph_keeps_integer_subtypes():
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(b'<urn:s> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .', ox.RdfFormat.N_TRIPLES)
+    [quad] = list(store)
+    assert quad.object.datatype.value.endswith("#nonNegativeInteger")

@@ -15,7 +15,8 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 
-from icmpd_kg.sparql import QueryRequest, execute
+from icmpd_kg.engine import Engine, OxigraphBackend
+from icmpd_kg.sparql import QueryRequest
 
 from .conftest import REPO
 
@@ -58,14 +59,31 @@ def bindings_from_json(text: str) -> list[dict]:
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
 
 
+def engine_for(store: str, data: Path) -> Engine:
+    """The test's data in the given store: rdflib's engine in memory, or Oxigraph's."""
+    if store == "memory":
+        ds = Dataset(default_union=True)
+        ds.graph(DATASET_DEFAULT_GRAPH_ID).parse(data, format="turtle")
+        return Engine.for_dataset(ds)
+    import pyoxigraph as ox
+
+    oxigraph = ox.Store()
+    oxigraph.load(path=str(data), format=ox.RdfFormat.TURTLE, base_iri=data.as_uri())
+    return Engine(OxigraphBackend(oxigraph))
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
 @pytest.mark.parametrize("query,data,result", ENTRIES)
-def test_result_format(query, data, result, monkeypatch):
+def test_result_format(query, data, result, store, monkeypatch, request):
+    if store == "oxigraph" and "tsv03" in request.node.name:
+        # Oxigraph stores the XSD integer subtypes as xsd:integer: "-3"^^xsd:negativeInteger comes
+        # back as "-3"^^xsd:integer (a different RDF term). Strict: this fails once Oxigraph keeps them.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Oxigraph turns xsd:negativeInteger into xsd:integer"))
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # as the server's workers load data
-    ds = Dataset(default_union=True)
-    ds.graph(DATASET_DEFAULT_GRAPH_ID).parse(local(data), format="turtle")
+    engine = engine_for(store, local(data))
     expected_path = local(result)
     media = MEDIA[expected_path.suffix]
-    response = execute(ds, QueryRequest(local(query).read_text(), accept=media), (), 10_000)
+    response = engine.respond(QueryRequest(local(query).read_text(), accept=media))
     got = response.body.decode("utf-8")
     expected = expected_path.read_text(encoding="utf-8")
     if media.endswith("json"):
@@ -73,8 +91,18 @@ def test_result_format(query, data, result, monkeypatch):
         assert json.loads(got).get("boolean") == json.loads(expected).get("boolean")
         assert bindings_from_json(got) == bindings_from_json(expected)
     elif media == "text/csv":
-        def cells(text):  # blank node labels are local: compare them as "_:"
-            return [["_:" if c.startswith("_:") else c for c in row] for row in csv.reader(io.StringIO(text))]
+        def cell(c: str):
+            if c.startswith("_:"):  # blank node labels are local: compare them as "_:"
+                return "_:"
+            if store == "oxigraph":  # Oxigraph keeps numbers by value: 1.0E6 comes back as 1000000
+                try:
+                    return float(c)
+                except ValueError:
+                    pass
+            return c
+
+        def cells(text):
+            return [[cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
         assert cells(got) == cells(expected)
     else:
         parser = TSVResultParser()

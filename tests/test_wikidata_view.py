@@ -82,10 +82,11 @@ def test_view_shapes_reject_broken_statements(wikidata_view, mutation):
 
 
 def test_build_writes_the_view_and_the_endpoint_dataset_serves_it(dist):
-    from icmpd_kg.query import load_built, rows_as_dicts, run_query
+    from icmpd_kg.engine import open_engine
 
     assert (dist / "icmpd-kg-wikidata.ttl").is_file()
-    rows = rows_as_dicts(run_query(load_built(dist), """
+    for store in ("memory", None):
+        rows = open_engine(dist, store).query("""
         PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-        SELECT ?g WHERE { GRAPH ?g { wd:Q43 wdt:P463 wd:Q498496 } }"""))
-    assert rows == [{"g": "https://w3id.org/icmpd-kg/id/graph/wikidata-view"}]
+        SELECT ?g WHERE { GRAPH ?g { wd:Q43 wdt:P463 wd:Q498496 } }""").strings()
+        assert rows == [{"g": "https://w3id.org/icmpd-kg/id/graph/wikidata-view"}], store

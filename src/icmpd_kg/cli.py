@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -232,6 +233,21 @@ def link_wikidata(out: Path, api: str, endpoint: str, cache_dir: Path, min_inter
     click.echo(f"{len(suggestions)} suggestions for review in {out} ({client.requests_made} requests)")
 
 
+def _store_option(help_text: str):
+    return click.option("--store", "store", default=None, metavar="SPEC", help=help_text)
+
+
+def _parse_store(text: str | None, dist: Path):
+    from icmpd_kg.engine import StoreSpec, default_store
+
+    if text is None:
+        return default_store(dist)
+    try:
+        return StoreSpec.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--store") from None
+
+
 @main.command()
 @click.argument("sparql", required=False)
 @click.option("--file", "query_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -240,22 +256,91 @@ def link_wikidata(out: Path, api: str, endpoint: str, cache_dir: Path, min_inter
               help="Result format: SELECT/ASK as a table, CSV or SPARQL JSON; CONSTRUCT as Turtle or JSON-LD.")
 @click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
               show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
-def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> None:
-    """Run a SPARQL query over the built graph.
+@_store_option("Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
+               "[default: the build's Oxigraph store, DIST/oxigraph].")
+@click.option("--allow-service", "allow_service", multiple=True,
+              help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds the query (and any SERVICE call) may take.")
+def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path, store: str | None,
+          allow_service: tuple[str, ...], timeout: float) -> None:
+    """Run a SPARQL query over the built graph, through the same engine and policy as the endpoint.
 
     The project's prefixes (ikg:, organisation:, project:, ...) are predeclared. Named graphs are
-    queryable with GRAPH; the default graph is the union of all graphs.
+    queryable with GRAPH; the default graph is the union of all graphs. FROM names graphs of the
+    store (nothing is downloaded), and SERVICE may call only the allowed endpoints.
+    Exit status: 0 answered, 2 the query is refused or wrong, or the store cannot be read.
     """
-    from icmpd_kg.query import format_result, load_built, run_query
+    import time
+
+    from icmpd_kg.engine import Engine, Policy, open_backend
+    from icmpd_kg.query import format_answer
+    from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST
+    from icmpd_kg.sparql import ProtocolError
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give a query either as an argument or with --file, not both")
-    text = sparql if sparql is not None else query_file.read_text(encoding="utf-8")
+    text = sparql if sparql is not None else query_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    spec = _parse_store(store, dist)
+    policy = Policy(service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST, max_rows=10**9,
+                    max_result_bytes=10**12, service_timeout=timeout)
     try:
-        result = run_query(load_built(dist), text)
+        engine = Engine(open_backend(spec, dist), policy)
+        answer = engine.query(text, deadline=time.monotonic() + timeout)
     except IcmpdKgError as exc:
         _fail(exc)
-    click.echo(format_result(result, fmt).rstrip("\n"))
+    except ProtocolError as exc:
+        where = f" ({query_file})" if query_file is not None else ""
+        click.echo(f"icmpd-kg: error{where}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(format_answer(answer, fmt).rstrip("\n"))
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--into", "into", required=True, metavar="oxigraph:DIR",
+              help="The Oxigraph store to load into (created if missing; added to if present).")
+@click.option("--graph", default=None, help="Named graph for the triples of files without graphs [default: default graph].")
+def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
+    """Bulk-load RDF files (N-Quads, N-Triples, Turtle, TriG, RDF/XML, JSON-LD) into an Oxigraph
+    store, with a progress bar. Nothing is validated: this is for benchmarks and for more data.
+
+    The store is changed as a whole or not at all: the files are loaded into a copy, which replaces
+    the store only when every file has been read. Exit status: 0 loaded, 2 a file could not be read.
+    """
+    import shutil
+    import tempfile
+
+    from icmpd_kg.engine import StoreSpec
+    from icmpd_kg.store import load_files
+
+    try:
+        spec = StoreSpec.parse(into)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--into") from None
+    if spec.kind != "oxigraph":
+        raise click.BadParameter("give an Oxigraph store, 'oxigraph:DIR'", param_hint="--into")
+    target = Path(spec.location)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
+    try:
+        work = staging / "store"
+        if (target / "CURRENT").is_file():
+            import pyoxigraph as ox
+
+            ox.Store.read_only(str(target)).backup(str(work))
+        total = sum(p.stat().st_size for p in files if p.is_file())
+        with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
+            quads = load_files(work, files, progress=bar.update, graph=graph)
+        if target.exists():
+            retired = staging / "old"
+            target.replace(retired)
+        work.replace(target)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    click.echo(f"{quads} quads in {target}")
 
 
 @main.command()
@@ -272,31 +357,48 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path) -> 
 @click.option("--max-query-length", default=100_000, show_default=True, type=click.IntRange(min=1),
               help="Longest query accepted, in characters (longer ones are answered 413).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Query worker processes.")
+              help="Query workers in the fast lane (the slow lane has as many).")
+@_store_option("Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
+               "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph].")
+@click.option("--fast-budget", default=0.5, show_default=True, type=click.FloatRange(min=0.01),
+              help="Seconds a query runs in the fast lane before it moves to the slow lane.")
+@click.option("--client-share", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Slow-lane slots one client address may hold; more slow queries are answered 429.")
+@click.option("--memory-limit", "memory_limit", default=2048, show_default=True, type=click.IntRange(min=0),
+              help="Memory a query may use, in MB (0: no limit); past it the query is stopped.")
 @click.option("--allow-service", "allow_service", multiple=True,
               help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
 @click.option("--yasgui-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="Directory holding yasgui.min.js and yasgui.min.css [default: the checkout's node_modules].")
 @click.option("--update-key", envvar="ICMPD_KG_UPDATE_KEY", default=None, show_envvar=True,
               help="Enable SPARQL Update for clients presenting 'Authorization: Bearer KEY' "
-                   "[default: updates disabled, answered 403]. Changes live in memory only.")
+                   "[default: updates disabled, answered 403]. Changes go to a copy of the store that lives "
+                   "as long as the server; the build is never changed.")
 def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: float, max_rows: int,
-          max_query_length: int, workers: int, allow_service: tuple[str, ...], yasgui_dir: Path | None,
+          max_query_length: int, workers: int, store: str | None, fast_budget: float, client_share: int,
+          memory_limit: int, allow_service: tuple[str, ...], yasgui_dir: Path | None,
           update_key: str | None) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
 
-    from icmpd_kg.query import QUAD_DUMP
+    from icmpd_kg.distfiles import QUAD_DUMP
     from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST, ServerConfig, create_app
 
     if not (dist / QUAD_DUMP).is_file():
         _fail(IcmpdKgError(f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"))
+    spec = _parse_store(store, dist)
+    if spec.kind == "oxigraph" and not (Path(spec.location) / "CURRENT").is_file():
+        _fail(IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'"))
     config = ServerConfig(dist=dist, public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+                          store=spec, fast_budget=fast_budget, client_share=client_share,
+                          memory_limit_mb=memory_limit or None,
                           timeout=timeout, max_rows=max_rows, max_query_length=max_query_length, workers=workers,
                           service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
                           yasgui_dir=yasgui_dir or paths.YASGUI_DIR, update_key=update_key)
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,35 +31,24 @@ SOURCE = ID["source/icmpd-tr"]
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DUMPS_BASE = BASE + "dumps/"
 SPARQL_ENDPOINT = URIRef(BASE + "sparql")
-STEM = "icmpd-kg"
 IANA = "https://www.iana.org/assignments/media-types/"
 
 
-@dataclass(frozen=True)
-class DumpFormat:
-    key: str
-    filename: str
-    media_type: str
-    label: str
-
-
-DUMPS = (
-    DumpFormat("trig", f"{STEM}.trig", "application/trig", "TriG (named graphs)"),
-    DumpFormat("nquads", f"{STEM}.nq", "application/n-quads", "N-Quads (named graphs)"),
-    DumpFormat("jsonld", f"{STEM}.jsonld", "application/ld+json", "JSON-LD, compacted (named graphs)"),
-    DumpFormat("turtle", f"{STEM}.ttl", "text/turtle", "Turtle (all graphs merged)"),
-    DumpFormat("ntriples", f"{STEM}.nt", "application/n-triples", "N-Triples (all graphs merged)"),
-    DumpFormat("rdfxml", f"{STEM}.rdf", "application/rdf+xml", "RDF/XML (all graphs merged)"),
+from icmpd_kg.distfiles import (  # noqa: E402 - the names of dist/, defined once
+    CONTEXT_NAME,
+    DUMPS,
+    MAPPINGS_NAME,
+    ONTOLOGY_NAME,
+    OXIGRAPH_DIR,
+    QUAD_DUMP,
+    REPORT_NAME,
+    SHAPES_NAME,
+    SUMS_NAME,
+    UNLINKED_NAME,
+    VIEW_NAME,
+    VOID_NAME,
+    DumpFormat,
 )
-CONTEXT_NAME = f"{STEM}.context.jsonld"
-ONTOLOGY_NAME = f"{STEM}-ontology.ttl"
-SHAPES_NAME = f"{STEM}-shapes.ttl"
-VOID_NAME = "void.ttl"
-REPORT_NAME = "validation-report.ttl"
-SUMS_NAME = "SHA256SUMS"
-MAPPINGS_NAME = f"{STEM}-wikidata.sssom.tsv"
-UNLINKED_NAME = "wikidata-unlinked.tsv"
-VIEW_NAME = f"{STEM}-wikidata.ttl"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,14 +265,18 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     return files
 
 
-def write_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write into a fresh sibling directory, then swap it in; on any failure ``out`` is untouched."""
+def write_atomically(out: Path, files: dict[str, bytes], also: Callable[[Path], None] | None = None) -> None:
+    """Write into a fresh sibling directory (and let ``also`` add to it), then swap it in; on any
+    failure ``out`` is untouched."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
+        if also is not None:
+            also(staging)
+        staging.chmod(0o755)  # readable by a web server's account, like the files in it
         if out.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.rmdir(retired)
@@ -307,5 +301,12 @@ def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None) 
         raise NonConformantError(
             f"the graph does not conform ({len(report.results)} results); nothing was written to {out}", report)
     files = render(kg, report)
-    write_atomically(Path(out), files)
+
+    def store(staging: Path) -> None:
+        from icmpd_kg.store import write_dist_store
+        from icmpd_kg.wikidata_view import VIEW_GRAPH
+
+        write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
+
+    write_atomically(Path(out), files, also=store)
     return BuildResult(out=Path(out), files=sorted(files), report=report, triples=len(union(publishable(kg))))

@@ -8,10 +8,12 @@ mention. The HTML page also shows, for each fact, the source sentence it comes f
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.jsonld import context as jsonld_context
@@ -221,12 +223,84 @@ th{{width:25%}}.lang,.dt{{color:#777;font-size:.85em}}blockquote{{margin:.3rem 0
 <p>{t["formats"]}: {formats}</p></body></html>"""
 
 
-def load(dist: Path, ontology_file: Path) -> LinkedData:
-    from icmpd_kg.query import load_built
-
-    ds = load_built(dist)
-    ds.default_union = False
-    return LinkedData(ds, Graph().parse(ontology_file))
+OA = "http://www.w3.org/ns/oa#"
+NOT_A_PROPERTY = "<urn:icmpd-kg:no-such-property>"  # !<…> matches every predicate: any one step
 
 
+def _neighbourhood_query(iri: URIRef) -> str:
+    """The resource's statements, those of its fragment IRIs (one or two steps away, such as an
+    annotation's #target and its selectors) and the statements that point at it, with their graphs."""
+    i, step = iri.n3(), f"!{NOT_A_PROPERTY}"
+    fragment = Literal(str(iri) + "#").n3()
+    return f"""SELECT ?s ?p ?o ?g WHERE {{
+  {{ BIND({i} AS ?s) ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}
+  UNION {{ BIND({i} AS ?o) ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}
+  UNION {{ {{ SELECT DISTINCT ?s WHERE {{ {{ {i} {step} ?s }} UNION {{ {i} {step}/{step} ?s }}
+                                        FILTER(isIRI(?s) && STRSTARTS(STR(?s), {fragment})) }} }}
+           ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}
+}}"""
 
+
+def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str | None = None,
+          datatypes: dict[str, str] | None = None) -> LinkedData | None:
+    """``iri``'s description, read through ``select`` (a function that runs a SELECT on the one
+    engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
+    (property -> integer subtype, recorded by the build) gives literals that an Oxigraph store
+    turned into xsd:integer their written datatype back."""
+    from icmpd_kg.functions import new_dataset
+
+    ds = new_dataset(default_union=False)
+    rows = select(_neighbourhood_query(iri)).rows
+    if not rows:
+        return None
+
+    def add(found) -> None:
+        for s, p, o, g in found:
+            written = (datatypes or {}).get(str(p))
+            if written and isinstance(o, Literal) and str(o.datatype) == str(XSD.integer):
+                o = Literal(str(o), datatype=URIRef(written))
+            ds.graph(g if g is not None else DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
+
+    add(rows)
+    graphs = sorted({g for *_, g in rows if isinstance(g, URIRef)})
+    if graphs:  # the annotations whose bodies are these graphs: their quotes and offsets
+        values = " ".join(g.n3() for g in graphs)
+        add(select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?body {{ {values} }}
+            ?a <{OA}hasBody> ?body ; <{OA}hasTarget> ?t . ?t <{OA}hasSelector> ?sel .
+            VALUES ?which {{ 1 2 3 }} BIND(IF(?which = 1, ?a, IF(?which = 2, ?t, ?sel)) AS ?s)
+            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows)
+    mentioned = sorted({t for s, p, o, _ in rows for t in (s, p, o) if isinstance(t, URIRef)})
+    if mentioned:  # labels of everything the description mentions
+        values = " ".join(m.n3() for m in mentioned)
+        add(select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} BIND(<{RDFS.label}> AS ?p)
+            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows)
+    return LinkedData(bind_prefixes(ds), ontology, text)
+
+
+class Site:
+    """Linked Data for any resource of a built graph, through the engine of its store."""
+
+    def __init__(self, select: Callable[[str], Any], ontology: Graph, text: str | None = None,
+                 datatypes: dict[str, str] | None = None):
+        self.select, self.ontology, self.text, self.datatypes = select, ontology, text, datatypes
+
+    def resource(self, iri: URIRef) -> LinkedData | None:
+        return fetch(self.select, iri, self.ontology, self.text, self.datatypes)
+
+    def jsonld(self, iri: URIRef) -> str:
+        found = self.resource(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found.jsonld(iri)
+
+
+def load(dist: Path, ontology_file: Path) -> Site:
+    """Linked Data of the build in ``dist``, read through the engine (for scripts and tests)."""
+    from icmpd_kg.engine import Engine, default_store, open_backend
+
+    from icmpd_kg.store import recorded_datatypes
+
+    spec = default_store(dist)
+    engine = Engine(open_backend(spec, dist))
+    datatypes = recorded_datatypes(Path(spec.location)) if spec.kind == "oxigraph" else {}
+    return Site(engine.query, Graph().parse(ontology_file), datatypes=datatypes)

@@ -1,4 +1,7 @@
-"""SPARQL over the built graph, for the command line (the server has its own safe runner)."""
+"""Loading the built graph for the ``memory`` store, and printing answers on the command line.
+
+Queries themselves run through the one engine (``icmpd_kg.engine``), here as at the endpoint.
+"""
 
 from __future__ import annotations
 
@@ -7,60 +10,39 @@ import json
 from pathlib import Path
 
 import rdflib
-from pyparsing import ParseException
 from rdflib import Dataset, Graph
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.query import Result
 
-from icmpd_kg.errors import InputFileError, QueryError
-from icmpd_kg.export import DUMPS, VIEW_NAME
-from icmpd_kg.graph import parse_file
-from icmpd_kg.namespaces import PREFIXES, bind_prefixes
-
-QUAD_DUMP = next(d.filename for d in DUMPS if d.key == "nquads")
+from icmpd_kg import distfiles
+from icmpd_kg.errors import InputFileError
+from icmpd_kg.namespaces import bind_prefixes
 
 
-def load_built(dist: Path) -> Dataset:
-    """The built dataset, every named graph also visible in the default graph (union)."""
-    dump = Path(dist) / QUAD_DUMP
-    if not dump.is_file():
+def load_quads(dump: Path, view: Path | None = None) -> Dataset:
+    """An N-Quads file as a ``DatasetExt`` (the project's SPARQL functions registered), each named
+    graph also visible in the default graph (union); ``view`` adds the Wikidata-shaped view."""
+    from icmpd_kg.functions import new_dataset
+    from icmpd_kg.wikidata_view import VIEW_GRAPH
+
+    if not Path(dump).is_file():
         raise InputFileError(dump, "no built graph here; run 'icmpd-kg build' first (or give --dist)")
     # Keep every literal's lexical form as written ("…T00:00:00Z" stays so), as the server does.
     previous, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
     try:
-        from icmpd_kg.functions import new_dataset
-
-        parsed = parse_file(dump)
-        ds = new_dataset()  # a DatasetExt: the project's SPARQL functions answer on it
-        for s, p, o, g in parsed.quads((None, None, None, None)):
-            ds.graph(g.identifier if isinstance(g, Graph) else g).add((s, p, o))
-        view = Path(dist) / VIEW_NAME
-        if view.is_file():  # the Wikidata-shaped view, as its own named graph
-            from icmpd_kg.wikidata_view import VIEW_GRAPH
-
+        ds = new_dataset()
+        ds.parse(dump, format="nquads")
+        if view is not None and view.is_file():
             ds.graph(VIEW_GRAPH).parse(view, format="turtle")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputFileError(dump, f"cannot read the graph: {exc}") from None
     finally:
         rdflib.NORMALIZE_LITERALS = previous
     ds.default_union = True
     return bind_prefixes(ds)
 
 
-def parse_query(text: str):
-    """Parse ``text`` with the project prefixes predeclared; errors carry line and column."""
-    try:
-        return prepareQuery(text, initNs=PREFIXES)
-    except ParseException as exc:
-        raise QueryError(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
-    except Exception as exc:  # noqa: BLE001 - rdflib reports other query errors in many types
-        raise QueryError(f"SPARQL error: {exc}") from None
-
-
-def run_query(ds: Dataset, text: str) -> Result:
-    query = parse_query(text)
-    try:
-        return ds.query(query)
-    except Exception as exc:  # noqa: BLE001
-        raise QueryError(f"SPARQL evaluation failed: {exc}") from None
+def load_built(dist: Path) -> Dataset:
+    """The built dataset of ``dist`` in memory: the N-Quads dump and the Wikidata-shaped view."""
+    return load_quads(Path(dist) / distfiles.QUAD_DUMP, Path(dist) / distfiles.VIEW_NAME)
 
 
 def _cell(term, nm) -> str:
@@ -72,39 +54,39 @@ def _cell(term, nm) -> str:
         return term.n3()
 
 
-def format_result(result: Result, fmt: str) -> str:
+def format_answer(answer, fmt: str) -> str:
     """``table``, ``csv`` or ``json`` for SELECT/ASK; Turtle (or JSON-LD for ``json``) for graphs."""
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        graph = bind_prefixes(Graph())
-        for triple in result:
-            graph.add(triple)
-        return graph.serialize(format="json-ld" if fmt == "json" else "turtle")
+    from icmpd_kg.sparql import write_answer
+
+    if answer.form in ("CONSTRUCT", "DESCRIBE"):
+        media = "application/ld+json" if fmt == "json" else "text/turtle"
+        return write_answer(answer, media).decode("utf-8")
     if fmt == "json":
-        return result.serialize(format="json").decode("utf-8")
-    if result.type == "ASK":
-        return ("true" if result.askAnswer else "false") + "\n"
-    variables = [str(v) for v in result.vars or []]
+        return write_answer(answer, "application/sparql-results+json").decode("utf-8")
+    if answer.form == "ASK":
+        return ("true" if answer.boolean else "false") + "\n"
     if fmt == "csv":
-        return result.serialize(format="csv").decode("utf-8")
+        return write_answer(answer, "text/csv").decode("utf-8")
     nm = bind_prefixes(Graph()).namespace_manager
-    rows = [[_cell(row[v], nm) for v in variables] for row in result]
-    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(variables)]
+    rows = [[_cell(term, nm) for term in row] for row in answer.rows]
+    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(answer.variables)]
     out = io.StringIO()
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     out.write(line + "\n")
-    out.write("| " + " | ".join(v.ljust(w) for v, w in zip(variables, widths)) + " |\n")
+    out.write("| " + " | ".join(v.ljust(w) for v, w in zip(answer.variables, widths)) + " |\n")
     out.write(line + "\n")
     for r in rows:
         out.write("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |\n")
     out.write(line + "\n")
-    out.write(f"{len(rows)} row(s)\n")
+    out.write(f"{len(rows)} row(s)" + (" (cut at the row limit)" if answer.truncated else "") + "\n")
     return out.getvalue()
 
 
-def rows_as_dicts(result: Result) -> list[dict[str, str]]:
-    """SELECT results as plain strings keyed by variable (for tests and scripts)."""
-    data = json.loads(result.serialize(format="json"))
+def rows_as_dicts(answer) -> list[dict[str, str]]:
+    """SELECT rows as plain strings keyed by variable (for tests and scripts)."""
+    return answer.strings()
+
+
+def json_rows(body: bytes) -> list[dict[str, str]]:
+    data = json.loads(body)
     return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
-
-
-

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,13 +24,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from icmpd_kg import __version__, paths
-from icmpd_kg.export import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
-from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, LinkedData, choose_language, entity_page
-from icmpd_kg.linked_data import load as load_linked_data
+from icmpd_kg.distfiles import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
+from icmpd_kg.engine import Policy, StoreSpec
+from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, Site, choose_language, entity_page
 from icmpd_kg.namespaces import BASE, SD, VOID, bind_prefixes
 from icmpd_kg.ontology_docs import ontology_html as render_ontology_html
-from icmpd_kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, ProtocolError, QueryRequest, negotiate
-from icmpd_kg.workers import QueryTimeout, WorkerPool
+from icmpd_kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, ProtocolError, QueryRequest, QueryResponse, negotiate
+from icmpd_kg.workers import Busy, ClientGone, QueryTimeout, Source, WorkerCrash, WorkerPool
+
+log = logging.getLogger("icmpd_kg.server")
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
 MEDIA_TYPES = {d.filename: d.media_type for d in DUMPS} | {
@@ -44,7 +47,12 @@ class ServerConfig:
     timeout: float = 10.0
     max_query_length: int = 100_000
     max_rows: int = 10_000
-    workers: int = 2
+    workers: int = 2  # fast-lane slots; the slow lane has as many
+    store: StoreSpec | None = None  # default: the build's Oxigraph store, else the dump in memory
+    fast_budget: float = 0.5  # seconds a query may run in the fast lane before it moves to the slow lane
+    client_share: int = 1  # slow-lane slots one client address may hold; past them, 429
+    memory_limit_mb: int | None = 2048  # per query worker
+    max_result_bytes: int = 50_000_000
     service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
     yasgui_dir: Path | None = field(default_factory=lambda: paths.YASGUI_DIR)
     update_key: str | None = None  # SPARQL Update is refused (403) unless this is set and presented
@@ -96,10 +104,20 @@ def _form_values(pairs: list[tuple[str, str]], name: str) -> list[str]:
 
 
 def create_app(config: ServerConfig) -> FastAPI:
-    pool = WorkerPool(config.dist, config.service_allowlist, config.max_rows, config.workers)
+    from icmpd_kg.engine import default_store
+
+    policy = Policy(service_allowlist=config.service_allowlist, max_rows=config.max_rows,
+                    max_result_bytes=config.max_result_bytes, service_timeout=config.timeout)
+    store = config.store or default_store(config.dist)
+    pool = WorkerPool(Source(store, str(config.dist)), policy, fast=config.workers, slow=config.workers,
+                      fast_budget=config.fast_budget, client_share=config.client_share,
+                      memory_limit_mb=config.memory_limit_mb)
+
+    loop_holder: dict = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        loop_holder["loop"] = asyncio.get_running_loop()
         await pool.start()
         try:
             yield
@@ -114,6 +132,10 @@ def create_app(config: ServerConfig) -> FastAPI:
     sd_graph = service_description(config)
     app.state.config = config
     app.state.pool = pool
+
+    async def run(req: QueryRequest, request: Request | None = None) -> QueryResponse:
+        client = request.client.host if request is not None and request.client else "-"
+        return await pool.run(req, config.timeout, client, request.is_disconnected if request is not None else None)
 
     async def answer(request: Request, query: str | None, update: str | None,
                      default_uris: list[str], named_uris: list[str], fmt: str | None) -> Response:
@@ -130,6 +152,8 @@ def create_app(config: ServerConfig) -> FastAPI:
                 await pool.update(update, config.timeout)
             except QueryTimeout:
                 return _error(503, f"the update ran longer than {config.timeout:g} s and was undone", vary)
+            except WorkerCrash as exc:
+                return _error(500, str(exc), vary)
             except ProtocolError as exc:
                 return _error(exc.status, exc.message, vary)
             return Response(status_code=204)
@@ -149,9 +173,16 @@ def create_app(config: ServerConfig) -> FastAPI:
         req = QueryRequest(query=query, default_graph_uris=default_uris, named_graph_uris=named_uris,
                            accept=request.headers.get("accept"), format=fmt)
         try:
-            result = await pool.run(req, config.timeout)
+            result = await run(req, request)
+        except Busy as exc:
+            return _error(exc.status, exc.message, {**vary, "Retry-After": str(exc.retry_after)})
         except QueryTimeout:
-            return _error(503, f"the query ran longer than {config.timeout:g} s and was stopped", vary)
+            return _error(503, f"the query ran longer than {config.timeout:g} s (waiting included) and was stopped",
+                          {**vary, "Retry-After": str(max(1, round(config.timeout)))})
+        except ClientGone:
+            return Response(status_code=499)
+        except WorkerCrash as exc:
+            return _error(500, str(exc), vary)
         except ProtocolError as exc:
             return _error(exc.status, exc.message, vary)
         headers = dict(vary)
@@ -203,11 +234,29 @@ def create_app(config: ServerConfig) -> FastAPI:
     ld_state: dict = {}
     ld_lock = threading.Lock()
 
-    def linked_data() -> LinkedData:
+    def select(query: str):
+        """A SELECT for the Linked Data pages, run by the same workers (and engine) as /sparql."""
+        from rdflib.query import Result
+
+        future = asyncio.run_coroutine_threadsafe(
+            run(QueryRequest(query=query, accept="application/sparql-results+json")), loop_holder["loop"])
+        body = future.result().body
+        import io
+
+        from icmpd_kg.engine import Answer
+
+        result = Result.parse(io.BytesIO(body), format="json")
+        variables = [str(v) for v in result.vars or []]
+        return Answer("SELECT", variables, [tuple(b.get(v) for v in result.vars or []) for b in result.bindings])
+
+    def site() -> Site:
         with ld_lock:
-            if "ld" not in ld_state:
-                ld_state["ld"] = load_linked_data(config.dist, config.dist / ONTOLOGY_NAME)
-            return ld_state["ld"]
+            if "site" not in ld_state:
+                from icmpd_kg.store import recorded_datatypes
+
+                datatypes = recorded_datatypes(Path(store.location)) if store.kind == "oxigraph" else {}
+                ld_state["site"] = Site(select, Graph().parse(config.dist / ONTOLOGY_NAME), datatypes=datatypes)
+            return ld_state["site"]
 
     def ontology_html(lang: str) -> str:
         with ld_lock:
@@ -242,8 +291,12 @@ def create_app(config: ServerConfig) -> FastAPI:
     @app.get("/id/{path:path}")
     async def resource(path: str, request: Request) -> Response:
         iri = URIRef(BASE + "id/" + path)
-        ld = await asyncio.to_thread(linked_data)
-        if not await asyncio.to_thread(ld.exists, iri):
+        try:
+            ld = await asyncio.to_thread(lambda: site().resource(iri))
+        except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
+            log.warning("Linked Data page for %s not served: %r", iri, exc)
+            return _error(503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"})
+        if ld is None:
             return _error(404, f"no resource {iri} in this graph")
         choice, headers = _negotiate_document(request, "Accept, Accept-Language")
         if choice is None:
@@ -298,8 +351,13 @@ def create_app(config: ServerConfig) -> FastAPI:
         return _static(request, config.yasgui_dir / name, media)
 
     @app.get("/health")
-    async def health() -> dict:
-        return {"status": "ok", "version": __version__}
+    async def health() -> JSONResponse:
+        status = pool.status()
+        ok = status["workers"] > 0
+        body = {"status": "ok" if ok else "unavailable", "version": __version__, **status}
+        if not ok and pool.last_error:
+            body["last_error"] = pool.last_error.splitlines()[-1]
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/.well-known/void")
     async def well_known_void(request: Request) -> Response:

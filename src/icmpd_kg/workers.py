@@ -1,160 +1,472 @@
-"""Query workers: separate processes, so a slow query never holds the event loop or other
-requests, and a timed-out query is really stopped (its process is killed and replaced).
+"""Query workers: processes that run the engine, so that a query can really be stopped (its process
+is killed), can be held to a memory limit, and never holds the server's event loop.
 
-rdflib's engine is not thread-safe and cannot be interrupted inside a thread; a process can.
-Each worker loads the built dataset once and answers one query at a time over a pipe.
+Fairness. Every query starts in the *fast lane* (``fast`` slots) with a short budget
+(``fast_budget``). A query that outruns it moves, in the same process and without starting over,
+to the *slow lane* (``slow`` slots, at most ``client_share`` of them per client address); when that
+lane is full the query is stopped and answered 429 (the client's share is used) or 503 (the lane is
+full), with ``Retry-After``. When every fast slot is taken, the query that has run longest in the
+fast lane is moved on at once, so a new query waits for a slot no longer than ``min_run``. Slow
+queries therefore never keep a trivial query waiting, however many there are and whoever sends them.
+The timeout covers the whole wait, queue included; a client that hangs up stops its query.
+
+Workers open the store read-only (Oxigraph: one store on disk shared by all; ``memory``: each its
+own copy). Spare workers are kept ready; a worker that dies or cannot start is replaced with
+back-off, never lost for good. Updates run in a process of their own on a new copy of the store
+(a checkpoint of the Oxigraph store, or an N-Quads snapshot of the memory store); once accepted,
+new workers open that copy. No update is ever replayed as text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import multiprocessing as mp
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Awaitable, Callable
 
+from icmpd_kg.engine import Policy, StoreSpec
 from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse
 
-_CTX = mp.get_context("spawn")
+log = logging.getLogger("icmpd_kg.workers")
+
+# Workers fork from a small server process that has already imported the engine: a new worker is
+# ready in milliseconds (plus opening the store), and the web server's threads are never forked.
+_CTX = mp.get_context("forkserver")
+_CTX.set_forkserver_preload(["icmpd_kg.engine", "pyoxigraph", "rdflib"])
 
 
-@dataclass
-class UpdateRequest:
-    update: str
+@dataclass(frozen=True)
+class Source:
+    """What workers open: the store, and, after updates, the copy that holds them."""
 
-
-def _serve(conn, dist: str, allowlist: tuple[str, ...], max_rows: int, updates: list[str]) -> None:  # child
-    import warnings
-
-    import rdflib
-    from rdflib import ConjunctiveGraph
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-    from icmpd_kg.query import load_built
-    from icmpd_kg.sparql import execute
-
-    rdflib.NORMALIZE_LITERALS = False  # serve the data's lexical forms as written
-    data = load_built(Path(dist))
-    def apply(update) -> None:
-        # rdflib 7's Dataset.update fails on INSERT DATA (it adds triples where it expects quads);
-        # a ConjunctiveGraph over the same store, its default context being the dataset's default
-        # graph, runs updates correctly, GRAPH clauses included.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            view = ConjunctiveGraph(store=data.store, identifier=DATASET_DEFAULT_GRAPH_ID)
-        view.update(update)
-
-    for text in updates:  # replay what earlier workers accepted, so every worker holds the same data
-        apply(text)
-    conn.send(("ready", None))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        try:
-            if isinstance(request, UpdateRequest):
-                from icmpd_kg.sparql import parse_update
-
-                apply(parse_update(request.update))
-                conn.send(("ok", None))
-                continue
-            conn.send(("ok", execute(data, request, allowlist, max_rows)))
-        except ProtocolError as exc:
-            conn.send(("error", (exc.status, exc.message)))
-        except Exception as exc:  # noqa: BLE001 - answer, never die silently
-            conn.send(("error", (500, f"internal error: {exc}")))
-
-
-@dataclass
-class _Worker:
-    process: mp.Process
-    conn: object
+    spec: StoreSpec
+    dist: str | None = None
+    snapshot: str | None = None  # memory store after updates: an N-Quads file
+    generation: int = 0
 
 
 class QueryTimeout(Exception):
     pass
 
 
+class Busy(Exception):
+    """The lanes are full: answer ``status`` (429 or 503) with ``Retry-After``."""
+
+    def __init__(self, status: int, message: str, retry_after: int):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
+class WorkerCrash(Exception):
+    """A worker died or failed while running a query (not a timeout)."""
+
+
+class ClientGone(Exception):
+    pass
+
+
+def _limit_memory(limit_mb: int | None) -> None:
+    """Cap the worker's address space at what it uses now plus ``limit_mb``: a query that needs
+    more fails (MemoryError, or an allocation failure that ends the process), not the machine."""
+    if not limit_mb:
+        return
+    import resource
+
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[0])
+        current = pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    limit = current + limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _open_engine(source: Source, policy: Policy):
+    from icmpd_kg.engine import Engine, open_backend
+
+    snapshot = Path(source.snapshot) if source.snapshot else None
+    if source.spec.kind == "oxigraph" and snapshot is not None:  # a checkpoint made by an update
+        return Engine(open_backend(StoreSpec("oxigraph", str(snapshot))), policy)
+    return Engine(open_backend(source.spec, Path(source.dist) if source.dist else None, snapshot), policy)
+
+
+def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | None) -> None:  # child
+    import rdflib
+
+    rdflib.NORMALIZE_LITERALS = False  # answer with the data's lexical forms as written
+    try:
+        engine = _open_engine(source, policy)
+    except BaseException:  # noqa: BLE001 - tell the pool why, then end
+        conn.send(("failed", traceback.format_exc()))
+        return
+    _limit_memory(memory_limit_mb)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            request, remaining = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", engine.respond(request, time.monotonic() + remaining)))
+        except ProtocolError as exc:
+            conn.send(("error", (exc.status, exc.message)))
+        except MemoryError:
+            conn.send(("memory", None))
+            os._exit(3)
+        except Exception:  # noqa: BLE001 - answer with the traceback, never die silently
+            conn.send(("crash", traceback.format_exc()))
+
+
+def _update_main(conn, source: Source, target: str, text: str, policy: Policy) -> None:  # child
+    """Apply one update to a new copy of the store at ``target``; report ok or the error."""
+    import rdflib
+
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        from icmpd_kg.engine import Engine, OxigraphBackend
+
+        if source.spec.kind == "oxigraph":
+            current = source.snapshot or source.spec.location
+            OxigraphBackend.open(Path(current)).store.backup(target)  # a checkpoint: hard links, cheap
+            from icmpd_kg.store import DATATYPES_FILE, mark_union_default, union_is_stored
+
+            if union_is_stored(Path(current)):
+                mark_union_default(Path(target))
+            if (Path(current) / DATATYPES_FILE).is_file():
+                shutil.copy(Path(current) / DATATYPES_FILE, Path(target) / DATATYPES_FILE)
+            engine = Engine(OxigraphBackend.open(Path(target), read_only=False), policy)
+            engine.update(text, time.monotonic() + 3600)
+            engine.close()
+        else:
+            engine = _open_engine(source, policy)
+            engine.update(text, time.monotonic() + 3600)
+            data = engine.backend.data  # type: ignore[attr-defined]
+            data.serialize(destination=target, format="nquads", encoding="utf-8")
+        conn.send(("ok", None))
+    except ProtocolError as exc:
+        conn.send(("error", (exc.status, exc.message)))
+    except Exception:  # noqa: BLE001
+        conn.send(("crash", traceback.format_exc()))
+
+
+async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> bool:
+    """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is set (False)."""
+    if conn.poll():
+        return True
+    if timeout <= 0:
+        return False
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    fd = conn.fileno()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+    waiter: asyncio.Future | None = None
+    try:
+        if wake is None:
+            await asyncio.wait_for(ready, timeout)
+            return True
+        waiter = asyncio.ensure_future(wake.wait())
+        await asyncio.wait({ready, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return ready.done()
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(fd)
+        if waiter is not None:
+            waiter.cancel()
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Any
+    generation: int
+
+
+@dataclass(eq=False)
+class _Running:
+    client: str
+    started: float
+    worker: _Worker | None = None
+    moved: asyncio.Event = field(default_factory=asyncio.Event)  # told to leave the fast lane
+
+
 class WorkerPool:
-    def __init__(self, dist: Path, allowlist: tuple[str, ...], max_rows: int, size: int = 2):
-        self.dist, self.allowlist, self.max_rows, self.size = str(dist), allowlist, max_rows, size
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._all: list[_Worker] = []
-        self._updates: list[str] = []
+    def __init__(self, source: Source, policy: Policy, *, fast: int = 2, slow: int = 2, spares: int = 1,
+                 fast_budget: float = 0.5, min_run: float = 0.05, client_share: int = 1,
+                 memory_limit_mb: int | None = 2048, start_timeout: float = 120.0):
+        self.source, self.policy = source, policy
+        self.fast_slots, self.slow_slots, self.spares = fast, slow, spares
+        self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
+        self.memory_limit_mb, self.start_timeout = memory_limit_mb, start_timeout
+        self._idle: list[_Worker] = []
+        self._fast: list[_Running] = []
+        self._slow: Counter[str] = Counter()
+        self._spawning = 0
+        self._failures = 0
+        self._stopped = False
+        self._tasks: set[asyncio.Task] = set()
+        self._state_dir: Path | None = None
+        self._update_lock: asyncio.Lock | None = None
+        self.last_error: str | None = None
 
-    def _spawn(self) -> _Worker:
+    # --- processes ---------------------------------------------------------------------------------
+    async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
-        process = _CTX.Process(target=_serve, args=(child, self.dist, self.allowlist, self.max_rows, list(self._updates)),
-                              daemon=True)
-        process.start()
-        child.close()
-        status, _ = parent.recv()  # wait until the dataset is loaded
-        assert status == "ready"
-        worker = _Worker(process, parent)
-        self._all.append(worker)
-        return worker
+        process = _CTX.Process(target=_worker_main, args=(child, self.source, self.policy, self.memory_limit_mb),
+                               daemon=True)
+        generation = self.source.generation
+        self._spawning += 1
+        try:
+            await asyncio.to_thread(process.start)
+            child.close()
+            if not await _readable(parent, self.start_timeout):
+                process.kill()
+                raise WorkerCrash(f"a worker did not start within {self.start_timeout:g} s")
+            try:
+                status, payload = parent.recv()
+            except (EOFError, OSError):
+                raise WorkerCrash(f"a worker ended while starting (exit code {process.exitcode})") from None
+            if status != "ready":
+                raise WorkerCrash(f"a worker could not open the store:\n{payload}")
+            return _Worker(process, parent, generation)
+        finally:
+            self._spawning -= 1
 
-    async def start(self) -> None:
-        self._idle = asyncio.Queue()
-        for _ in range(self.size):
-            self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+    def _kill(self, worker: _Worker) -> None:
+        try:
+            worker.process.kill()
+        except (OSError, ValueError):
+            pass
+        worker.conn.close()
+        task = asyncio.ensure_future(asyncio.to_thread(worker.process.join, 5))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._replenish()
+
+    def _release(self, worker: _Worker) -> None:
+        if self._stopped or worker.generation != self.source.generation or not worker.process.is_alive():
+            self._kill(worker)
+        else:
+            self._idle.append(worker)
+
+    def _replenish(self) -> None:
+        """Keep ``fast + spares`` workers idle or on their way, starting them in the background."""
+        if self._stopped:
+            return
+        missing = self.fast_slots + self.spares - len(self._idle) - self._spawning
+        for _ in range(max(0, missing)):
+            task = asyncio.ensure_future(self._spawn_idle())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _spawn_idle(self) -> None:
+        while not self._stopped:
+            try:
+                worker = await self._spawn()
+            except Exception as exc:  # noqa: BLE001 - retried with back-off, never given up
+                self._failures += 1
+                self.last_error = str(exc)
+                delay = min(30.0, 0.25 * 2 ** min(self._failures, 7))
+                log.error("query worker failed to start (attempt %d, retrying in %.1f s): %s",
+                          self._failures, delay, exc)
+                await asyncio.sleep(delay)
+                continue
+            self._failures = 0
+            self._release(worker)
+            return
+
+    async def start(self, wait: bool = True) -> None:
+        self._update_lock = asyncio.Lock()
+        self._replenish()
+        if wait:
+            deadline = time.monotonic() + self.start_timeout
+            while not self._idle and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
 
     def stop(self) -> None:
-        for worker in self._all:
-            if worker.process.is_alive():
+        self._stopped = True
+        for task in list(self._tasks):
+            task.cancel()
+        workers = list(self._idle) + [r.worker for r in self._fast if r.worker is not None]
+        self._idle.clear()
+        for worker in workers:
+            try:
                 worker.process.kill()
-            worker.process.join(timeout=5)
-        self._all.clear()
+            except (OSError, ValueError):
+                pass
+        for child in _CTX.active_children():
+            child.kill()
+        if self._state_dir is not None:
+            shutil.rmtree(self._state_dir, ignore_errors=True)
 
-    def _retire(self, worker: _Worker) -> None:
-        worker.process.kill()
-        worker.process.join(timeout=5)
-        if worker in self._all:
-            self._all.remove(worker)
+    @property
+    def serving(self) -> int:
+        """Workers alive: idle, or running a query."""
+        running = sum(1 for r in self._fast if r.worker is not None) + sum(self._slow.values())
+        return sum(1 for w in self._idle if w.process.is_alive()) + running
 
-    def _ask(self, worker: _Worker, request: QueryRequest, timeout: float):
-        worker.conn.send(request)
-        if not worker.conn.poll(timeout):
-            raise QueryTimeout()
-        return worker.conn.recv()
+    def status(self) -> dict[str, Any]:
+        return {"workers": self.serving, "idle": len(self._idle), "fast": len(self._fast),
+                "slow": sum(self._slow.values()), "starting": self._spawning, "generation": self.source.generation,
+                "store": str(self.source.spec)}
 
-    async def update(self, text: str, timeout: float) -> None:
-        """Apply a SPARQL Update to every worker's copy (all of them, so reads stay consistent)."""
-        assert self._idle is not None, "start() the pool first"
-        held = [await self._idle.get() for _ in range(self.size)]
-        failure: Exception | None = None
+    # --- queries -----------------------------------------------------------------------------------
+    async def _enter_fast(self, entry: _Running, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while len(self._fast) >= self.fast_slots:
+            oldest = min(self._fast, key=lambda r: r.started)
+            if loop.time() - oldest.started >= self.min_run:
+                oldest.moved.set()  # it has had its turn: on to the slow lane (or stopped)
+            if loop.time() >= deadline:
+                raise QueryTimeout()
+            await asyncio.sleep(0.005)
+        self._fast.append(entry)
+
+    async def _take(self, deadline: float) -> _Worker:
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.process.is_alive() and worker.generation == self.source.generation:
+                self._replenish()
+                return worker
+            self._kill(worker)
+        loop = asyncio.get_running_loop()
         try:
-            for worker in held:
-                try:
-                    status, payload = await asyncio.to_thread(self._ask, worker, UpdateRequest(text), timeout)
-                except (QueryTimeout, EOFError, OSError):
-                    failure = QueryTimeout()
-                    break
-                if status == "error":
-                    failure = ProtocolError(*payload)
-                    break
-            if failure is None:
-                self._updates.append(text)
-            else:  # some copies may hold a partial change: replace them all from the accepted log
-                for worker in held:
-                    self._retire(worker)
-                held = [await asyncio.to_thread(self._spawn) for _ in range(self.size)]
-        finally:
-            for worker in held:
-                self._idle.put_nowait(worker)
-        if failure is not None:
-            raise failure
-
-    async def run(self, request: QueryRequest, timeout: float) -> QueryResponse:
-        assert self._idle is not None, "start() the pool first"
-        worker = await self._idle.get()
-        try:
-            status, payload = await asyncio.to_thread(self._ask, worker, request, timeout)
-        except (QueryTimeout, EOFError, OSError, BrokenPipeError):
-            self._retire(worker)
-            self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+            return await asyncio.wait_for(self._spawn(), max(0.01, deadline - loop.time()))
+        except asyncio.TimeoutError:
             raise QueryTimeout() from None
-        self._idle.put_nowait(worker)
-        if status == "error":
-            raise ProtocolError(*payload)
-        return payload
+        finally:
+            self._replenish()
+
+    def _retry_after(self) -> int:
+        return max(1, math.ceil(self.fast_budget * 4))
+
+    async def _wait(self, entry: _Running, until: float, disconnected: Callable[[], Awaitable[bool]] | None,
+                    wake: asyncio.Event | None):
+        """The worker's message, or None when ``until`` passes or ``wake`` is set."""
+        loop = asyncio.get_running_loop()
+        assert entry.worker is not None
+        while True:
+            left = until - loop.time()
+            if left <= 0 or (wake is not None and wake.is_set()):
+                return None
+            step = min(left, 0.1) if disconnected is not None else left
+            if await _readable(entry.worker.conn, step, wake):
+                try:
+                    return entry.worker.conn.recv()
+                except (EOFError, OSError):
+                    code = entry.worker.process.exitcode
+                    entry.worker.process.join(1)
+                    code = entry.worker.process.exitcode if code is None else code
+                    return ("died", code)
+            if not entry.worker.process.is_alive():
+                return ("died", entry.worker.process.exitcode)
+            if disconnected is not None and await disconnected():
+                raise ClientGone()
+
+    async def run(self, request: QueryRequest, timeout: float, client: str = "-",
+                  disconnected: Callable[[], Awaitable[bool]] | None = None) -> QueryResponse:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        entry = _Running(client, loop.time())
+        in_slow = False
+        await self._enter_fast(entry, deadline)
+        try:
+            entry.worker = await self._take(deadline)
+            entry.started = loop.time()
+            entry.worker.conn.send((request, deadline - loop.time()))
+            message = await self._wait(entry, min(deadline, entry.started + self.fast_budget), disconnected,
+                                       entry.moved)
+            if message is None and loop.time() < deadline:  # it outran the fast lane
+                self._fast.remove(entry)
+                if self._slow[client] >= self.client_share:
+                    raise Busy(429, f"this client already runs {self._slow[client]} slow quer"
+                                    f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
+                               self._retry_after())
+                if sum(self._slow.values()) >= self.slow_slots:
+                    raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
+                self._slow[client] += 1
+                in_slow = True
+                message = await self._wait(entry, deadline, disconnected, None)
+            if message is None:
+                raise QueryTimeout()
+        except BaseException:
+            if entry.worker is not None:
+                self._kill(entry.worker)
+                entry.worker = None
+            raise
+        finally:
+            if entry in self._fast:
+                self._fast.remove(entry)
+            if in_slow:
+                self._slow[client] -= 1
+                if self._slow[client] <= 0:
+                    del self._slow[client]
+        worker, entry.worker = entry.worker, None
+        status, payload = message
+        if status in ("ok", "error"):
+            self._release(worker)
+            if status == "error":
+                raise ProtocolError(*payload)
+            return payload
+        if status == "crash":
+            self._release(worker)
+            log.error("query failed inside a worker:\n%s", payload)
+            raise WorkerCrash("the query failed with an internal error (it is logged)")
+        self._kill(worker)
+        if status == "memory" or (status == "died" and payload == -6):
+            limit = f"{self.memory_limit_mb} MB" if self.memory_limit_mb else "the machine's memory"
+            log.warning("a query passed the per-query memory limit (%s); its worker was replaced", limit)
+            raise ProtocolError(400, f"the query needed more memory than the per-query limit ({limit}) and was "
+                                     "stopped; make it more selective")
+        log.error("a query worker crashed (exit code %s); it was replaced", payload)
+        raise WorkerCrash(f"the query's worker crashed (exit code {payload}); it was replaced")
+
+    # --- updates -----------------------------------------------------------------------------------
+    async def update(self, text: str, timeout: float) -> None:
+        """Apply a SPARQL Update to a new copy of the store; once it succeeds, workers move to it."""
+        assert self._update_lock is not None, "start() the pool first"
+        async with self._update_lock:
+            if self._state_dir is None:
+                self._state_dir = Path(tempfile.mkdtemp(prefix="icmpd-kg-updates-"))
+            generation = self.source.generation + 1
+            suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
+            target = self._state_dir / f"generation-{generation}.{suffix}"
+            parent, child = _CTX.Pipe()
+            process = _CTX.Process(target=_update_main, args=(child, self.source, str(target), text, self.policy),
+                                   daemon=True)
+            await asyncio.to_thread(process.start)
+            child.close()
+            try:
+                if not await _readable(parent, timeout):
+                    raise QueryTimeout()
+                try:
+                    status, payload = parent.recv()
+                except (EOFError, OSError):
+                    raise WorkerCrash(f"the update's process crashed (exit code {process.exitcode})") from None
+            except BaseException:
+                process.kill()
+                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+                raise
+            finally:
+                await asyncio.to_thread(process.join, 5)
+                parent.close()
+            if status == "error":
+                raise ProtocolError(*payload)
+            if status != "ok":
+                log.error("update failed inside its process:\n%s", payload)
+                raise WorkerCrash("the update failed with an internal error (it is logged)")
+            self.source = replace(self.source, snapshot=str(target), generation=generation)
+            for worker in list(self._idle):  # old copies: replaced; running ones finish first
+                self._idle.remove(worker)
+                self._kill(worker)
+            self._replenish()
