@@ -715,6 +715,11 @@ class Engine:
               deadline: float | None = None) -> Answer:
         """Evaluate ``text`` under the policy; raises ``ProtocolError`` for anything refused or wrong."""
         deadline = deadline if deadline is not None else time.monotonic() + 3600
+        default_graphs, named_graphs = list(default_graphs), list(named_graphs)
+        for uri in default_graphs + named_graphs:
+            if not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$", uri):
+                raise ProtocolError(400, f"a graph must be named by an absolute IRI, not {uri!r} "
+                                         "(default-graph-uri, named-graph-uri)")
         prepared = prepare(text, self.policy.service_allowlist)
         final = prepared.text
         if prepared.calls or prepared.label_parts:

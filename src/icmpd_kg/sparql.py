@@ -107,6 +107,8 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     """Media type of the response for a query of ``kind`` (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
     graph_result = kind in ("CONSTRUCT", "DESCRIBE")
     table = GRAPH_FORMATS if graph_result else RESULT_FORMATS
+    if kind == "ASK":  # the CSV and TSV results formats define no boolean result
+        table = {m: f for m, f in table.items() if f not in ("csv", "tsv")}
     if override:
         wanted = override.strip().lower()
         wanted = (GRAPH_ALIASES.get(wanted) if graph_result else None) or FORMAT_ALIASES.get(wanted, wanted)

@@ -41,7 +41,8 @@ log = logging.getLogger("icmpd_kg.workers")
 # Workers fork from a small server process that has already imported the engine: a new worker is
 # ready in milliseconds (plus opening the store), and the web server's threads are never forked.
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(["icmpd_kg.engine", "pyoxigraph", "rdflib"])
+_CTX.set_forkserver_preload(["icmpd_kg.engine", "icmpd_kg.functions", "icmpd_kg.store", "pyoxigraph", "rdflib",
+                               "rdflib.plugins.sparql", "httpx"])
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,13 @@ def _update_main(conn, source: Source, target: str, text: str, policy: Policy) -
         conn.send(("crash", traceback.format_exc()))
 
 
+def _lower_priority(worker: _Worker) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
+    except (OSError, AttributeError):
+        pass
+
+
 async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> bool:
     """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is set (False)."""
     if conn.poll():
@@ -201,7 +209,7 @@ class _Running:
 
 
 class WorkerPool:
-    def __init__(self, source: Source, policy: Policy, *, fast: int = 2, slow: int = 2, spares: int = 1,
+    def __init__(self, source: Source, policy: Policy, *, fast: int = 2, slow: int = 2, spares: int = 2,
                  fast_budget: float = 0.5, min_run: float = 0.05, client_share: int = 1,
                  memory_limit_mb: int | None = 2048, start_timeout: float = 120.0):
         self.source, self.policy = source, policy
@@ -396,6 +404,7 @@ class WorkerPool:
                     raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
                 self._slow[client] += 1
                 in_slow = True
+                _lower_priority(entry.worker)  # fast queries get the processors first
                 message = await self._wait(entry, deadline, disconnected, None)
             if message is None:
                 raise QueryTimeout()
@@ -413,6 +422,8 @@ class WorkerPool:
                     del self._slow[client]
         worker, entry.worker = entry.worker, None
         status, payload = message
+        if in_slow:  # a slow-lane worker runs at low priority: replace it rather than reuse it
+            worker.generation = -1
         if status in ("ok", "error"):
             self._release(worker)
             if status == "error":

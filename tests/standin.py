@@ -1,0 +1,79 @@
+"""A stand-in SPARQL endpoint on 127.0.0.1 (real HTTP) that records what it is asked, for tests of
+SERVICE calls. It answers from a small rdflib graph, or as told: an error status, a huge body, a delay."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from rdflib import Graph
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: str
+
+
+@dataclass
+class StandIn:
+    url: str
+    calls: list[Call] = field(default_factory=list)
+    status: int = 200
+    pad_bytes: int = 0  # white space added to the answer, to test size caps
+    delay: float = 0.0
+
+
+@contextmanager
+def stand_in_endpoint(data: str = "", path: str = "/sparql"):
+    """Yields a ``StandIn`` whose ``url`` answers SPARQL over the Turtle ``data``."""
+    graph = Graph().parse(data=data, format="turtle") if data else Graph()
+    state = StandIn(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, query: str) -> None:
+            state.calls.append(Call(self.command, self.path, dict(self.headers), query))
+            if state.delay:
+                time.sleep(state.delay)
+            if state.status != 200:
+                self.send_response(state.status)
+                self.end_headers()
+                return
+            try:
+                body = graph.query(query).serialize(format="json") + b" " * state.pad_bytes
+            except Exception as exc:  # noqa: BLE001 - a query the stand-in cannot answer: 400
+                self.send_response(400)
+                self.end_headers()
+                self.wfile.write(str(exc).encode("utf-8"))
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self._answer(parse_qs(urlsplit(self.path).query).get("query", [""])[0])
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            self._answer(parse_qs(self.rfile.read(length).decode("utf-8")).get("query", [""])[0])
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
