@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -60,33 +61,77 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Served:
+    """A running `icmpd-kg serve`: its base URL, its process and its log."""
+
+    base: str
+    process: subprocess.Popen
+    log_file: Path
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        """The query workers: children of the forkserver, itself a child of the server."""
+        def children(pid: int) -> list[int]:
+            found = []
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == pid:
+                    found.append(int(stat.parent.name))
+            return found
+        return [w for child in children(self.process.pid) for w in children(child)]
+
+
 @contextmanager
-def live_server(dist: Path, *args: str, env: dict | None = None):
-    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process; always shut down."""
+def serving(dist: Path, *args: str, env: dict | None = None):
+    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process, its log in a file; always shut down."""
+    import tempfile
+
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--dist", str(dist), *args], env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_file = Path(tempfile.mkstemp(prefix="icmpd-kg-serve-", suffix=".log")[1])
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--dist", str(dist), *args], env={**os.environ, **(env or {})},
+                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                if httpx.get(base + "/health", timeout=1).status_code in (200, 503):
                     break
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server did not start")
-            time.sleep(0.2)
-        yield base
+                raise RuntimeError(log_file.read_text(encoding="utf-8", errors="replace") or "server did not start")
+            time.sleep(0.1)
+        yield Served(base, proc, log_file)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        log_file.unlink(missing_ok=True)
+
+
+@contextmanager
+def live_server(dist: Path, *args: str, env: dict | None = None):
+    """`icmpd-kg serve` on 127.0.0.1 and a free port, ready to answer; yields its base URL."""
+    with serving(dist, *args, env=env) as served:
+        deadline = time.monotonic() + 60
+        while httpx.get(served.base + "/health", timeout=5).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(served.log())
+            time.sleep(0.1)
+        yield served.base
 
 
 def value_of(text: str):

@@ -298,7 +298,7 @@ class WorkerPool:
         self._replenish()
         if wait:
             deadline = time.monotonic() + self.start_timeout
-            while not self._idle and time.monotonic() < deadline:
+            while not self._idle and not self._failures and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
 
     def stop(self) -> None:
@@ -352,6 +352,10 @@ class WorkerPool:
             return await asyncio.wait_for(self._spawn(), max(0.01, deadline - loop.time()))
         except asyncio.TimeoutError:
             raise QueryTimeout() from None
+        except WorkerCrash as exc:
+            self.last_error = str(exc)
+            raise Busy(503, "no query worker is available now (one could not be started; the operator's log "
+                            "says why); retry later", 5) from None
         finally:
             self._replenish()
 
