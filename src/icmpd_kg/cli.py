@@ -344,6 +344,48 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
 
 
 @main.command()
+@click.option("--to", "store", required=True, metavar="URL",
+              help="The SPARQL 1.1 Graph Store HTTP Protocol endpoint (e.g. Virtuoso's /sparql-graph-crud-auth, "
+                   "Fuseki's /DATASET/data).")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
+              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
+@click.option("--auth", "scheme", type=click.Choice(["none", "basic", "digest", "bearer"]), default="none",
+              show_default=True, help="How to authenticate (Virtuoso's Graph Store uses digest).")
+@click.option("--user", default=None, help="User name for basic or digest authentication.")
+@click.option("--password", envvar="ICMPD_KG_PUBLISH_PASSWORD", default=None, show_envvar=True,
+              help="Password for basic or digest authentication.")
+@click.option("--token", envvar="ICMPD_KG_PUBLISH_TOKEN", default=None, show_envvar=True,
+              help="Bearer token (with --auth bearer).")
+@click.option("--default-graph", default=None, metavar="IRI",
+              help="Put the default graph's triples into this named graph, for Graph Stores that have no "
+                   "default graph (Virtuoso) [default: the store's default graph].")
+def publish(store: str, dist: Path, scheme: str, user: str | None, password: str | None, token: str | None,
+            default_graph: str | None) -> None:
+    """Upload the built dataset, every named graph and the default graph, to a SPARQL server that
+    speaks the Graph Store HTTP Protocol; each graph is replaced as a whole (PUT).
+
+    Then 'icmpd-kg serve --store sparql:QUERY-URL' puts this endpoint, its policy, query UI and
+    Linked Data pages in front of that server. Exit status: 0 published, 2 a graph was refused or
+    the server cannot be reached (the message says which graphs were already replaced).
+    """
+    from icmpd_kg.publish import Auth, graphs_of
+    from icmpd_kg.publish import publish as run_publish
+
+    if scheme in ("basic", "digest") and (user is None or password is None):
+        raise click.UsageError(f"--auth {scheme} needs --user and --password (or ICMPD_KG_PUBLISH_PASSWORD)")
+    if scheme == "bearer" and not token:
+        raise click.UsageError("--auth bearer needs --token (or ICMPD_KG_PUBLISH_TOKEN)")
+    try:
+        total = len(graphs_of(dist))
+        with click.progressbar(length=total, label="publishing", file=sys.stderr) as bar:
+            done = run_publish(dist, store, Auth(scheme, user, password, token), progress=lambda _: bar.update(1),
+                               default_graph=default_graph)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(f"published {len(done)} graphs to {store}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--public-url", default=None,
