@@ -525,7 +525,8 @@ def main() -> None:
                 store = work / f"store-{size}"
                 row = {"triples": triples, **load_costs(nq, store)}
                 row["load_rss_mb"], row["oxi_rss_mb"] = row.pop("load_rss") / 2**20, row.pop("oxi_rss") / 2**20
-                with server(*icmpd("serve", "--dist", str(dist), "--store", f"oxigraph:{store}", "--port", "{port}"),
+                with server(*icmpd("serve", "--dist", str(dist), "--store", f"oxigraph:{store}", "--port", "{port}",
+                                   "--timeout", "120"),
                             ready=lambda r: r.status_code == 200 and r.json().get("idle", 0) >= 1) as (base, proc, up):
                     row["startup_s"] = up
                     row["http_each"] = http_latencies(base, texts)

@@ -62,3 +62,13 @@ def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist, store):
     functions = set(description.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction")))
     assert URIRef("https://w3id.org/icmpd-kg/functions#labelSimilarity") in functions and len(functions) == 3
     assert 'href="/functions"' in ui
+
+
+def test_function_iris_are_the_names_rdflib_endpoint_gives_them():
+    """functions.NAMES spells out each IRI (so Oxigraph's engine needs no rdflib-endpoint import);
+    they must stay what DatasetExt registers."""
+    from rdflib_endpoint.gen_docs import snake_to_camel
+
+    from icmpd_kg.functions import FUNCTIONS, NAMES
+
+    assert [NAMES[f] for f in FUNCTIONS] == [snake_to_camel(f.__name__) for f in FUNCTIONS]

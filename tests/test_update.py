@@ -40,3 +40,39 @@ def test_load_is_refused_even_with_the_key(keyed_server):
 def test_update_by_get_is_refused(keyed_server):
     r = httpx.get(keyed_server + "/sparql", params={"update": "CLEAR ALL"}, headers={"Authorization": f"Bearer {KEY}"})
     assert r.status_code == 405
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_an_accepted_update_is_kept_not_replayed(dist, store):
+    """An update (here with a SERVICE call) is applied once, to a new copy of the store; workers
+    started after it, even after every worker was killed, see its result, and the SERVICE is not
+    called again."""
+    import os
+    import signal
+    import time
+
+    from .conftest import serving
+    from .standin import stand_in_endpoint
+
+    with stand_in_endpoint("<urn:x:s> <urn:x:p> \"from the service\" .") as remote:
+        args = ["--allow-service", remote.url] + (["--store", "memory"] if store == "memory" else [])
+        with serving(dist, *args, env={"ICMPD_KG_UPDATE_KEY": KEY}) as served:
+            update = f"INSERT {{ <urn:x:kept> <urn:x:value> ?o }} WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"
+            ok = httpx.post(served.base + "/sparql", data={"update": update}, headers={"Authorization": f"Bearer {KEY}"},
+                            timeout=60)
+            assert ok.status_code == 204, ok.text
+            query = {"query": "SELECT ?o WHERE { <urn:x:kept> <urn:x:value> ?o }"}
+            assert httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
+            for pid in served.worker_pids():
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while httpx.get(served.base + "/health").json()["idle"] < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            for _ in range(4):  # more often than there are workers
+                rows = httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
+                assert [r["o"]["value"] for r in rows] == ["from the service"]
+            bad = httpx.post(served.base + "/sparql", data={"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }"},
+                             headers={"Authorization": f"Bearer {KEY}"})
+            assert bad.status_code == 400  # a syntax error: refused, the store unchanged
+            assert httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
+    assert len(remote.calls) == 1

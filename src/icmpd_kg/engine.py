@@ -359,9 +359,8 @@ def oxigraph_functions() -> dict[Any, Any]:
     """The project's extension functions (``icmpd_kg.functions``) for Oxigraph's engine: the same
     Python functions, given the terms' lexical values; an error leaves the result unbound."""
     import pyoxigraph as ox
-    from rdflib_endpoint.gen_docs import snake_to_camel
 
-    from icmpd_kg.functions import FUNCTIONS, IKGFN
+    from icmpd_kg.functions import FUNCTIONS, iri
 
     def adapt(func):
         def call(*args):
@@ -372,7 +371,7 @@ def oxigraph_functions() -> dict[Any, Any]:
             return _term_to_oxigraph(Literal(value))
         return call
 
-    return {ox.NamedNode(str(IKGFN[snake_to_camel(f.__name__)])): adapt(f) for f in FUNCTIONS}
+    return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS}
 
 
 class OxigraphBackend:

@@ -71,12 +71,10 @@ def service_description(config: ServerConfig) -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.BasicFederatedQuery))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    from rdflib_endpoint.gen_docs import snake_to_camel
-
-    from icmpd_kg.functions import FUNCTIONS, IKGFN
+    from icmpd_kg.functions import FUNCTIONS, iri
 
     for func in FUNCTIONS:
-        function = IKGFN[snake_to_camel(func.__name__)]
+        function = iri(func)
         g.add((service, SD.extensionFunction, function))
         g.add((function, RDF.type, SD.Function))
         g.add((function, RDFS.seeAlso, URIRef(config.public_url.rstrip("/") + "/functions")))
