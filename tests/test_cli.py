@@ -126,3 +126,19 @@ def test_build_refuses_nonconformant_data(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "dist")])
     assert result.exit_code == 1
     assert not (tmp_path / "dist").exists()
+
+
+def test_build_store_option(tmp_path):
+    """--store memory writes no store; --store oxigraph:DIR writes it there, and query reads it."""
+    bare, elsewhere = tmp_path / "bare", tmp_path / "elsewhere" / "store"
+    assert CliRunner().invoke(main, ["build", "--out", str(bare), "--store", "memory"]).exit_code == 0
+    assert not (bare / "oxigraph").exists() and (bare / "icmpd-kg.nq").is_file()
+    answer = CliRunner().invoke(main, ["query", "--dist", str(bare), "ASK { ?s ?p ?o }"])
+    assert answer.exit_code == 0 and answer.output.strip() == "true"  # the memory store, from the dump
+    assert CliRunner().invoke(main, ["build", "--out", str(tmp_path / "d"), "--store", f"oxigraph:{elsewhere}"]).exit_code == 0
+    assert (elsewhere / "CURRENT").is_file() and not (tmp_path / "d" / "oxigraph").exists()
+    answer = CliRunner().invoke(main, ["query", "--store", f"oxigraph:{elsewhere}", "--format", "csv",
+                                       "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }"])
+    assert answer.exit_code == 0 and answer.output.splitlines()[1] == "8"
+    wrong = CliRunner().invoke(main, ["build", "--out", str(bare), "--store", "sparql:http://127.0.0.1:9/"])
+    assert wrong.exit_code == 2 and "publish" in wrong.output

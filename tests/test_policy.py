@@ -158,3 +158,18 @@ def test_engine_for_dataset_is_the_memory_store(dist):
 
     e = Engine.for_dataset(load_built(dist))
     assert e.backend.name == "memory" and e.query("ASK { ?s ?p ?o }").boolean is True
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_result_limits_in_rows_triples_and_bytes(dist, store):
+    spec = None if store == "oxigraph" else "memory"
+    capped = open_engine(dist, spec, Policy(service_allowlist=(), max_rows=5))
+    graph = capped.respond(QueryRequest("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", accept="application/n-triples"))
+    assert graph.truncated and graph.rows == 5 and graph.body.count(b" .\n") == 5
+    rows = capped.respond(QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
+    assert rows.truncated and rows.rows == 5
+    small = open_engine(dist, spec, Policy(service_allowlist=(), max_result_bytes=2000))
+    with pytest.raises(ProtocolError) as too_big:
+        small.respond(QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
+    assert too_big.value.status == 400 and "2000" in too_big.value.message
+    assert small.respond(QueryRequest("ASK { ?s ?p ?o }")).body

@@ -52,7 +52,7 @@ def test_every_example_query_through_our_endpoint_in_front_of_virtuoso(published
     ours = open_engine(dist, "memory")
     with live_server(dist, "--store", f"sparql:{base}/sparql") as endpoint:
         health = httpx.get(endpoint + "/health").json()
-        assert health["store"] == f"sparql:{base}/sparql"
+        assert health["store"] == "sparql" and base not in str(health)
         refused = httpx.get(endpoint + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
         assert refused.status_code == 400  # our policy stands in front of the server
         page = httpx.get(endpoint + "/id/project/pact", headers={"Accept": "text/turtle"})

@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -117,7 +118,7 @@ def test_a_crashed_worker_is_replaced_and_reported_as_a_crash(server):
 
 def _cpu_busy(pid: int) -> bool:
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return False
     return fields[0] == "R" or int(fields[11]) + int(fields[12]) > 10  # running, or has used CPU
@@ -128,8 +129,11 @@ def test_workers_that_cannot_start_are_retried_and_health_says_so(dist, tmp_path
     broken.mkdir()
     (broken / "CURRENT").write_text("MANIFEST-000001\n")
     with serving(dist, "--store", f"oxigraph:{broken}") as served:
-        r = wait_for(lambda: (lambda h: h if h.status_code == 503 and "last_error" in h.json() else None)(
-            httpx.get(served.base + "/health")))
+        def unavailable():
+            h = httpx.get(served.base + "/health")
+            return h if h.status_code == 503 and "last_error" in h.json() else None
+
+        r = wait_for(unavailable)
         assert r.json()["workers"] == 0
         query = httpx.get(served.base + "/sparql", params={"query": "ASK {}"}, timeout=30)
         assert query.status_code == 503
@@ -149,4 +153,10 @@ def test_sigterm_stops_the_server_within_seconds(dist):
         pool.shutdown(wait=False, cancel_futures=True)
     assert stopped < 8, stopped
     time.sleep(0.5)
-    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]]
+    def alive(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    assert not [pid for pid in workers if alive(pid)]

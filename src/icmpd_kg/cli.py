@@ -46,19 +46,36 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
     sys.exit(0 if report.conforms else EXIT_NONCONFORMANT)
 
 
+_store_option_build = click.option(
+    "--store", default=None, metavar="SPEC",
+    help="Where the Oxigraph store goes: 'oxigraph:DIR', or 'memory' for none (serve and query then read "
+         "the dump with rdflib) [default: OUT/oxigraph].")
+
+
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
               show_default=True, help="Directory to write the built files to (replaced as a whole).")
-def build(out: Path) -> None:
-    """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums.
+@_store_option_build
+def build(out: Path, store: str | None) -> None:
+    """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums,
+    and the dataset as an Oxigraph store (OUT/oxigraph, which 'serve' and 'query' open).
 
     Refuses to write anything if the graph does not conform (exit 1); a failed build leaves an
-    existing output directory untouched.
+    existing output directory (and store) untouched.
     """
+    from icmpd_kg.engine import StoreSpec
     from icmpd_kg.export import build as run_build
 
+    if store is not None:
+        try:
+            spec = StoreSpec.parse(store)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--store") from None
+        if spec.kind == "sparql":
+            raise click.BadParameter("build writes a local store: give 'memory' or 'oxigraph:DIR' "
+                                     "(use 'icmpd-kg publish' for a SPARQL server)", param_hint="--store")
     try:
-        result = run_build(out)
+        result = run_build(out, store=store)
     except NonConformantError as exc:
         if exc.report is not None:
             click.echo(exc.report.as_text(), err=True)

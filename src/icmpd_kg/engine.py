@@ -30,13 +30,15 @@ results are materialised inside the engine's error boundary, so a user's mistake
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import rdflib
@@ -212,7 +214,7 @@ def label_languages(part: ServicePart, scanned: Scan) -> tuple[str, ...]:
     """The languages a ``SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" }`` asks for."""
     found: list[str] = []
     body = tokens(part.body)
-    for a, b in zip(body, body[1:]):
+    for a, b in itertools.pairwise(body):
         if a.kind in ("iri", "pname") and _resolve(a, scanned.prefixes, scanned.base) == WIKIBASE_LANGUAGE \
                 and b.kind == "string":
             value = b.value.strip("\"'")
@@ -426,13 +428,13 @@ class OxigraphBackend:
                 return Answer("ASK", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
                 variables = [v.value for v in result.variables]
-                rows = []
+                rows: list[tuple[Any, ...]] = []
                 for solution in result:
                     if len(rows) == limit:
                         return Answer("SELECT", variables, rows, truncated=True)
                     rows.append(tuple(_term_to_rdflib(solution[i]) for i in range(len(variables))))
                 return Answer("SELECT", variables, rows)
-            triples = []
+            triples: list[tuple[Any, Any, Any]] = []
             for triple in result:
                 if len(triples) == limit:
                     return Answer(form or "CONSTRUCT", triples=triples, truncated=True)
@@ -499,11 +501,11 @@ class RdflibBackend:
         view = new_dataset(default_union=False)
         default = view.graph(DATASET_DEFAULT_GRAPH_ID)
         for uri in default_uris:
-            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):
+            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]
                 default.add((s, p, o))
         for uri in named_uris:
             target = view.graph(URIRef(uri))
-            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):
+            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]
                 target.add((s, p, o))
         return view
 
@@ -521,7 +523,7 @@ class RdflibBackend:
                 return Answer("ASK", boolean=bool(result.askAnswer))
             if result.type == "SELECT":
                 variables = [str(v) for v in result.vars or []]
-                rows = []
+                rows: list[tuple[Any, ...]] = []
                 for binding in result.bindings:
                     if len(rows) == limit:
                         return Answer("SELECT", variables, rows, truncated=True)
@@ -581,7 +583,8 @@ class RemoteBackend:
         import httpx
         from rdflib.query import Result
 
-        params = [("default-graph-uri", u) for u in default_graphs] + [("named-graph-uri", u) for u in named_graphs]
+        params: list[tuple[str, str | int | float | bool | None]] = [("default-graph-uri", u) for u in default_graphs]
+        params += [("named-graph-uri", u) for u in named_graphs]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
         body = _prefix_lines(scan(text)) + text[len(scan(text).prologue):]
@@ -772,9 +775,9 @@ class Engine:
             values = " ".join(n.n3() for n in nodes)
             found = self.backend.evaluate(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}",
                                           "SELECT", [], [], False, 1_000_000, time.monotonic() + 60)
-            for x, label in found.rows:
-                if isinstance(label, Literal) and label.language:
-                    labels.setdefault(x, {}).setdefault(label.language.lower(), label)
+            for x, value in found.rows:
+                if isinstance(value, Literal) and value.language:
+                    labels.setdefault(x, {}).setdefault(value.language.lower(), value)
 
         def label(node: Any) -> Literal:
             by_lang = labels.get(node, {})

@@ -294,7 +294,28 @@ def write_atomically(out: Path, files: dict[str, bytes], also: Callable[[Path], 
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None) -> BuildResult:
+def replace_store(target: Path, nquads: bytes, view: bytes) -> None:
+    """Write the dataset as an Oxigraph store at ``target``, replacing what is there only once the
+    new store is complete."""
+    from icmpd_kg.store import write_dist_store
+    from icmpd_kg.wikidata_view import VIEW_GRAPH
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        write_dist_store(staging / "store", nquads, view, str(VIEW_GRAPH))
+        if target.exists():
+            os.replace(target, staging / "old")
+        os.replace(staging / "store", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None,
+          store: str | None = None) -> BuildResult:
+    """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
+    ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``)."""
     kg = KnowledgeGraph.load(data_files)
     report = validate(kg)
     if not report.conforms:
@@ -302,11 +323,13 @@ def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None) 
             f"the graph does not conform ({len(report.results)} results); nothing was written to {out}", report)
     files = render(kg, report)
 
-    def store(staging: Path) -> None:
+    def in_dist(staging: Path) -> None:
         from icmpd_kg.store import write_dist_store
         from icmpd_kg.wikidata_view import VIEW_GRAPH
 
         write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
 
-    write_atomically(Path(out), files, also=store)
+    write_atomically(Path(out), files, also=in_dist if store is None else None)
+    if store is not None and store != "memory":
+        replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
     return BuildResult(out=Path(out), files=sorted(files), report=report, triples=len(union(publishable(kg))))

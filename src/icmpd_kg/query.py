@@ -37,7 +37,8 @@ def load_quads(dump: Path, view: Path | None = None) -> Dataset:
     finally:
         rdflib.NORMALIZE_LITERALS = previous
     ds.default_union = True
-    return bind_prefixes(ds)
+    bind_prefixes(ds)
+    return ds
 
 
 def load_built(dist: Path) -> Dataset:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, cast
 
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
 
@@ -64,8 +65,8 @@ def load_files(directory: Path, files: Iterable[Path], progress: Callable[[int],
             fmt = _format(path)
             try:
                 with path.open("rb") as handle:
-                    store.bulk_load(_Reading(handle, progress), fmt, base_iri=path.resolve().as_uri(),
-                                    to_graph=to_graph)
+                    reading = cast("IO[bytes]", _Reading(handle, progress))
+                    store.bulk_load(reading, fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
             except SyntaxError as exc:
                 raise InputFileError(path, f"cannot parse: {exc}") from None
         store.flush()

@@ -29,9 +29,10 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from icmpd_kg.engine import Policy, StoreSpec
 from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse
@@ -176,7 +177,11 @@ async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
     fd = conn.fileno()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+    def wake_up() -> None:
+        if not ready.done():
+            ready.set_result(True)
+
+    loop.add_reader(fd, wake_up)
     waiter: asyncio.Future | None = None
     try:
         if wake is None:
@@ -326,7 +331,7 @@ class WorkerPool:
     def status(self) -> dict[str, Any]:
         return {"workers": self.serving, "idle": len(self._idle), "fast": len(self._fast),
                 "slow": sum(self._slow.values()), "starting": self._spawning, "generation": self.source.generation,
-                "store": str(self.source.spec)}
+                "store": self.source.spec.kind}  # the kind only: paths and internal URLs stay private
 
     # --- queries -----------------------------------------------------------------------------------
     async def _enter_fast(self, entry: _Running, deadline: float) -> None:
