@@ -540,6 +540,7 @@ def main() -> None:
                 row["http_ms"] = sum(row["http_each"].values()) * 1000
                 row.update(cli_costs(store, nq, texts["label-search"]))
                 rows.append(row)
+                (args.out / "results.json").write_text(json.dumps({"rows": rows}, indent=1, default=str) + "\n")
                 nq.unlink()
                 shutil.rmtree(store, ignore_errors=True)
                 bar.update()
@@ -557,7 +558,8 @@ def main() -> None:
                 nq.unlink()
                 query_s, _, out = timed_python(
                     "import sys\nfrom icmpd_kg.cli import main\n"
-                    "main(['query', '--store', 'oxigraph:' + sys.argv[1], '--format', 'csv', sys.argv[2]])",
+                    "try:\n    main(['query', '--store', 'oxigraph:' + sys.argv[1], '--format', 'csv', sys.argv[2]])\n"
+                    "except SystemExit as e:\n    assert not e.code, e.code",
                     str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }")
                 huge = {"triples": triples, "load_s": load_s, "load_rss_mb": load_rss / 2**20, "query_s": query_s,
                         "ok": out.strip().splitlines()[-1].isdigit()}

@@ -413,3 +413,78 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
             for r in response.json()["results"]["bindings"]]
     assert rows == [("Avusturya", "Q40", "1918"), ("Türkiye", "Q43", "1923"), ("İsviçre", "Q39", "1848")]
     assert calls, "the stand-in was called"
+
+
+def test_service_description_names_formats_by_iri_in_every_syntax(server):
+    formats = "http://www.w3.org/ns/formats/"
+    nt = httpx.get(server + "/sparql", headers={"Accept": "application/n-triples"})
+    assert nt.status_code == 200 and nt.headers["content-type"].startswith("application/n-triples")
+    g = Graph().parse(data=nt.text, format="nt")
+    values = set(g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat")))
+    assert values and all(isinstance(v, URIRef) and str(v).startswith(formats) for v in values)
+    assert URIRef(formats + "SPARQL_Results_JSON") in values
+    languages = set(g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#supportedLanguage")))
+    assert URIRef("http://www.w3.org/ns/sparql-service-description#SPARQL11Query") in languages
+
+
+def test_sparqlwrapper_construct_as_rdfxml(server):
+    from SPARQLWrapper import RDFXML
+
+    sw = wrapper(server)
+    sw.setQuery("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3")
+    sw.setReturnFormat(RDFXML)
+    graph = sw.query().convert()
+    assert len(graph) == 3
+
+
+def test_unknown_format_value_yields_to_accept(server):
+    r = httpx.get(server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "no-such"},
+                  headers={"Accept": "application/rdf+xml"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/rdf+xml")
+    r = httpx.get(server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "csv"})
+    assert r.status_code == 406  # a known format that a graph cannot be written in
+
+
+def test_no_cdn_documentation_pages(server):
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert httpx.get(server + path).status_code == 404
+
+
+def test_xml_keeps_a_carriage_return_and_tsv_writes_short_strings(server):
+    import xml.etree.ElementTree as ET
+
+    q = {"query": 'SELECT ?x WHERE { BIND("carriage\\rreturn\\nline" AS ?x) }'}
+    xml = httpx.get(server + "/sparql", params=q, headers={"Accept": "application/sparql-results+xml"})
+    literal = ET.fromstring(xml.content).find(".//{http://www.w3.org/2005/sparql-results#}literal")
+    assert literal is not None and literal.text == "carriage\rreturn\nline"
+    tsv = httpx.get(server + "/sparql", params=q, headers={"Accept": "text/tab-separated-values"})
+    assert tsv.text.splitlines()[1] == '"carriage\\rreturn\\nline"'
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/id/project/pact", "/ontology", "/health", "/.well-known/void",
+                                  "/dumps/icmpd-kg.ttl", "/functions"])
+def test_head_answers_like_get_without_a_body(server, path):
+    get = httpx.get(server + path, headers={"Accept": "text/html"})
+    head = httpx.head(server + path, headers={"Accept": "text/html"})
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["x-content-type-options"] == "nosniff"
+
+
+def test_security_headers_and_allow(server):
+    page = httpx.get(server + "/", headers={"Accept": "text/html"})
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'sha256-" in csp
+    assert "unsafe-eval" not in csp
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"]
+    refused = httpx.put(server + "/sparql", content=b"ASK {}")
+    assert refused.status_code == 405 and {"GET", "POST"} <= {m.strip() for m in refused.headers["allow"].split(",")}
+
+
+def test_percent_encoded_bytes_must_be_utf8(server):
+    r = httpx.get(server + "/sparql?query=ASK%20%7B%7D%20%23%FF")
+    assert r.status_code == 400 and "UTF-8" in r.json()["message"]
+    r = httpx.post(server + "/sparql", content=b"query=ASK%20%7B%7D%23%C3",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400

@@ -543,7 +543,8 @@ class RdflibBackend:
         from pyparsing import ParseException
         from rdflib import ConjunctiveGraph
 
-        # rdflib 7's Dataset.update fails on INSERT DATA (it adds triples where it expects quads);
+        # rdflib 7 Dataset.update does not insert into the default graph (RDFLib/rdflib#2019, canary in
+        # tests/test_upstream.py);
         # a ConjunctiveGraph over the same store, its default context the dataset's default graph,
         # runs updates correctly, GRAPH clauses included.
         with warnings.catch_warnings():

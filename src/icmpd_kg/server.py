@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from starlette.datastructures import MutableHeaders
+from rdflib import RDF, RDFS, Graph, URIRef
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.distfiles import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
@@ -78,8 +80,6 @@ def service_description(config: ServerConfig) -> Graph:
         g.add((service, SD.extensionFunction, function))
         g.add((function, RDF.type, SD.Function))
         g.add((function, RDFS.seeAlso, URIRef(config.public_url.rstrip("/") + "/functions")))
-    for media in sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)):
-        g.add((service, SD.resultFormat, Literal(media)))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                 "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
         g.add((service, SD.resultFormat, URIRef(f"http://www.w3.org/ns/formats/{fmt}")))
@@ -95,6 +95,62 @@ def service_description(config: ServerConfig) -> Graph:
         g.add((URIRef(endpoint), RDF.type, SD.Service))
         g.add((URIRef(endpoint), SD.endpoint, URIRef(endpoint)))
     return g
+
+
+class WebHeaders:
+    """Pure ASGI middleware. HEAD is answered as GET without the body (RFC 9110 §9.3.2), with the
+    same headers; every response says nosniff, no framing and its referrer policy, and HTML pages
+    carry a Content-Security-Policy (scripts only from here or the hashed inline ones, no plug-ins,
+    nothing sent elsewhere) under which the pages and YASGUI work."""
+
+    def __init__(self, app: Any, csp: str):
+        self.app, self.csp = app, csp
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def sending(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", self.csp)
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def content_security_policy(*pages: str) -> str:
+    """The policy for our HTML: inline scripts allowed by their SHA-256 only (data blocks such as
+    JSON-LD are not scripts), styles inline (pyLODE's pages), images and fonts also as data: URLs."""
+    import base64
+    import re as _re
+
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+                     for page in pages
+                     for attributes, body in _re.findall(r"<script([^>]*)>(.*?)</script>", page, _re.DOTALL)
+                     if "src=" not in attributes and "application/ld+json" not in attributes and body.strip()})
+    return ("default-src 'self'; script-src 'self' " + " ".join(hashes) + "; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """The name=value pairs of a query string or form body; percent-encoded bytes must be UTF-8
+    (refused with 400, never replaced by U+FFFD)."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"a percent-encoded parameter is not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def _form_values(pairs: list[tuple[str, str]], name: str) -> list[str]:
@@ -122,8 +178,12 @@ def create_app(config: ServerConfig) -> FastAPI:
         finally:
             pool.stop()
 
-    app = FastAPI(title="icmpd-kg", version=__version__, lifespan=lifespan,
+    # No /docs, /redoc or /openapi.json: FastAPI's pages load their scripts from CDNs, and this
+    # server promises none (the query UI and the pages are served from here).
+    app = FastAPI(title="icmpd-kg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None,
                   description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.")
+    app.add_middleware(WebHeaders, csp=content_security_policy(query_page(config)))
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "POST", "HEAD", "OPTIONS"], allow_headers=["*"],
                        expose_headers=["X-Result-Truncated", "X-Result-Rows", "Link", "ETag"])
@@ -157,14 +217,15 @@ def create_app(config: ServerConfig) -> FastAPI:
             return Response(status_code=204)
         if query is None:
             accept = request.headers.get("accept")
-            choice = negotiate(accept, ["text/turtle", "application/rdf+xml", "text/html", "application/ld+json"])
+            choice = negotiate(accept, ["text/turtle", "application/rdf+xml", "text/html", "application/ld+json",
+                                        "application/n-triples"])
             if choice == "text/html":
                 return HTMLResponse(query_page(config), headers=vary)
             if choice is None:
-                return _error(406, "the service description is available as text/turtle, application/rdf+xml "
-                                   "or application/ld+json", vary)
+                return _error(406, "the service description is available as text/turtle, application/rdf+xml, "
+                                   "application/ld+json or application/n-triples", vary)
             body = sd_graph.serialize(format={"text/turtle": "turtle", "application/rdf+xml": "xml",
-                                              "application/ld+json": "json-ld"}[choice])
+                                              "application/ld+json": "json-ld", "application/n-triples": "nt"}[choice])
             return Response(body, media_type=choice, headers=vary)
         if len(query) > config.max_query_length:
             return _error(413, f"the query is {len(query)} characters long; the limit is {config.max_query_length}")
@@ -190,9 +251,8 @@ def create_app(config: ServerConfig) -> FastAPI:
             headers["X-Result-Truncated"] = f"true; limit={config.max_rows}"
         return Response(result.body, media_type=result.media_type, headers=headers)
 
-    @app.get("/sparql")
     async def sparql_get(request: Request) -> Response:
-        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        pairs = _pairs(request.url.query)
         queries = _form_values(pairs, "query")
         if len(queries) > 1:
             return _error(400, "more than one 'query' parameter")
@@ -204,7 +264,6 @@ def create_app(config: ServerConfig) -> FastAPI:
                             _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
                             (_form_values(pairs, "format") or [None])[0])
 
-    @app.post("/sparql")
     async def sparql_post(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         raw = await request.body()
@@ -212,7 +271,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _error(400, "the request body is not UTF-8")
-        url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        url_pairs = _pairs(request.url.query)
         fmt = (_form_values(url_pairs, "format") or [None])[0]
         if content_type == "application/sparql-query":
             return await answer(request, body, None, _form_values(url_pairs, "default-graph-uri"),
@@ -220,7 +279,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         if content_type == "application/sparql-update":
             return await answer(request, None, body, [], [], fmt)
         if content_type == "application/x-www-form-urlencoded":
-            pairs = parse_qsl(body, keep_blank_values=True)
+            pairs = _pairs(body)
             queries, updates = _form_values(pairs, "query"), _form_values(pairs, "update")
             if len(queries) + len(updates) != 1:
                 return _error(400, "give exactly one 'query' (or 'update') parameter")
@@ -228,6 +287,16 @@ def create_app(config: ServerConfig) -> FastAPI:
                                 _form_values(pairs, "default-graph-uri"), _form_values(pairs, "named-graph-uri"),
                                 (_form_values(pairs, "format") or [fmt])[0])
         return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+
+    @app.api_route("/sparql", methods=["GET", "POST"])
+    async def sparql(request: Request) -> Response:
+        """One route for both methods, so a 405 names them all in its Allow header."""
+        try:
+            if request.method == "POST":
+                return await sparql_post(request)
+            return await sparql_get(request)
+        except ProtocolError as exc:
+            return _error(exc.status, exc.message, {"Vary": "Accept"})
 
     ld_state: dict = {}
     ld_lock = threading.Lock()

@@ -42,7 +42,7 @@ FORMAT_ALIASES = {  # the ?format= override
     "csv": "text/csv", "tsv": "text/tab-separated-values",
     "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
+    "rdf": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "n-triples": "application/n-triples",
 }
 GRAPH_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
 
@@ -112,10 +112,12 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     if override:
         wanted = override.strip().lower()
         wanted = (GRAPH_ALIASES.get(wanted) if graph_result else None) or FORMAT_ALIASES.get(wanted, wanted)
-        if wanted not in table:
+        if wanted in table:
+            return wanted
+        if wanted in RESULT_FORMATS or wanted in GRAPH_FORMATS:  # a known format, but not for this query form
             raise ProtocolError(406, f"format {override!r} is not available for a {kind} query; "
                                      f"available: {', '.join(sorted(set(table)))}")
-        return wanted
+        # an unknown value (clients send their own names: "rdf+xml", "turtle-rdf", …) yields to Accept
     offered = [m for m in table if not m.startswith(("application/json", "application/xml", "application/x-", "text/plain"))]
     offered += [m for m in table if m not in offered]
     media = negotiate(accept, offered)
@@ -150,22 +152,29 @@ _TURTLE_SHORT = {  # datatype -> the Turtle grammar of its abbreviated form
 }
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _tsv_term(term) -> str:
-    """A term in Turtle syntax; a number or boolean whose lexical form is a Turtle token is written
-    bare, as the TSV results format allows, any other literal in full."""
-    if isinstance(term, Literal) and term.datatype is not None:
-        grammar = _TURTLE_SHORT.get(str(term.datatype))
-        if grammar is not None and grammar.fullmatch(str(term)):
-            return str(term)
-    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+    """A term in Turtle syntax (SPARQL 1.1 Query Results TSV §3): a number or boolean whose lexical
+    form is a Turtle token is written bare, any other literal as a short string ("…", never the
+    long \"\"\"…\"\"\" form) with newlines, returns, tabs, quotes and backslashes escaped."""
+    if isinstance(term, Literal):
+        if term.datatype is not None:
+            grammar = _TURTLE_SHORT.get(str(term.datatype))
+            if grammar is not None and grammar.fullmatch(str(term)):
+                return str(term)
+        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return text + (f"^^<{term.datatype}>" if term.datatype is not None else "")
+    return term.n3()
 
 
 def to_tsv(result: SPARQLResult) -> bytes:
     """SPARQL 1.1 Query Results TSV: RDF terms in Turtle syntax, tabs and newlines escaped.
 
     rdflib parses this format but has no serializer for it."""
-    if result.type == "ASK":
-        return b"?_askResult\n" + (b"true\n" if result.askAnswer else b"false\n")
     names = [str(v) for v in result.vars or []]
     lines = ["\t".join(f"?{v}" for v in names)]
     for row in result.bindings:
@@ -194,4 +203,9 @@ def write_answer(answer, media: str) -> bytes:
         result = SPARQLResult({"type_": "SELECT", "vars_": variables, "bindings": bindings})
     if RESULT_FORMATS[media] == "tsv":
         return to_tsv(result)
-    return result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
+    body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
+    if RESULT_FORMATS[media] == "xml":
+        # A carriage return in a literal must be a character reference, or XML parsers turn it into
+        # a line feed (XML 1.0 §2.11); rdflib's writer leaves it raw, and only text can hold one.
+        body = body.replace(b"\r", b"&#13;")
+    return body
