@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
 EXIT_ERROR = 2
 
@@ -46,10 +45,6 @@ class NonConformantError(IcmpdKgError):
     def __init__(self, message: str, report=None):
         self.report = report
         super().__init__(message)
-
-
-class QueryError(IcmpdKgError):
-    """A SPARQL query that cannot be parsed or run; the message carries the parser's position."""
 
 
 class WikidataUnavailable(IcmpdKgError):

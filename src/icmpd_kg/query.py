@@ -6,7 +6,6 @@ Queries themselves run through the one engine (``icmpd_kg.engine``), here as at 
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import rdflib
@@ -87,7 +86,3 @@ def rows_as_dicts(answer) -> list[dict[str, str]]:
     """SELECT rows as plain strings keyed by variable (for tests and scripts)."""
     return answer.strings()
 
-
-def json_rows(body: bytes) -> list[dict[str, str]]:
-    data = json.loads(body)
-    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
