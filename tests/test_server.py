@@ -356,63 +356,30 @@ def test_wikidata_label_service_answers_locally(server):
 def test_federated_example_query_against_a_wikidata_stand_in(dist):
     """The example query that joins our endpoint with Wikidata through SERVICE, run with a stand-in
     Query Service on 127.0.0.1 allowlisted in Wikidata's place (the items and dates it serves are
-    test data in SPARQL JSON, not Wikidata's)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+    test data, not Wikidata's)."""
     from icmpd_kg import paths as _paths
 
-    calls: list[str] = []
-    recorded = Graph().parse(format="turtle", data="""
+    from .standin import stand_in_endpoint
+
+    recorded = """
         @prefix wd: <http://www.wikidata.org/entity/> . @prefix wdt: <http://www.wikidata.org/prop/direct/> .
         @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
         wd:Q43 wdt:P571 "1923-10-29T00:00:00Z"^^xsd:dateTime .
         wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
         wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
-        wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime .""")
-
-    class StandIn(BaseHTTPRequestHandler):
-        """Answers SPARQL over its own small graph, as a query service does (VALUES included)."""
-
-        def log_message(self, *args):
-            pass
-
-        def _answer(self, query: str):
-            calls.append(query)
-            body = recorded.query(query).serialize(format="json")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self):
-            from urllib.parse import parse_qs, urlparse
-            self._answer(parse_qs(urlparse(self.path).query)["query"][0])
-
-        def do_POST(self):
-            from urllib.parse import parse_qs
-            length = int(self.headers.get("Content-Length", 0))
-            form = parse_qs(self.rfile.read(length).decode("utf-8"))
-            self._answer(form["query"][0])
-
-    stand_in = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    threading.Thread(target=stand_in.serve_forever, daemon=True).start()
-    endpoint = f"http://127.0.0.1:{stand_in.server_address[1]}/sparql"
+        wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime ."""
     query = (_paths.QUERIES_DIR / "federated-member-states-in-wikidata.rq").read_text(encoding="utf-8")
     assert "SERVICE <https://query.wikidata.org/sparql>" in query
-    try:
-        with live_server(dist, "--allow-service", endpoint) as base:
+    with stand_in_endpoint(recorded) as stand_in:
+        with live_server(dist, "--allow-service", stand_in.url) as base:
             response = httpx.post(base + "/sparql", data={"query": query.replace("https://query.wikidata.org/sparql",
-                                                                                   endpoint)},
+                                                                                   stand_in.url)},
                                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
-    finally:
-        stand_in.shutdown()
-        stand_in.server_close()
     assert response.status_code == 200, response.text
     rows = [(r["label"]["value"], r["item"]["value"].rsplit("/", 1)[1], r["inception"]["value"][:4])
             for r in response.json()["results"]["bindings"]]
     assert rows == [("Avusturya", "Q40", "1918"), ("Türkiye", "Q43", "1923"), ("İsviçre", "Q39", "1848")]
-    assert calls, "the stand-in was called"
+    assert stand_in.calls, "the stand-in was called"
 
 
 def test_service_description_names_formats_by_iri_in_every_syntax(server):
