@@ -455,3 +455,29 @@ def test_percent_encoded_bytes_must_be_utf8(server):
     r = httpx.post(server + "/sparql", content=b"query=ASK%20%7B%7D%23%C3",
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400
+
+
+def test_source_sentences_are_not_cut_at_turkish_ordinals():
+    from rdflib import Dataset
+
+    from icmpd_kg.linked_data import LinkedData
+    from icmpd_kg.paths import SOURCE_FILE
+
+    text = SOURCE_FILE.read_text(encoding="utf-8")
+    ld = LinkedData(Dataset(), Graph(), text)
+    founding = text.index("1993 yılında kurulan")
+    sentence = ld.sentence_around(founding, founding + 20)
+    assert sentence.startswith("ICMPD, Türkçe adıyla") and sentence.endswith("25.yılını dolduran bir hükümetlerarası kuruluştur.")
+    member = text.index("17. Üyesi")
+    assert ld.sentence_around(member, member + 9).endswith("17. Üyesi olarak ICMPD’ye katılmıştır.")
+
+
+def test_a_fact_graph_page_shows_what_it_states_and_its_quote(server):
+    page = httpx.get(server + "/id/fact/turkey-membership", headers={"Accept": "text/html"}, params={"lang": "en"})
+    assert page.status_code == 200
+    assert "What this graph states" in page.text and "<mark>" in page.text
+    assert "annotation/turkey-membership" in page.text  # its annotation, with the offsets
+    turtle = httpx.get(server + "/id/fact/turkey-membership", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=turtle.text, format="turtle")
+    member = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
+    assert len(g) > 10 and any(g.triples((member, None, None)))

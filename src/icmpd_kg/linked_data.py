@@ -8,6 +8,7 @@ mention. The HTML page also shows, for each fact, the source sentence it comes f
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ FORMAT_PARAM = {"turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "applic
                 "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
                 "html": "text/html"}
 WIKIDATA = "http://www.wikidata.org/entity/"
+SENTENCE_END = re.compile(r"\n|(?<!\d)\.(?=\s|$)")
 
 
 def choose_language(accept_language: str | None, lang_param: str | None) -> str:
@@ -82,8 +84,16 @@ class LinkedData:
         prefix = str(iri) + "#"
         return [iri] + sorted({s for s in self.union.subjects() if isinstance(s, URIRef) and str(s).startswith(prefix)})
 
+    def content(self, iri: URIRef) -> list[tuple]:
+        """What the named graph ``iri`` states (a fact graph's triples), if it is one."""
+        return sorted((s, p, o) for s, p, o, _ in self.data.quads((None, None, None, iri)))  # type: ignore[arg-type]
+
     def describe(self, iri: URIRef) -> Graph:
+        """The resource's description: its statements and those pointing at it, the labels of what
+        they mention, and, for a named graph such as a fact graph, the triples it states."""
         g = bind_prefixes(Graph())
+        for triple in self.content(iri):
+            g.add(triple)
         for subject in self._subjects(iri):
             for p, o in self.union.predicate_objects(subject):
                 g.add((subject, p, o))
@@ -111,13 +121,16 @@ class LinkedData:
         return graph_to_jsonld(self.describe(iri), self.context, first=str(iri))
 
     def sentence_around(self, start: int, end: int) -> str:
-        left = max(self.text.rfind(".", 0, start), self.text.rfind("\n", 0, start)) + 1
-        right_candidates = [i for i in (self.text.find(".", end), self.text.find("\n", end)) if i != -1]
-        right = min(right_candidates) + 1 if right_candidates else len(self.text)
+        """The sentence (or list item) that holds the quote: bounded by line ends and by full stops
+        followed by white space, a full stop after digits excepted (Turkish ordinals: "25.yılını",
+        "17. Üyesi")."""
+        ends = [m.end() for m in SENTENCE_END.finditer(self.text)]
+        left = max([e for e in ends if e <= start], default=0)
+        right = min([e for e in ends if e >= end], default=len(self.text))
         return self.text[left:right].strip()
 
     def facts_about(self, iri: URIRef) -> list[Fact]:
-        graphs = set()
+        graphs = {iri} if (None, URIRef(OA + "hasBody"), iri) in self.union else set()
         for subject in self._subjects(iri):
             for p, o in self.union.predicate_objects(subject):
                 graphs |= self.graph_of.get((subject, p, o), set())
@@ -157,8 +170,10 @@ def _term_html(node, ld: LinkedData, lang: str) -> str:
 
 LABELS = {
     "en": {"types": "Types", "properties": "Statements", "incoming": "Linked from", "sources": "Source sentences",
+           "content": "What this graph states",
            "wikidata": "Wikidata", "formats": "This description as", "translation": "editorial (not in the source)"},
     "tr": {"types": "Türler", "properties": "İfadeler", "incoming": "Bağlantı veren kaynaklar",
+           "content": "Bu grafın ifadeleri",
            "sources": "Kaynak cümleler", "wikidata": "Wikidata", "formats": "Bu açıklama şu biçimlerde",
            "translation": "editöryal (kaynakta yok)"},
 }
@@ -201,6 +216,10 @@ def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
                          for k, m in (("turtle", "text/turtle"), ("jsonld", "application/ld+json"),
                                       ("nt", "application/n-triples"), ("rdfxml", "application/rdf+xml")))
     jsonld = jsonld.replace("</", "<\\/")
+    incoming_html = f'<h2>{t["incoming"]}</h2><ul class="incoming">{"".join(incoming)}</ul>' if incoming else ""
+    stated = "".join(f"<tr><td>{_term_html(a, ld, lang)}</td><td>{_term_html(b, ld, lang)}</td><td>{_term_html(c, ld, lang)}</td></tr>"
+                     for a, b, c in ld.content(iri))
+    content_html = f'<h2>{t["content"]}</h2><table class="content">{stated}</table>' if stated else ""
     type_items = "".join(f"<li>{_term_html(x, ld, lang)}</li>" for x in types)
     wikidata_html = ""
     if wikidata:
@@ -217,7 +236,8 @@ th{{width:25%}}.lang,.dt{{color:#777;font-size:.85em}}blockquote{{margin:.3rem 0
 <h1>{html.escape(title)}</h1><p><code>{html.escape(str(iri))}</code></p>
 <h2>{t["types"]}</h2><ul class="types">{type_items}</ul>
 <h2>{t["properties"]}</h2><table class="properties">{"".join(rows)}</table>
-<h2>{t["incoming"]}</h2><ul class="incoming">{"".join(incoming)}</ul>
+{content_html}
+{incoming_html}
 <h2>{t["sources"]}</h2><ul class="sources">{"".join(sources)}</ul>
 {wikidata_html}
 <p>{t["formats"]}: {formats}</p></body></html>"""
@@ -251,8 +271,10 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
 
     ds = new_dataset(default_union=False)
     rows = select(_neighbourhood_query(iri)).rows
-    if not rows:
+    content = [(s, p, o, iri) for s, p, o in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").rows]
+    if not rows and not content:
         return None
+    rows = rows + content
 
     def add(found) -> None:
         for s, p, o, g in found:
