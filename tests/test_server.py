@@ -93,7 +93,7 @@ def test_construct_formats_parse_back(server, accept, media, parser):
     ("text/*", "text/csv"),
     ("application/sparql-results+json;q=0.1, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
     ("*/*", "application/sparql-results+json"),
-    ("text/html, */*;q=0.1", "application/sparql-results+json"),
+    ("text/html, */*;q=0.1", "text/html"),  # a browser: the results as a table
 ])
 def test_negotiation(server, accept, expected):
     r = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept})
@@ -481,3 +481,14 @@ def test_a_fact_graph_page_shows_what_it_states_and_its_quote(server):
     g = Graph().parse(data=turtle.text, format="turtle")
     member = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
     assert len(g) > 10 and any(g.triples((member, None, None)))
+
+
+def test_a_browser_gets_select_results_as_an_html_table(server):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = httpx.get(server + "/sparql", params={"query": "SELECT ?p ?label WHERE { ?p a ikg:Project ; rdfs:label ?label } "
+                                                       "ORDER BY ?label LIMIT 2"}, headers={"Accept": browser})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<th>?p</th>" in r.text and 'href="/id/project/' in r.text and r.text.count("<tr>") == 3
+    assert "content-security-policy" in r.headers
+    plain = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "*/*"})
+    assert plain.headers["content-type"].startswith("application/sparql-results+json")

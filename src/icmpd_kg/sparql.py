@@ -25,6 +25,7 @@ RESULT_FORMATS = {  # media type -> rdflib result serializer
     "text/tab-separated-values": "tsv",
     "application/json": "json",
     "application/xml": "xml",
+    "text/html": "html",  # a table, for a browser (as Virtuoso and DBpedia answer one)
 }
 GRAPH_FORMATS = {  # media type -> rdflib graph serializer
     "text/turtle": "turtle",
@@ -38,7 +39,7 @@ GRAPH_FORMATS = {  # media type -> rdflib graph serializer
 }
 FORMAT_ALIASES = {  # the ?format= override
     "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml",
+    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml", "html": "text/html",
     "csv": "text/csv", "tsv": "text/tab-separated-values",
     "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
@@ -118,7 +119,8 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
             raise ProtocolError(406, f"format {override!r} is not available for a {kind} query; "
                                      f"available: {', '.join(sorted(set(table)))}")
         # an unknown value (clients send their own names: "rdf+xml", "turtle-rdf", …) yields to Accept
-    offered = [m for m in table if not m.startswith(("application/json", "application/xml", "application/x-", "text/plain"))]
+    offered = [m for m in table
+               if not m.startswith(("application/json", "application/xml", "application/x-", "text/plain", "text/html"))]
     offered += [m for m in table if m not in offered]
     media = negotiate(accept, offered)
     if media is None:
@@ -186,6 +188,31 @@ def to_tsv(result: SPARQLResult) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def html_table(answer) -> bytes:
+    """SELECT rows (or an ASK answer) as an HTML page, from the package's template."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from rdflib import URIRef
+
+    from icmpd_kg.namespaces import BASE
+
+    def cell(term):
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            iri = str(term)
+            href = "/" + iri[len(BASE):] if iri.startswith(BASE) else iri
+            return {"href": href, "iri": iri, "text": iri}
+        if isinstance(term, Literal):
+            return {"text": str(term), "lang": term.language, "datatype": str(term.datatype) if term.datatype else None}
+        return {"text": term.n3()}
+
+    env = Environment(loader=PackageLoader("icmpd_kg", "templates"), autoescape=select_autoescape(["html"]))
+    page = env.get_template("results.html").render(
+        variables=answer.variables, rows=[[cell(t) for t in row] for row in answer.rows],
+        boolean=answer.boolean if answer.form == "ASK" else None, truncated=answer.truncated)
+    return page.encode("utf-8")
+
+
 def write_answer(answer, media: str) -> bytes:
     """An engine ``Answer`` as bytes of ``media`` (one writer for every store)."""
     if answer.form in ("CONSTRUCT", "DESCRIBE"):
@@ -203,6 +230,8 @@ def write_answer(answer, media: str) -> bytes:
         result = SPARQLResult({"type_": "SELECT", "vars_": variables, "bindings": bindings})
     if RESULT_FORMATS[media] == "tsv":
         return to_tsv(result)
+    if RESULT_FORMATS[media] == "html":
+        return html_table(answer)
     body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
     if RESULT_FORMATS[media] == "xml":
         # A carriage return in a literal must be a character reference, or XML parsers turn it into
