@@ -492,3 +492,19 @@ def test_a_browser_gets_select_results_as_an_html_table(server):
     assert "content-security-policy" in r.headers
     plain = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "*/*"})
     assert plain.headers["content-type"].startswith("application/sparql-results+json")
+
+
+def test_shapes_and_void_in_every_rdf_syntax_dumps_index_and_gzip(server):
+    for path in ("/shapes", "/.well-known/void"):
+        ld = httpx.get(server + path, headers={"Accept": "application/ld+json"})
+        assert ld.status_code == 200 and ld.headers["content-type"].startswith("application/ld+json")
+        assert len(Graph().parse(data=ld.text, format="json-ld")) > 10
+        nt = httpx.get(server + path, headers={"Accept": "application/n-triples"})
+        assert nt.headers["content-type"].startswith("application/n-triples")
+        assert len(Graph().parse(data=nt.text, format="nt")) == len(Graph().parse(data=ld.text, format="json-ld"))
+    index = httpx.get(server + "/dumps/")
+    assert index.status_code == 200 and 'href="icmpd-kg.trig"' in index.text and "SHA256SUMS" in index.text
+    zipped = httpx.get(server + "/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.text.count(" .\n") > 500
+    plain = httpx.get(server + "/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == zipped.text

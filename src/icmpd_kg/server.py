@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import MutableHeaders
 from rdflib import RDF, RDFS, Graph, URIRef
@@ -183,6 +184,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app = FastAPI(title="icmpd-kg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None,
                   description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # dumps and results, for clients that accept gzip
     app.add_middleware(WebHeaders, csp=content_security_policy(query_page(config)))
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "POST", "HEAD", "OPTIONS"], allow_headers=["*"],
@@ -395,9 +397,20 @@ def create_app(config: ServerConfig) -> FastAPI:
         return Response(graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8"), media_type=choice,
                         headers=headers)
 
+    def _rdf_file(request: Request, path: Path) -> Response:
+        """A Turtle file of the build, in the RDF syntax the client asks for (Turtle for a browser)."""
+        choice, headers = _negotiate_document(request, "Accept")
+        if choice is None:
+            return _not_acceptable(headers)
+        if choice in ("text/turtle", "text/html"):
+            return _static(request, path, "text/turtle")
+        graph = bind_prefixes(Graph().parse(path, format="turtle"))
+        return Response(graph.serialize(format=RDF_FORMATS[choice], encoding="utf-8"), media_type=choice,
+                        headers=headers)
+
     @app.get("/shapes")
     async def shapes(request: Request) -> Response:
-        return _static(request, config.dist / SHAPES_NAME, "text/turtle")
+        return _rdf_file(request, config.dist / SHAPES_NAME)
 
     @app.get("/")
     async def home() -> HTMLResponse:
@@ -428,18 +441,31 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     @app.get("/.well-known/void")
     async def well_known_void(request: Request) -> Response:
-        return _static(request, config.dist / VOID_NAME, "text/turtle")
+        return _rdf_file(request, config.dist / VOID_NAME)
+
+    @app.get("/dumps/")
+    async def dumps_index() -> HTMLResponse:
+        """The files of the build, with their media types and sizes."""
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        files = [{"name": p.name, "size": p.stat().st_size, "media": _media_type(p.name)}
+                 for p in sorted(config.dist.iterdir()) if p.is_file() and not p.name.startswith(".")]
+        env = Environment(loader=PackageLoader("icmpd_kg", "templates"), autoescape=select_autoescape(["html"]))
+        return HTMLResponse(env.get_template("dumps.html").render(files=files))
 
     @app.get("/dumps/{name}")
     async def dumps(name: str, request: Request) -> Response:
         path = config.dist / name
         if "/" in name or name.startswith(".") or not path.is_file():
             return _error(404, f"no dump named {name!r}")
-        media = MEDIA_TYPES.get(name) or next((m for k, m in MEDIA_TYPES.items() if name.endswith(k)),
-                                              "application/octet-stream")
-        return _static(request, path, media)
+        return _static(request, path, _media_type(name))
 
     return app
+
+
+def _media_type(name: str) -> str:
+    return MEDIA_TYPES.get(name) or next((m for k, m in MEDIA_TYPES.items() if name.endswith(k)),
+                                         "application/octet-stream")
 
 
 def _static(request: Request, path: Path, media_type: str) -> Response:
