@@ -230,6 +230,7 @@ class WorkerPool:
         self._tasks: set[asyncio.Task] = set()
         self._state_dir: Path | None = None
         self._update_lock: asyncio.Lock | None = None
+        self._freed = asyncio.Event()
         self.last_error: str | None = None
 
     # --- processes ---------------------------------------------------------------------------------
@@ -334,15 +335,27 @@ class WorkerPool:
                 "store": self.source.spec.kind}  # the kind only: paths and internal URLs stay private
 
     # --- queries -----------------------------------------------------------------------------------
+    def _leave_fast(self, entry: _Running) -> None:
+        if entry in self._fast:
+            self._fast.remove(entry)
+            self._freed.set()  # wake the queries waiting for a fast slot
+            self._freed = asyncio.Event()
+
     async def _enter_fast(self, entry: _Running, deadline: float) -> None:
         loop = asyncio.get_running_loop()
         while len(self._fast) >= self.fast_slots:
             oldest = min(self._fast, key=lambda r: r.started)
-            if loop.time() - oldest.started >= self.min_run:
+            ran = loop.time() - oldest.started
+            if ran >= self.min_run:
                 oldest.moved.set()  # it has had its turn: on to the slow lane (or stopped)
             if loop.time() >= deadline:
                 raise QueryTimeout()
-            await asyncio.sleep(0.005)
+            freed = self._freed
+            wait = min(deadline - loop.time(), max(0.001, self.min_run - ran) if ran < self.min_run else 0.01)
+            try:
+                await asyncio.wait_for(freed.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
         self._fast.append(entry)
 
     async def _take(self, deadline: float) -> _Worker:
@@ -404,7 +417,7 @@ class WorkerPool:
             message = await self._wait(entry, min(deadline, entry.started + self.fast_budget), disconnected,
                                        entry.moved)
             if message is None and loop.time() < deadline:  # it outran the fast lane
-                self._fast.remove(entry)
+                self._leave_fast(entry)
                 if self._slow[client] >= self.client_share:
                     raise Busy(429, f"this client already runs {self._slow[client]} slow quer"
                                     f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
@@ -423,8 +436,7 @@ class WorkerPool:
                 entry.worker = None
             raise
         finally:
-            if entry in self._fast:
-                self._fast.remove(entry)
+            self._leave_fast(entry)
             if in_slow:
                 self._slow[client] -= 1
                 if self._slow[client] <= 0:
