@@ -47,6 +47,7 @@ EXTRA_QUERIES = {
     "projects-per-status": """SELECT ?status (COUNT(?p) AS ?n) WHERE { ?p a ikg:Project ; ikg:status ?status }
         GROUP BY ?status ORDER BY ?status""",
 }
+WORKERS: tuple[str, ...] = ()
 EXAMPLES = ("founding", "members-in-order", "projects-by-status", "projects-by-beneficiary-and-theme",
             "source-of-a-fact", "where-icmpd-operates")
 
@@ -268,22 +269,45 @@ def cli_costs(store: Path, dump: Path, text: str) -> dict:
 
 
 async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple[float, list[float]]:
-    import httpx
+    """Requests per second and latencies of GET ``url?query=…`` on ``concurrency`` keep-alive
+    connections. The client writes prepared request bytes and reads each answer by its length, so
+    that it costs far less than the servers it measures (a full HTTP client library was the
+    bottleneck on two processors)."""
+    from urllib.parse import urlencode, urlsplit
 
+    parts = urlsplit(url)
+    target = (parts.path or "/") + "?" + urlencode({"query": query})
+    request = (f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+               "Accept: application/sparql-results+json\r\n\r\n").encode()
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        async def one_client():
-            while time.perf_counter() < stop and len(latencies) < 200_000:
+
+    async def one_connection() -> None:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while time.perf_counter() < stop and len(latencies) < 500_000:
                 start = time.perf_counter()
-                r = await client.get(url, params={"query": query},
-                                     headers={"Accept": "application/sparql-results+json"})
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = head.split(b" ", 2)[1]
+                assert status == b"200", head[:200]
+                headers = {k.strip().lower(): v.strip() for k, _, v in
+                           (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)}
+                if b"content-length" in headers:
+                    await reader.readexactly(int(headers[b"content-length"]))
+                else:  # chunked
+                    while True:
+                        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                        await reader.readexactly(size + 2)
+                        if size == 0:
+                            break
                 latencies.append(time.perf_counter() - start)
-                assert r.status_code == 200, r.status_code
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        return len(latencies) / (time.perf_counter() - started), latencies
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_connection() for _ in range(concurrency)))
+    return len(latencies) / (time.perf_counter() - started), latencies
 
 
 def floor_app_file(tmp: Path) -> Path:
@@ -300,7 +324,8 @@ async def app(scope, receive, send):
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/sparql-results+json")]})
+                "headers": [(b"content-type", b"application/sparql-results+json"),
+                            (b"content-length", str(len(BODY)).encode())]})
     await send({"type": "http.response.body", "body": BODY})
 ''')
     return app
@@ -310,7 +335,7 @@ def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: 
     """Requests per second and latencies of the lookup query: ours, stock rdflib-endpoint, the floor."""
     floor_app_file(tmp)
     contenders = {
-        "icmpd-kg": icmpd("serve", "--dist", str(dist), "--port", "{port}"),
+        "icmpd-kg": icmpd("serve", "--dist", str(dist), "--port", "{port}", *WORKERS),
         "rdflib-endpoint": [str(Path(PYTHON).with_name("rdflib-endpoint")), "serve", str(dist / "icmpd-kg.ttl"),
                             "--host", "127.0.0.1", "--port", "{port}"],
         "bare ASGI": [PYTHON, "-m", "uvicorn", "--app-dir", str(tmp), "floor_app:app", "--host", "127.0.0.1",

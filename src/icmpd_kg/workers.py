@@ -168,6 +168,16 @@ def _lower_priority(worker: _Worker) -> None:
         pass
 
 
+def _restore_priority(worker: _Worker) -> bool:
+    """Give a worker back its normal priority (needs the right to raise it, e.g. CAP_SYS_NICE); a
+    reused worker keeps its warm caches."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
 async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> bool:
     """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is set (False)."""
     if conn.poll():
@@ -443,7 +453,7 @@ class WorkerPool:
                     del self._slow[client]
         worker, entry.worker = entry.worker, None
         status, payload = message
-        if in_slow:  # a slow-lane worker runs at low priority: replace it rather than reuse it
+        if in_slow and not _restore_priority(worker):  # a low-priority worker: replace it rather than reuse it
             worker.generation = -1
         if status in ("ok", "error"):
             self._release(worker)
