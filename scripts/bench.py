@@ -444,11 +444,11 @@ def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair
     lines = [
         "# icmpd-kg benchmark",
         "",
-        f"Run on {time.strftime('%Y-%m-%d')} with `scripts/bench.py` in {seconds / 60:.0f} minutes: "
+        (f"Run on {time.strftime('%Y-%m-%d')} with `scripts/bench.py` in {seconds / 60:.0f} minutes: "
         f"{os.cpu_count()} processors, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
         f"Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}. "
         "Every ratio compares contenders measured in this one run, interleaved; absolute times on a shared "
-        "machine vary more than the ratios.",
+        "machine vary more than the ratios."),
         "",
         "## Targets",
         "",
@@ -456,17 +456,17 @@ def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair
         "|---|---|---|",
         f"| HTTP throughput, lookup query ≥ 0.30 of the bare ASGI floor | {ours / floor:.2f} | {verdict(ours / floor >= 0.30)} |",
         f"| … and ≥ 1.5 × stock rdflib-endpoint | {ours / stock:.2f} × | {verdict(ours / stock >= 1.5)} |",
-        f"| at {million['triples']:,} triples, each query on our engine ≤ 1.5 × pyoxigraph directly | worst {engine_ratio:.2f} × "
-        f"| {verdict(engine_ratio <= 1.5)} |",
+        (f"| at {million['triples']:,} triples, each query on our engine ≤ 1.5 × pyoxigraph directly | worst {engine_ratio:.2f} × "
+        f"| {verdict(engine_ratio <= 1.5)} |"),
         f"| … over HTTP ≤ pyoxigraph's time + 5 ms | worst + {http_extra * 1000:.1f} ms | {verdict(http_extra <= 0.005)} |",
         f"| start-up at {million['triples']:,} ≤ 5 s | {million['startup_s']:.2f} s | {verdict(million['startup_s'] <= 5)} |",
-        f"| server + workers ≤ 1.5 × one pyoxigraph process holding the data | "
+        (f"| server + workers ≤ 1.5 × one pyoxigraph process holding the data | "
         f"{million['serve_rss_mb'] / million['oxi_rss_mb']:.2f} × | "
-        f"{verdict(million['serve_rss_mb'] <= 1.5 * million['oxi_rss_mb'])} |",
-        f"| `icmpd-kg query` ≤ 1.5 × a pyoxigraph script (that loads the dump) | "
-        f"{million['cli_s'] / million['oxi_parse_s']:.2f} × | {verdict(million['cli_s'] <= 1.5 * million['oxi_parse_s'])} |",
-        f"| trivial query ≤ 100 ms under {max(fair)} slow ones from one address | max {fair[max(fair)]['max_ms']:.0f} ms "
-        f"| {verdict(all(v['max_ms'] <= 100 for v in fair.values()))} |",
+        f"{verdict(million['serve_rss_mb'] <= 1.5 * million['oxi_rss_mb'])} |"),
+        (f"| `icmpd-kg query` ≤ 1.5 × a pyoxigraph script (that loads the dump) | "
+        f"{million['cli_s'] / million['oxi_parse_s']:.2f} × | {verdict(million['cli_s'] <= 1.5 * million['oxi_parse_s'])} |"),
+        (f"| trivial query ≤ 100 ms under {max(fair)} slow ones from one address | max {fair[max(fair)]['max_ms']:.0f} ms "
+        f"| {verdict(all(v['max_ms'] <= 100 for v in fair.values()))} |"),
     ]
     largest = max(validation, key=lambda v: v["triples"]) if validation else None
     if largest is not None:
@@ -482,14 +482,14 @@ def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair
                      f"{huge['query_s']:.2f} s | {verdict(huge['ok'])} |")
     lines += [
         "",
-        "Against a pyoxigraph script that opens the same store instead of loading the dump, `icmpd-kg query` "
+        ("Against a pyoxigraph script that opens the same store instead of loading the dump, `icmpd-kg query` "
         f"takes {million['cli_s'] / million['oxi_open_s']:.1f} × as long ({million['cli_s']:.2f} s against "
-        f"{million['oxi_open_s']:.2f} s): the difference is the start-up of Python with click and rdflib.",
+        f"{million['oxi_open_s']:.2f} s): the difference is the start-up of Python with click and rdflib."),
         "",
         "## By size",
         "",
-        "| triples | load s (pyoxigraph) | load MB (pyoxigraph) | serve start s | serve + workers MB | "
-        "queries ms: engine / pyoxigraph / HTTP | `query` s (pyoxigraph script) |",
+        ("| triples | load s (pyoxigraph) | load MB (pyoxigraph) | serve start s | serve + workers MB | "
+        "queries ms: engine / pyoxigraph / HTTP | `query` s (pyoxigraph script) |"),
         "|---:|---|---|---:|---:|---|---|",
     ]
     for r in rows:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -14,8 +15,8 @@ from rdflib import VOID, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from icmpd_kg.errors import NonConformantError
 from icmpd_kg.distfiles import OXIGRAPH_DIR
+from icmpd_kg.errors import NonConformantError
 from icmpd_kg.export import DUMPS, build, publishable
 from icmpd_kg.graph import union
 

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 
-from icmpd_kg.functions import fold, label_similarity, long_date
 from icmpd_kg.engine import open_engine
+from icmpd_kg.functions import fold, label_similarity, long_date
 
 from .conftest import by_value, live_server
 

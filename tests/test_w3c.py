@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 
 from icmpd_kg.engine import Engine, OxigraphBackend
 from icmpd_kg.sparql import QueryRequest
-
-from .conftest import REPO
 
 SUITE = Path(__file__).resolve().parent / "w3c-sparql11-tests"  # vendored from ../shared, W3C licence inside
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

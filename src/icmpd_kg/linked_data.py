@@ -319,7 +319,6 @@ class Site:
 def load(dist: Path, ontology_file: Path) -> Site:
     """Linked Data of the build in ``dist``, read through the engine (for scripts and tests)."""
     from icmpd_kg.engine import Engine, default_store, open_backend
-
     from icmpd_kg.store import recorded_datatypes
 
     spec = default_store(dist)

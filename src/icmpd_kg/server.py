@@ -23,8 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.datastructures import MutableHeaders
 from rdflib import RDF, RDFS, Graph, URIRef
+from starlette.datastructures import MutableHeaders
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.distfiles import DUMPS, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME
@@ -32,7 +32,12 @@ from icmpd_kg.engine import Policy, StoreSpec
 from icmpd_kg.linked_data import FORMAT_PARAM, RDF_FORMATS, Site, choose_language, entity_page
 from icmpd_kg.namespaces import BASE, SD, VOID, bind_prefixes
 from icmpd_kg.ontology_docs import ontology_html as render_ontology_html
-from icmpd_kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, ProtocolError, QueryRequest, QueryResponse, negotiate
+from icmpd_kg.sparql import (
+    ProtocolError,
+    QueryRequest,
+    QueryResponse,
+    negotiate,
+)
 from icmpd_kg.workers import Busy, ClientGone, QueryTimeout, Source, WorkerCrash, WorkerPool
 
 log = logging.getLogger("icmpd_kg.server")

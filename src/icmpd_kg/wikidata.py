@@ -22,11 +22,12 @@ import json
 import logging
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable
+from typing import Any, ContextManager
 
 import httpx
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
