@@ -471,6 +471,7 @@ class RdflibBackend:
 
     def __init__(self, data: Dataset):
         self.data = data
+        self._view: Dataset | None = None
 
     @staticmethod
     @lru_cache(maxsize=256)
@@ -498,7 +499,16 @@ class RdflibBackend:
             return self.data
         from icmpd_kg.functions import new_dataset
 
-        view = new_dataset(default_union=False)
+        # One view per backend, emptied and filled again: every DatasetExt registers its functions in
+        # rdflib's process-global CUSTOM_EVALS and takes them out again when it is collected, which,
+        # for a new view per query, can happen while rdflib iterates that dict ("dictionary changed
+        # size during iteration").
+        if self._view is None:
+            self._view = new_dataset(default_union=False)
+        view = self._view
+        for graph in list(view.graphs()):
+            view.remove_graph(graph)
+        view.remove((None, None, None))
         default = view.graph(DATASET_DEFAULT_GRAPH_ID)
         for uri in default_uris:
             for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]

@@ -267,9 +267,7 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
     engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
     (property -> integer subtype, recorded by the build) gives literals that an Oxigraph store
     turned into xsd:integer their written datatype back."""
-    from icmpd_kg.functions import new_dataset
-
-    ds = new_dataset(default_union=False)
+    ds = Dataset(default_union=False)  # a plain Dataset: the page needs no SPARQL functions
     rows = select(_neighbourhood_query(iri)).rows
     content = [(s, p, o, iri) for s, p, o in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").rows]
     if not rows and not content:
