@@ -160,3 +160,11 @@ def test_sigterm_stops_the_server_within_seconds(dist):
             return False
 
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_each_request_is_logged_with_its_status_and_time(server):
+    httpx.get(server.base + "/sparql", params={"query": "ASK { <urn:x:logged> ?p ?o }"})
+    httpx.get(server.base + "/id/project/nonexistent")
+    wait_for(lambda: "/id/project/nonexistent 404" in server.log())
+    log = server.log()
+    assert " GET /sparql 200 " in log and " ms" in log

@@ -457,7 +457,9 @@ def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: flo
                           yasgui_dir=yasgui_dir or paths.YASGUI_DIR, update_key=update_key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
+    # Requests are logged by the app (icmpd_kg.access, with their time), so uvicorn's own access log is off.
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=3,
+                access_log=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -41,6 +42,7 @@ from icmpd_kg.sparql import (
 from icmpd_kg.workers import Busy, ClientGone, QueryTimeout, Source, WorkerCrash, WorkerPool
 
 log = logging.getLogger("icmpd_kg.server")
+access = logging.getLogger("icmpd_kg.access")  # one line per request: client, method, path, status, time
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
 MEDIA_TYPES = {d.filename: d.media_type for d in DUMPS} | {
@@ -116,12 +118,16 @@ class WebHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        head = scope["method"] == "HEAD"
+        method = scope["method"]
+        head = method == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}
+        started = time.perf_counter()
+        status = [0]
 
         async def sending(message: dict) -> None:
             if message["type"] == "http.response.start":
+                status[0] = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
@@ -132,7 +138,15 @@ class WebHeaders:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app(scope, receive, sending)
+        client = scope.get("client") or ("-", 0)
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            access.exception("%s %s %s: unhandled error", client[0], method, scope.get("path"))
+            raise
+        finally:
+            access.info("%s %s %s %s %.1f ms", client[0], method, scope.get("path"), status[0] or 500,
+                        (time.perf_counter() - started) * 1000)
 
 
 def content_security_policy(*pages: str) -> str:
