@@ -354,10 +354,13 @@ class WorkerPool:
     async def _enter_fast(self, entry: _Running, deadline: float) -> None:
         loop = asyncio.get_running_loop()
         while len(self._fast) >= self.fast_slots:
-            oldest = min(self._fast, key=lambda r: r.started)
-            ran = loop.time() - oldest.started
-            if ran >= self.min_run:
-                oldest.moved.set()  # it has had its turn: on to the slow lane (or stopped)
+            # Only a query that is running can have had its turn (one still waiting for its worker
+            # to start has not): the one that has run longest moves on to the slow lane (or stops).
+            running = [r for r in self._fast if r.worker is not None]
+            oldest = min(running, key=lambda r: r.started) if running else None
+            ran = loop.time() - oldest.started if oldest is not None else 0.0
+            if oldest is not None and ran >= self.min_run:
+                oldest.moved.set()
             if loop.time() >= deadline:
                 raise QueryTimeout()
             freed = self._freed
