@@ -7,7 +7,8 @@ import pytest
 
 from .conftest import live_server
 
-KEY = "test-key-Ğ"[:8]
+KEY = "test-key-Ğ"  # not ASCII: the client sends it in UTF-8 (AUTH below)
+AUTH = {"Authorization": f"Bearer {KEY}".encode()}
 JSON = {"Accept": "application/sparql-results+json"}
 ASK = {"query": "ASK { <urn:x:a> <urn:x:b> <urn:x:c> }"}
 
@@ -23,9 +24,11 @@ def test_update_needs_the_key(keyed_server):
     assert httpx.post(keyed_server + "/sparql", data={"update": insert}).status_code == 403
     wrong = httpx.post(keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 403
+    cut = httpx.post(keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer test-key-"})
+    assert cut.status_code == 403  # the key without its last letter
     assert httpx.get(keyed_server + "/sparql", params=ASK, headers=JSON).json()["boolean"] is False
     ok = httpx.post(keyed_server + "/sparql", content=insert.encode(),
-                    headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/sparql-update"})
+                    headers={**AUTH, "Content-Type": "application/sparql-update"})
     assert ok.status_code == 204, ok.text
     # every worker sees it: ask more often than there are workers
     assert all(httpx.get(keyed_server + "/sparql", params=ASK, headers=JSON).json()["boolean"] for _ in range(4))
@@ -33,12 +36,12 @@ def test_update_needs_the_key(keyed_server):
 
 def test_load_is_refused_even_with_the_key(keyed_server):
     r = httpx.post(keyed_server + "/sparql", data={"update": "LOAD <http://127.0.0.1:9/x>"},
-                   headers={"Authorization": f"Bearer {KEY}"})
+                   headers=AUTH)
     assert r.status_code == 403 and "LOAD" in r.json()["message"]
 
 
 def test_update_by_get_is_refused(keyed_server):
-    r = httpx.get(keyed_server + "/sparql", params={"update": "CLEAR ALL"}, headers={"Authorization": f"Bearer {KEY}"})
+    r = httpx.get(keyed_server + "/sparql", params={"update": "CLEAR ALL"}, headers=AUTH)
     assert r.status_code == 405
 
 
@@ -58,7 +61,7 @@ def test_an_accepted_update_is_kept_not_replayed(dist, store):
         args = ["--allow-service", remote.url] + (["--store", "memory"] if store == "memory" else [])
         with serving(dist, *args, env={"ICMPD_KG_UPDATE_KEY": KEY}) as served:
             update = f"INSERT {{ <urn:x:kept> <urn:x:value> ?o }} WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"
-            ok = httpx.post(served.base + "/sparql", data={"update": update}, headers={"Authorization": f"Bearer {KEY}"},
+            ok = httpx.post(served.base + "/sparql", data={"update": update}, headers=AUTH,
                             timeout=60)
             assert ok.status_code == 204, ok.text
             query = {"query": "SELECT ?o WHERE { <urn:x:kept> <urn:x:value> ?o }"}
@@ -72,7 +75,7 @@ def test_an_accepted_update_is_kept_not_replayed(dist, store):
                 rows = httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
                 assert [r["o"]["value"] for r in rows] == ["from the service"]
             bad = httpx.post(served.base + "/sparql", data={"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }"},
-                             headers={"Authorization": f"Bearer {KEY}"})
+                             headers=AUTH)
             assert bad.status_code == 400  # a syntax error: refused, the store unchanged
             assert httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
     assert len(remote.calls) == 1

@@ -222,8 +222,10 @@ def create_app(config: ServerConfig) -> FastAPI:
         if update is not None:
             if not config.update_key:
                 return _error(403, "SPARQL Update is disabled: this endpoint is read-only.", vary)
-            presented = request.headers.get("authorization", "")
-            if not hmac.compare_digest(presented.encode(), f"Bearer {config.update_key}".encode()):
+            # Header bytes as sent (Starlette decodes them as Latin-1), against the key in UTF-8: a
+            # key with letters such as "Ğ" works when the client sends it in UTF-8.
+            presented = request.headers.get("authorization", "").encode("latin-1", errors="replace")
+            if not hmac.compare_digest(presented, f"Bearer {config.update_key}".encode("utf-8")):
                 return _error(403, "SPARQL Update needs the update key (Authorization: Bearer KEY).", vary)
             if len(update) > config.max_query_length:
                 return _error(413, f"the update is {len(update)} characters long; the limit is {config.max_query_length}")
