@@ -21,7 +21,6 @@ from icmpd_kg.validate import Report, validate, validate_files
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
-SHARED_SOURCE = REPO.parent / "shared" / "source" / "icmpd-tr.txt"
 
 
 @pytest.fixture(scope="session")

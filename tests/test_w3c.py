@@ -17,7 +17,7 @@ from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 from icmpd_kg.engine import Engine, OxigraphBackend
 from icmpd_kg.sparql import QueryRequest
 
-SUITE = Path(__file__).resolve().parent / "w3c-sparql11-tests"  # vendored from ../shared, W3C licence inside
+SUITE = Path(__file__).resolve().parent / "w3c-sparql11-tests"  # vendored copy, W3C licence inside
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -60,7 +60,6 @@ WIKIBASE_LANGUAGE = "http://wikiba.se/ontology#language"
 DEFAULT_LABEL_LANGUAGES = ("tr", "en")
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
@@ -400,12 +399,6 @@ class OxigraphBackend:
         store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
         return cls(store, union_stored=union_is_stored(Path(directory)), datatypes=recorded_datatypes(Path(directory)))
 
-    def restore(self, predicate: Any, value: Any) -> Any:
-        """``value`` with the datatype its property's literals were written with (see store.py)."""
-        datatype = self.datatypes.get(str(predicate))
-        if datatype and isinstance(value, Literal) and str(value.datatype) == XSD_INTEGER:
-            return Literal(str(value), datatype=URIRef(datatype))
-        return value
 
     def _dataset_args(self, default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool) -> dict:
         import pyoxigraph as ox
@@ -420,6 +413,8 @@ class OxigraphBackend:
     def evaluate(self, text: str, form: str | None, default_graphs: list[str], named_graphs: list[str],
                  has_dataset_clause: bool, limit: int, deadline: float) -> Answer:
         import pyoxigraph as ox
+
+        from icmpd_kg.store import restore_datatype
 
         try:
             result = self.store.query(text, prefixes=PREFIXES, custom_functions=self.functions,
@@ -440,7 +435,7 @@ class OxigraphBackend:
                     return Answer(form or "CONSTRUCT", triples=triples, truncated=True)
                 predicate = _term_to_rdflib(triple.predicate)
                 triples.append((_term_to_rdflib(triple.subject), predicate,
-                                self.restore(predicate, _term_to_rdflib(triple.object))))
+                                restore_datatype(self.datatypes, predicate, _term_to_rdflib(triple.object))))
             return Answer(form or "CONSTRUCT", triples=triples)
         except SyntaxError as exc:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
@@ -508,7 +503,7 @@ class RdflibBackend:
         view = self._view
         for graph in list(view.graphs()):
             view.remove_graph(graph)
-        view.remove((None, None, None))
+        view.remove((None, None, None))  # type: ignore[arg-type]
         default = view.graph(DATASET_DEFAULT_GRAPH_ID)
         for uri in default_uris:
             for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]
@@ -598,7 +593,8 @@ class RemoteBackend:
         params += [("named-graph-uri", u) for u in named_graphs]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
-        body = _prefix_lines(scan(text)) + text[len(scan(text).prologue):]
+        scanned = scan(text)
+        body = _prefix_lines(scanned) + text[len(scanned.prologue):]
         try:
             response = self.client.post(self.endpoint, params=params, data={"query": body},
                                         headers={"Accept": accept}, timeout=max(0.1, deadline - time.monotonic()))
@@ -723,6 +719,15 @@ class Engine:
                 raise
             raise ProtocolError(502, f"SERVICE <{part.iri}> failed: {exc}") from None
 
+    def _without_services(self, prepared: Prepared, deadline: float) -> str:
+        """The text to evaluate: each allowlisted SERVICE pattern replaced by its answer as inline
+        data, each label service by an empty group (its labels are filled in afterwards)."""
+        if not prepared.calls and not prepared.label_parts:
+            return prepared.text
+        replacements = [(part, "{}") for part in prepared.label_parts]
+        replacements += [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
+        return substitute(prepared.text, replacements)
+
     # queries ---------------------------------------------------------------------------------------
     def query(self, text: str, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
               deadline: float | None = None) -> Answer:
@@ -734,11 +739,7 @@ class Engine:
                 raise ProtocolError(400, f"a graph must be named by an absolute IRI, not {uri!r} "
                                          "(default-graph-uri, named-graph-uri)")
         prepared = prepare(text, self.policy.service_allowlist)
-        final = prepared.text
-        if prepared.calls or prepared.label_parts:
-            replacements = [(part, "{}") for part in prepared.label_parts]
-            replacements += [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
-            final = substitute(prepared.text, replacements)
+        final = self._without_services(prepared, deadline)
         answer = self.backend.evaluate(final, prepared.scan.form, list(default_graphs), list(named_graphs),
                                        prepared.scan.has_dataset_clause, self.policy.max_rows, deadline)
         if prepared.languages is not None and answer.form == "SELECT":
@@ -765,12 +766,7 @@ class Engine:
     def update(self, text: str, deadline: float | None = None) -> None:
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         prepared = prepare(text, self.policy.service_allowlist, update=True)
-        final = prepared.text
-        if prepared.calls or prepared.label_parts:
-            replacements = [(part, "{}") for part in prepared.label_parts]
-            replacements += [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
-            final = substitute(prepared.text, replacements)
-        self.backend.update(final)
+        self.backend.update(self._without_services(prepared, deadline))
 
     def fill_labels(self, answer: Answer, languages: tuple[str, ...]) -> None:
         """Bind every unbound ``?xLabel`` to ``?x``'s label in the first language that has one

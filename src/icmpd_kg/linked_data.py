@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.jsonld import context as jsonld_context
@@ -267,6 +267,8 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
     engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
     (property -> integer subtype, recorded by the build) gives literals that an Oxigraph store
     turned into xsd:integer their written datatype back."""
+    from icmpd_kg.store import restore_datatype
+
     ds = Dataset(default_union=False)  # a plain Dataset: the page needs no SPARQL functions
     rows = select(_neighbourhood_query(iri)).rows
     content = [(s, p, o, iri) for s, p, o in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").rows]
@@ -276,9 +278,7 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
 
     def add(found) -> None:
         for s, p, o, g in found:
-            written = (datatypes or {}).get(str(p))
-            if written and isinstance(o, Literal) and str(o.datatype) == str(XSD.integer):
-                o = Literal(str(o), datatype=URIRef(written))
+            o = restore_datatype(datatypes or {}, p, o)
             ds.graph(g if g is not None else DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
 
     add(rows)

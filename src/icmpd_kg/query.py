@@ -81,8 +81,3 @@ def format_answer(answer, fmt: str) -> str:
     out.write(f"{len(rows)} row(s)" + (" (cut at the row limit)" if answer.truncated else "") + "\n")
     return out.getvalue()
 
-
-def rows_as_dicts(answer) -> list[dict[str, str]]:
-    """SELECT rows as plain strings keyed by variable (for tests and scripts)."""
-    return answer.strings()
-

@@ -467,12 +467,11 @@ def create_app(config: ServerConfig) -> FastAPI:
     @app.get("/dumps/")
     async def dumps_index() -> HTMLResponse:
         """The files of the build, with their media types and sizes."""
-        from jinja2 import Environment, PackageLoader, select_autoescape
+        from icmpd_kg.templating import render
 
         files = [{"name": p.name, "size": p.stat().st_size, "media": _media_type(p.name)}
                  for p in sorted(config.dist.iterdir()) if p.is_file() and not p.name.startswith(".")]
-        env = Environment(loader=PackageLoader("icmpd_kg", "templates"), autoescape=select_autoescape(["html"]))
-        return HTMLResponse(env.get_template("dumps.html").render(files=files))
+        return HTMLResponse(render("dumps.html", files=files))
 
     @app.get("/dumps/{name}")
     async def dumps(name: str, request: Request) -> Response:

@@ -190,10 +190,10 @@ def to_tsv(result: SPARQLResult) -> bytes:
 
 def html_table(answer) -> bytes:
     """SELECT rows (or an ASK answer) as an HTML page, from the package's template."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
     from rdflib import URIRef
 
     from icmpd_kg.namespaces import BASE
+    from icmpd_kg.templating import render
 
     def cell(term):
         if term is None:
@@ -206,8 +206,7 @@ def html_table(answer) -> bytes:
             return {"text": str(term), "lang": term.language, "datatype": str(term.datatype) if term.datatype else None}
         return {"text": term.n3()}
 
-    env = Environment(loader=PackageLoader("icmpd_kg", "templates"), autoescape=select_autoescape(["html"]))
-    page = env.get_template("results.html").render(
+    page = render("results.html",
         variables=answer.variables, rows=[[cell(t) for t in row] for row in answer.rows],
         boolean=answer.boolean if answer.form == "ASK" else None, truncated=answer.truncated)
     return page.encode("utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
 
@@ -113,6 +113,17 @@ def integer_subtypes(quads) -> dict[str, str]:
         if isinstance(quad.object, ox.Literal) and quad.object.datatype.value in INTEGER_SUBTYPES:
             seen.setdefault(quad.predicate.value, set()).add(quad.object.datatype.value)
     return {p: next(iter(types)) for p, types in sorted(seen.items()) if len(types) == 1}
+
+
+def restore_datatype(datatypes: dict[str, str], predicate: Any, value: Any) -> Any:
+    """``value`` (an rdflib term) with the datatype its property's literals were written with, if
+    Oxigraph turned it into xsd:integer."""
+    from rdflib import Literal, URIRef
+
+    written = datatypes.get(str(predicate))
+    if written and isinstance(value, Literal) and str(value.datatype) == XSD + "integer":
+        return Literal(str(value), datatype=URIRef(written))
+    return value
 
 
 def recorded_datatypes(directory: Path) -> dict[str, str]:
