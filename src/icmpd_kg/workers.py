@@ -234,7 +234,8 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._fast: list[_Running] = []
         self._slow: Counter[str] = Counter()
-        self._spawning = 0
+        self._spawning = 0  # processes starting, for /health
+        self._refilling = 0  # _spawn_idle tasks scheduled and not yet done (counted when scheduled)
         self._failures = 0
         self._stopped = False
         self._tasks: set[asyncio.Task] = set()
@@ -287,27 +288,31 @@ class WorkerPool:
         """Keep ``fast + spares`` workers idle or on their way, starting them in the background."""
         if self._stopped:
             return
-        missing = self.fast_slots + self.spares - len(self._idle) - self._spawning
+        missing = self.fast_slots + self.spares - len(self._idle) - self._refilling
         for _ in range(max(0, missing)):
+            self._refilling += 1  # now, not when the task starts: a second call must not schedule again
             task = asyncio.ensure_future(self._spawn_idle())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _spawn_idle(self) -> None:
-        while not self._stopped:
-            try:
-                worker = await self._spawn()
-            except Exception as exc:  # noqa: BLE001 - retried with back-off, never given up
-                self._failures += 1
-                self.last_error = str(exc)
-                delay = min(30.0, 0.25 * 2 ** min(self._failures, 7))
-                log.error("query worker failed to start (attempt %d, retrying in %.1f s): %s",
-                          self._failures, delay, exc)
-                await asyncio.sleep(delay)
-                continue
+        worker = None
+        try:
+            while worker is None and not self._stopped:
+                try:
+                    worker = await self._spawn()
+                except Exception as exc:  # noqa: BLE001 - retried with back-off, never given up
+                    self._failures += 1
+                    self.last_error = str(exc)
+                    delay = min(30.0, 0.25 * 2 ** min(self._failures, 7))
+                    log.error("query worker failed to start (attempt %d, retrying in %.1f s): %s",
+                              self._failures, delay, exc)
+                    await asyncio.sleep(delay)
+        finally:
+            self._refilling -= 1  # before _release: a stale worker's _kill then refills in its place
+        if worker is not None:
             self._failures = 0
             self._release(worker)
-            return
 
     async def start(self, wait: bool = True) -> None:
         self._update_lock = asyncio.Lock()
