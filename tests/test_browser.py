@@ -45,3 +45,61 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
         finally:
             browser.close()
     assert outside == [], f"the UI tried to reach: {outside}"
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                   "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # noqa: F811
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    shared = "SELECT ?n WHERE { VALUES ?n { 42 } }"
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(server + "/sparql#query=" + quote(shared), wait_until="load")
+            page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+            assert page.evaluate("window.yasgui.getTab().getYasqe().getValue()") == shared
+            page.wait_for_selector(".yasr table tbody tr", timeout=20000)  # the link's query ran
+            assert "42" in page.inner_text(".yasr table tbody")
+            tabs = page.evaluate("Object.keys(window.yasgui._tabs).length")
+            assert tabs >= 2  # the examples are there too, beside the link's tab
+
+            edited = "ASK { ?s ?p ?o } # edited"
+            page.evaluate(f"window.yasgui.getTab().getYasqe().setValue({edited!r})")
+            page.wait_for_timeout(300)  # YASGUI stores on change; give it its debounce
+            page.goto(server + "/sparql", wait_until="load")
+            page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+            values = page.evaluate("Object.values(window.yasgui._tabs).map(t => t.getYasqe ? "
+                                   "(t.getYasqe() ? t.getYasqe().getValue() : t.persistentJson.yasqe.value) : '')")
+            assert edited in values
+            assert page.evaluate("Object.keys(window.yasgui._tabs).length") == tabs  # examples not added twice
+            assert [e for e in errors if "Content Security Policy" in e] == []
+        finally:
+            browser.close()
+
+
+def test_a_cut_result_is_said_in_the_ui(server):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/sparql", wait_until="load")
+            page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+            assert page.is_hidden("#cut")
+            page.evaluate("const t = window.yasgui.getTab(); "
+                          "t.getYasqe().setValue('SELECT ?s ?p ?o WHERE { ?s ?p ?o }'); t.query()")
+            page.wait_for_selector("#cut:not([hidden])", timeout=20000)
+            assert "cut at 50 rows" in page.inner_text("#cut")  # the test server's --max-rows
+        finally:
+            browser.close()

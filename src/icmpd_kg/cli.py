@@ -441,11 +441,15 @@ def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: flo
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
 
-    from icmpd_kg.distfiles import QUAD_DUMP
+    from icmpd_kg.distfiles import QUAD_DUMP, missing_for_serving
     from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST, ServerConfig, create_app
 
     if not (dist / QUAD_DUMP).is_file():
         _fail(IcmpdKgError(f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"))
+    missing = missing_for_serving(dist)
+    if missing:
+        _fail(IcmpdKgError(f"{dist}: this build lacks {', '.join(missing)} (made by an older icmpd-kg?); "
+                           "run 'icmpd-kg build' again"))
     spec = _parse_store(store, dist)
     if spec.kind == "oxigraph" and not (Path(spec.location) / "CURRENT").is_file():
         _fail(IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'"))

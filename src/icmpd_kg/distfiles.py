@@ -7,25 +7,31 @@ load the build machinery to find their files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from icmpd_kg.formats import BY_KEY
 
 STEM = "icmpd-kg"
 
 
 @dataclass(frozen=True)
 class DumpFormat:
-    key: str
+    key: str  # the format's key in icmpd_kg.formats
     filename: str
-    media_type: str
     label: str
+
+    @property
+    def media_type(self) -> str:
+        return BY_KEY[self.key].media_type
 
 
 DUMPS = (
-    DumpFormat("trig", f"{STEM}.trig", "application/trig", "TriG (named graphs)"),
-    DumpFormat("nquads", f"{STEM}.nq", "application/n-quads", "N-Quads (named graphs)"),
-    DumpFormat("jsonld", f"{STEM}.jsonld", "application/ld+json", "JSON-LD, compacted (named graphs)"),
-    DumpFormat("turtle", f"{STEM}.ttl", "text/turtle", "Turtle (all graphs merged)"),
-    DumpFormat("ntriples", f"{STEM}.nt", "application/n-triples", "N-Triples (all graphs merged)"),
-    DumpFormat("rdfxml", f"{STEM}.rdf", "application/rdf+xml", "RDF/XML (all graphs merged)"),
+    DumpFormat("trig", f"{STEM}.trig", "TriG (named graphs)"),
+    DumpFormat("nquads", f"{STEM}.nq", "N-Quads (named graphs)"),
+    DumpFormat("jsonld", f"{STEM}.jsonld", "JSON-LD, compacted (named graphs)"),
+    DumpFormat("turtle", f"{STEM}.ttl", "Turtle (all graphs merged)"),
+    DumpFormat("ntriples", f"{STEM}.nt", "N-Triples (all graphs merged)"),
+    DumpFormat("rdfxml", f"{STEM}.rdf", "RDF/XML (all graphs merged)"),
 )
 QUAD_DUMP = f"{STEM}.nq"
 CONTEXT_NAME = f"{STEM}.context.jsonld"
@@ -41,3 +47,26 @@ VIEW_NAME = f"{STEM}-wikidata.ttl"
 # well under a second at any size. A database, not a publication: its bytes differ between builds,
 # so it is left out of SHA256SUMS and of the byte-identical comparison of builds.
 OXIGRAPH_DIR = "oxigraph"
+# What 'serve' shows besides the data, written by the build so that a dist/ is served as it was
+# built, whatever the checkout beside it holds (the ontology's pages are made from ONTOLOGY_NAME).
+SOURCE_NAME = "icmpd-tr.txt"  # the source document, for the quotes' offsets
+QUERIES_DIR = "queries"  # the example queries (NAME.rq), the query UI's tabs
+
+
+def example_queries(dist: Path) -> list[dict[str, str]]:
+    """The example queries of the build in ``dist``, each named by its English title header, those
+    marked ``# requires: internet`` last (the query UI opens the first)."""
+    found = []
+    for path in sorted((Path(dist) / QUERIES_DIR).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        head = text.splitlines()[:5]
+        title = next((line.split(":", 1)[1].strip() for line in head if line.startswith("# title@en:")), path.stem)
+        found.append(({"name": title, "file": path.name, "query": text}, "# requires: internet" in head))
+    return [example for example, internet in sorted(found, key=lambda f: (f[1], f[0]["file"]))]
+
+
+def missing_for_serving(dist: Path) -> list[str]:
+    """The files 'serve' reads from a build that ``dist`` lacks (none for a complete build)."""
+    needed = [QUAD_DUMP, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME, SOURCE_NAME]
+    missing = [name for name in needed if not (Path(dist) / name).is_file()]
+    return missing + ([QUERIES_DIR + "/"] if not (Path(dist) / QUERIES_DIR).is_dir() else [])

@@ -23,10 +23,9 @@ from icmpd_kg.graph import KnowledgeGraph, union
 from icmpd_kg.jsonld import compact
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import dumps as jsonld_dumps
-from icmpd_kg.namespaces import BASE, ID, PREFIXES, SD, SPDX, bind_prefixes
+from icmpd_kg.namespaces import BASE, DATASET, ID, PREFIXES, SD, SPDX, bind_prefixes
 from icmpd_kg.validate import Report, validate
 
-DATASET = ID["dataset/icmpd-kg"]
 SOURCE = ID["source/icmpd-tr"]
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DUMPS_BASE = BASE + "dumps/"
@@ -34,15 +33,17 @@ SPARQL_ENDPOINT = URIRef(BASE + "sparql")
 IANA = "https://www.iana.org/assignments/media-types/"
 
 
-from icmpd_kg.distfiles import (  # noqa: E402 - the names of dist/, defined once
+from icmpd_kg.distfiles import (
     CONTEXT_NAME,
     DUMPS,
     MAPPINGS_NAME,
     ONTOLOGY_NAME,
     OXIGRAPH_DIR,
     QUAD_DUMP,
+    QUERIES_DIR,
     REPORT_NAME,
     SHAPES_NAME,
+    SOURCE_NAME,
     SUMS_NAME,
     UNLINKED_NAME,
     VIEW_NAME,
@@ -259,6 +260,9 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")
+    files[SOURCE_NAME] = paths.SOURCE_FILE.read_bytes()
+    for query in paths.query_files():
+        files[f"{QUERIES_DIR}/{query.name}"] = query.read_bytes()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files[SUMS_NAME] = sums.encode("utf-8")
     return files
@@ -272,6 +276,7 @@ def write_atomically(out: Path, files: dict[str, bytes], also: Callable[[Path], 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         for name, data in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         if also is not None:
             also(staging)

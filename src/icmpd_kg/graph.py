@@ -20,31 +20,18 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
+from icmpd_kg.formats import by_extension, rdf_extensions
 from icmpd_kg.namespaces import bind_prefixes
-
-# File extension -> (rdflib parser name, holds named graphs)
-FORMATS: dict[str, tuple[str, bool]] = {
-    ".ttl": ("turtle", False),
-    ".nt": ("nt", False),
-    ".n3": ("n3", False),
-    ".rdf": ("xml", False),
-    ".owl": ("xml", False),
-    ".xml": ("xml", False),
-    ".trig": ("trig", True),
-    ".nq": ("nquads", True),
-    ".jsonld": ("json-ld", True),
-    ".json": ("json-ld", True),
-}
 
 
 def format_of(path: Path) -> tuple[str, bool]:
     if path.name.lower().endswith(".sssom.tsv"):
         return "sssom", True
-    try:
-        return FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(FORMATS) + [".sssom.tsv"])
-        raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})") from None
+    found = by_extension(path.name)
+    if found is None or found.rdflib is None:
+        known = ", ".join(sorted(rdf_extensions()) + [".sssom.tsv"])
+        raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r} (known: {known})")
+    return found.rdflib, found.kind == "dataset"
 
 
 def _line_of_ntriples_error(path: Path, fmt: str) -> int | None:

@@ -7,7 +7,6 @@ mention. The HTML page also shows, for each fact, the source sentence it comes f
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +21,6 @@ from icmpd_kg.jsonld import graph_to_jsonld
 from icmpd_kg.namespaces import BASE, bind_prefixes
 from icmpd_kg.paths import SOURCE_FILE
 
-RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
-               "application/rdf+xml": "xml"}
-FORMAT_PARAM = {"turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json",
-                "json-ld": "application/ld+json", "nt": "application/n-triples", "ntriples": "application/n-triples",
-                "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
-                "html": "text/html"}
 WIKIDATA = "http://www.wikidata.org/entity/"
 SENTENCE_END = re.compile(r"\n|(?<!\d)\.(?=\s|$)")
 
@@ -156,91 +149,96 @@ def local_href(iri: str) -> str:
     return iri
 
 
-def _term_html(node, ld: LinkedData, lang: str) -> str:
+def term(node, ld: LinkedData, lang: str) -> dict[str, Any]:
+    """A term as the templates show it: a link with a label, or a literal with its tag or type."""
     if isinstance(node, URIRef):
         text = ld.label(node, lang)
-        return f'<a href="{html.escape(local_href(str(node)))}" title="{html.escape(str(node))}">{html.escape(text)}</a>'
+        if text.startswith("<") and text.endswith(">"):  # no label and no prefix: the address itself
+            text = str(node)
+        return {"href": local_href(str(node)), "iri": str(node), "text": text}
     if isinstance(node, Literal):
-        tag = f' <span class="lang">@{node.language}</span>' if node.language else ""
-        dt = f' <span class="dt">{html.escape(ld.union.namespace_manager.normalizeUri(node.datatype))}</span>' \
-            if node.datatype else ""
-        return f"{html.escape(str(node))}{tag}{dt}"
-    return html.escape(str(node))
+        datatype = ld.union.namespace_manager.normalizeUri(node.datatype) if node.datatype else None
+        link = str(node) if datatype == "xsd:anyURI" else None  # a web address written as a literal
+        return {"text": str(node), "lang": node.language, "datatype": datatype, "href": link}
+    return {"text": str(node)}
 
 
 LABELS = {
     "en": {"types": "Types", "properties": "Statements", "incoming": "Linked from", "sources": "Source sentences",
-           "content": "What this graph states",
+           "content": "What this graph states", "neighbourhood": "Neighbourhood", "more": "and {n} more links",
            "wikidata": "Wikidata", "formats": "This description as", "translation": "editorial (not in the source)"},
     "tr": {"types": "Türler", "properties": "İfadeler", "incoming": "Bağlantı veren kaynaklar",
-           "content": "Bu grafın ifadeleri",
+           "content": "Bu grafın ifadeleri", "neighbourhood": "Yakın çevresi", "more": "ve {n} bağlantı daha",
            "sources": "Kaynak cümleler", "wikidata": "Wikidata", "formats": "Bu açıklama şu biçimlerde",
            "translation": "editöryal (kaynakta yok)"},
 }
 
 
-def entity_page(ld: LinkedData, iri: URIRef, lang: str, path: str) -> str:
-    t = LABELS[lang]
-    title = ld.label(iri, lang)
+def _neighbourhood(ld: LinkedData, iri: URIRef, lang: str) -> tuple[Any, int]:
+    """The diagram of ``iri`` and the resources it links to and is linked from (one step)."""
+    from icmpd_kg.diagrams import Node, neighbourhood
+
+    links, seen = [], set()
+    out = sorted((p, o) for p, o in ld.union.predicate_objects(iri) if isinstance(o, URIRef) and p != RDF.type)
+    incoming = sorted((s, p) for s, p in ld.union.subject_predicates(iri) if isinstance(s, URIRef))
+    for p, o in out:
+        if (p, o) not in seen:
+            seen.add((p, o))
+            links.append((ld.label(p, lang), local_href(str(p)),
+                          Node(term(o, ld, lang)["text"], local_href(str(o)), title=str(o),
+                               kind="" if str(o).startswith(BASE) else "external"), True))
+    for s, p in incoming:
+        links.append((ld.label(p, lang), local_href(str(p)), Node(ld.label(s, lang), local_href(str(s)), title=str(s)),
+                      False))
+    diagram = neighbourhood(Node(ld.label(iri, lang), None, title=str(iri)), links)
+    return diagram, max(0, len(links) - len(diagram.nodes) + 1)
+
+
+def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str, query: str = "") -> dict[str, Any]:
+    """What ``templates/entity.html`` shows of ``iri`` in ``lang``; ``query`` is the request's
+    query string, kept (with ``lang`` changed) by the link to the other language."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from icmpd_kg.web.common import document_links
+
+    nm = ld.union.namespace_manager
     other = "en" if lang == "tr" else "tr"
-    types = sorted(set(ld.union.objects(iri, RDF.type)))
     rows = []
     for subject in ld._subjects(iri):
         for p, o in sorted(ld.union.predicate_objects(subject)):
             if p == RDF.type and subject == iri:
                 continue
-            graphs = ld.graph_of.get((subject, p, o), set())
-            where = " ".join(f'<a class="fact" href="{html.escape(local_href(str(x)))}">'
-                             f'{html.escape(ld.union.namespace_manager.normalizeUri(x))}</a>' for x in sorted(graphs))
-            who = "" if subject == iri else f"<code>#{html.escape(str(subject).split('#', 1)[1])}</code> "
-            rows.append(f"<tr><th>{who}{_term_html(p, ld, lang)}</th><td>{_term_html(o, ld, lang)}</td>"
-                        f"<td>{where}</td></tr>")
-    incoming = [f"<li>{_term_html(s, ld, lang)} — {_term_html(p, ld, lang)}</li>"
-                for s, p in sorted(ld.union.subject_predicates(iri))]
-    facts = ld.facts_about(iri)
+            graphs = sorted(ld.graph_of.get((subject, p, o), set()))
+            rows.append({"fragment": None if subject == iri else str(subject).split("#", 1)[1],
+                         "property": term(p, ld, lang), "value": term(o, ld, lang),
+                         "facts": [{"href": local_href(str(g)), "text": nm.normalizeUri(g)} for g in graphs]})
     sources = []
-    for f in facts:
+    for f in ld.facts_about(iri):
+        entry: dict[str, Any] = {"href": local_href(str(f.graph)), "text": nm.normalizeUri(f.graph)}
         if f.quote:
-            sentence = html.escape(f.sentence or "")
-            quote = html.escape(f.quote)
-            sentence = sentence.replace(quote, f"<mark>{quote}</mark>", 1)
-            sources.append(f'<li><a href="{html.escape(local_href(str(f.graph)))}">'
-                           f'{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}</a>: '
-                           f'<blockquote lang="tr">{sentence}</blockquote><small>[{f.start}–{f.end}]</small></li>')
-        else:
-            sources.append(f'<li>{html.escape(ld.union.namespace_manager.normalizeUri(f.graph))}: {t["translation"]}</li>')
-    wikidata = sorted(str(o) for p in (OWL.sameAs, SKOS.exactMatch) for o in ld.union.objects(iri, p)
-                      if str(o).startswith(WIKIDATA))
-    jsonld = ld.jsonld(iri)
-    formats = " · ".join(f'<a rel="alternate" type="{m}" href="{html.escape(path)}?format={k}">{k}</a>'
-                         for k, m in (("turtle", "text/turtle"), ("jsonld", "application/ld+json"),
-                                      ("nt", "application/n-triples"), ("rdfxml", "application/rdf+xml")))
-    jsonld = jsonld.replace("</", "<\\/")
-    incoming_html = f'<h2>{t["incoming"]}</h2><ul class="incoming">{"".join(incoming)}</ul>' if incoming else ""
-    stated = "".join(f"<tr><td>{_term_html(a, ld, lang)}</td><td>{_term_html(b, ld, lang)}</td><td>{_term_html(c, ld, lang)}</td></tr>"
-                     for a, b, c in ld.content(iri))
-    content_html = f'<h2>{t["content"]}</h2><table class="content">{stated}</table>' if stated else ""
-    type_items = "".join(f"<li>{_term_html(x, ld, lang)}</li>" for x in types)
-    wikidata_html = ""
-    if wikidata:
-        items = "".join(f'<li><a href="{html.escape(w)}">{html.escape(w)}</a></li>' for w in wikidata)
-        wikidata_html = f'<h2>{t["wikidata"]}</h2><ul class="wikidata">{items}</ul>'
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)} — icmpd-kg</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
-table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}}
-th{{width:25%}}.lang,.dt{{color:#777;font-size:.85em}}blockquote{{margin:.3rem 0 .3rem 1rem}}mark{{background:#ffe9a8}}</style>
-<script type="application/ld+json">{jsonld}</script></head>
-<body><nav><a href="/">icmpd-kg</a> · <a href="/sparql">SPARQL</a> · <a href="?lang={other}">{other.upper()}</a></nav>
-<h1>{html.escape(title)}</h1><p><code>{html.escape(str(iri))}</code></p>
-<h2>{t["types"]}</h2><ul class="types">{type_items}</ul>
-<h2>{t["properties"]}</h2><table class="properties">{"".join(rows)}</table>
-{content_html}
-{incoming_html}
-<h2>{t["sources"]}</h2><ul class="sources">{"".join(sources)}</ul>
-{wikidata_html}
-<p>{t["formats"]}: {formats}</p></body></html>"""
+            sentence = f.sentence or ""
+            at = sentence.find(f.quote)
+            before, quote, after = (sentence[:at], f.quote, sentence[at + len(f.quote):]) if at >= 0 \
+                else (sentence, "", "")
+            entry.update(before=before, quote=quote, after=after, start=f.start, end=f.end)
+        sources.append(entry)
+    diagram, more = _neighbourhood(ld, iri, lang)
+    switch = dict(parse_qsl(query, keep_blank_values=True))
+    switch["lang"] = other
+    return {
+        "lang": lang, "other": other, "t": LABELS[lang], "title": ld.label(iri, lang), "iri": str(iri),
+        "types": [term(x, ld, lang) for x in sorted(set(ld.union.objects(iri, RDF.type)))],
+        "rows": rows,
+        "content": [[term(x, ld, lang) for x in triple] for triple in ld.content(iri)],
+        "incoming": [(term(s, ld, lang), term(p, ld, lang)) for s, p in sorted(ld.union.subject_predicates(iri))],
+        "sources": sources,
+        "wikidata": sorted(str(o) for p in (OWL.sameAs, SKOS.exactMatch) for o in ld.union.objects(iri, p)
+                           if str(o).startswith(WIKIDATA)),
+        "formats": [(key, media, href) for key, media, href in document_links(path) if key != "html"],
+        "switch": "?" + urlencode(switch),
+        "jsonld": ld.jsonld(iri),
+        "diagram": diagram, "more": more,
+    }
 
 
 OA = "http://www.w3.org/ns/oa#"

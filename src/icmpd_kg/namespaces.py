@@ -23,11 +23,13 @@ from rdflib import (
     Namespace,
     URIRef,
 )
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import ORG, SH, VANN, DefinedNamespace  # closed: a misspelt term is an error
 
 BASE = "https://w3id.org/icmpd-kg/"
 ONTOLOGY_IRI = URIRef(BASE + "ontology")
 ID = Namespace(BASE + "id/")
+SHAPES = Namespace(BASE + "shapes#")  # the names of our shapes and rules
+DATASET = ID["dataset/icmpd-kg"]  # the dataset, as VoID and DCAT describe it
 
 
 class IKG(DefinedNamespace):
@@ -100,15 +102,11 @@ class IKG(DefinedNamespace):
     exclusiveLowerBound: URIRef
 
 
-ORG = Namespace("http://www.w3.org/ns/org#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-VANN = Namespace("http://purl.org/vocab/vann/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
-SCHEMA = SDO  # https://schema.org/
 
 # Record namespaces: one path segment per kind of thing.
 RECORD_PATHS = (
@@ -140,7 +138,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "wd": str(WD),
     "eli": str(ELI),
-    "ikgsh": BASE + "shapes#",
+    "ikgsh": str(SHAPES),
     **{path.replace("concept/", "").replace("-", "") if path.startswith("concept/") else path.replace("-", ""):
        f"{BASE}id/{path}/" for path in RECORD_PATHS},
 }

@@ -13,39 +13,14 @@ import rdflib
 from rdflib import Graph, Literal, Variable
 from rdflib.plugins.sparql.processor import SPARQLResult
 
+from icmpd_kg.formats import GRAPH_ANSWER, RESULTS_ANSWER, alias, serializers
 from icmpd_kg.namespaces import PREFIXES
 
 # Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
 rdflib.NORMALIZE_LITERALS = False
 
-RESULT_FORMATS = {  # media type -> rdflib result serializer
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/html": "html",  # a table, for a browser (as Virtuoso and DBpedia answer one)
-}
-GRAPH_FORMATS = {  # media type -> rdflib graph serializer
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-    "application/x-turtle": "turtle",
-    "text/plain": "nt",
-    "application/json": "json-ld",
-    "application/xml": "xml",
-}
-FORMAT_ALIASES = {  # the ?format= override
-    "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml", "html": "text/html",
-    "csv": "text/csv", "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-    "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
-    "rdf": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "n-triples": "application/n-triples",
-}
-GRAPH_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
+RESULT_FORMATS = {**serializers(RESULTS_ANSWER), "text/html": "html"}  # media type -> writer; HTML for browsers
+GRAPH_FORMATS = serializers(GRAPH_ANSWER)  # media type -> rdflib graph serializer
 
 
 class ProtocolError(Exception):
@@ -111,8 +86,7 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     if kind == "ASK":  # the CSV and TSV results formats define no boolean result
         table = {m: f for m, f in table.items() if f not in ("csv", "tsv")}
     if override:
-        wanted = override.strip().lower()
-        wanted = (GRAPH_ALIASES.get(wanted) if graph_result else None) or FORMAT_ALIASES.get(wanted, wanted)
+        wanted = alias(override, graph_result) or override.strip().lower()
         if wanted in table:
             return wanted
         if wanted in RESULT_FORMATS or wanted in GRAPH_FORMATS:  # a known format, but not for this query form

@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
-
-# File extension -> Oxigraph's format name (RdfFormat attribute).
-LOAD_FORMATS = {".nq": "N_QUADS", ".nt": "N_TRIPLES", ".ttl": "TURTLE", ".trig": "TRIG", ".rdf": "RDF_XML",
-                ".owl": "RDF_XML", ".n3": "N3", ".jsonld": "JSON_LD"}
+from icmpd_kg.formats import by_extension, rdf_extensions
 
 
 class _Reading:
@@ -38,11 +35,11 @@ class _Reading:
 def _format(path: Path):
     import pyoxigraph as ox
 
-    name = LOAD_FORMATS.get(path.suffix.lower())
-    if name is None:
+    found = by_extension(path.name)
+    if found is None or found.oxigraph is None:
         raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r}; "
-                                     f"give one of {', '.join(sorted(LOAD_FORMATS))}")
-    return getattr(ox.RdfFormat, name)
+                                     f"give one of {', '.join(sorted(rdf_extensions()))}")
+    return getattr(ox.RdfFormat, found.oxigraph)
 
 
 def load_files(directory: Path, files: Iterable[Path], progress: Callable[[int], None] | None = None,

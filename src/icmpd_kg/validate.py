@@ -19,16 +19,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyshacl
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from icmpd_kg import paths
 from icmpd_kg.errors import IcmpdKgError
 from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
-from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SPDX, VOID, bind_prefixes
+from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bind_prefixes
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
-
-SHAPES = Namespace("https://w3id.org/icmpd-kg/shapes#")
 
 # Classes whose instances may be described in the default graph: provenance and metadata.
 PROVENANCE_CLASSES = frozenset({

@@ -1,0 +1,155 @@
+"""What the routers share: the per-app context, error answers, conditional file responses and
+content negotiation of RDF documents."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from rdflib import Graph
+
+from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_media_types
+from icmpd_kg.namespaces import bind_prefixes
+from icmpd_kg.sparql import QueryRequest, QueryResponse, negotiate
+
+if TYPE_CHECKING:
+    from icmpd_kg.server import ServerConfig
+    from icmpd_kg.workers import WorkerPool
+
+
+@dataclass
+class Context:
+    """One per app: ``request.app.state.context``."""
+
+    config: ServerConfig
+    pool: WorkerPool
+    loop: asyncio.AbstractEventLoop | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def dist(self) -> Path:
+        return self.config.dist
+
+    async def run(self, req: QueryRequest, request: Request | None = None) -> QueryResponse:
+        """Run a query on the worker pool (the one engine), as this client."""
+        client = request.client.host if request is not None and request.client else "-"
+        gone = request.is_disconnected if request is not None else None
+        return await self.pool.run(req, self.config.timeout, client, gone)
+
+    def cached(self, key: str, make: Any) -> Any:
+        """``make()``, once per app (thread-safe; the pages call it from worker threads)."""
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = make()
+            return self._cache[key]
+
+
+def context(request: Request) -> Context:
+    return request.app.state.context
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"message": message}, headers=headers)
+
+
+def static(request: Request, path: Path, media_type: str) -> Response:
+    """A file with a content-hash ETag, answering 304 to a matching If-None-Match."""
+    data = path.read_bytes()
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
+               "Cache-Control": "public, max-age=3600"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        return Response(status_code=304, headers=headers)
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def negotiate_document(request: Request, vary: str) -> tuple[str | None, dict[str, str]]:
+    """The media type of a Linked Data document (``?format=`` first, then Accept) and its headers;
+    None when nothing offered is acceptable."""
+    offered = document_media_types()
+    override = request.query_params.get("format")
+    if override:
+        wanted = alias(override, graph=True)
+        choice = wanted if wanted in offered else None
+    else:
+        choice = negotiate(request.headers.get("accept"), offered)
+    headers = {"Vary": vary}
+    if choice is not None:
+        headers["Link"] = alternates(request.url.path, choice)
+    return choice, headers
+
+
+DOCUMENT_FORMATS = ("html", "turtle", "jsonld", "nt", "rdfxml")  # the ?format= values pages link to
+
+
+def document_links(path: str) -> list[tuple[str, str, str]]:
+    """(?format= value, media type, href) of each format a Linked Data document comes in."""
+    return [(key, alias(key, graph=True) or "", f"{path}?format={key}") for key in DOCUMENT_FORMATS]
+
+
+def alternates(path: str, current: str) -> str:
+    """A Link header naming the document's other formats (rel="alternate")."""
+    return ", ".join(f'<{href}>; rel="alternate"; type="{media}"'
+                     for _, media, href in document_links(path) if media != current)
+
+
+def not_acceptable(headers: dict) -> JSONResponse:
+    return error(406, "available: " + ", ".join(document_media_types()), headers)
+
+
+def rdf_response(graph: Graph, media: str, headers: dict) -> Response:
+    """``graph`` in the RDF syntax ``media`` (one of GRAPH_ANSWER), with the project's prefixes."""
+    fmt = BY_MEDIA_TYPE[media]
+    body = bind_prefixes(graph).serialize(format=fmt.rdflib, encoding="utf-8")
+    return Response(body, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""),
+                    headers=headers)
+
+
+def rdf_file(request: Request, path: Path) -> Response:
+    """A Turtle file of the build, in the RDF syntax the client asks for (Turtle for a browser)."""
+    choice, headers = negotiate_document(request, "Accept")
+    if choice is None:
+        return not_acceptable(headers)
+    if choice in ("text/turtle", "text/html"):
+        return static(request, path, "text/turtle")
+    return rdf_response(Graph().parse(path, format="turtle"), choice, headers)
+
+
+def parse_select(body: bytes) -> Any:
+    """SPARQL JSON results as the engine's ``Answer`` (rows of rdflib terms)."""
+    import io
+
+    from rdflib.query import Result
+
+    from icmpd_kg.engine import Answer
+
+    result = Result.parse(io.BytesIO(body), format="json")
+    names = list(result.vars or [])
+    return Answer("SELECT", [str(v) for v in names], [tuple(b.get(v) for v in names) for b in result.bindings])
+
+
+async def select(ctx: Context, query: str) -> Any:
+    """A SELECT for the pages, run by the same workers (and engine) as /sparql."""
+    response = await ctx.run(QueryRequest(query=query, accept="application/sparql-results+json"))
+    return parse_select(response.body)
+
+
+def select_from_thread(ctx: Context) -> Any:
+    """``select`` for code that runs in a worker thread (the Linked Data reader)."""
+
+    def run(query: str) -> Any:
+        assert ctx.loop is not None, "the app has not started"
+        return asyncio.run_coroutine_threadsafe(select(ctx, query), ctx.loop).result()
+
+    return run

@@ -1,0 +1,207 @@
+"""The pages: home (with the timeline), the query UI, Linked Data under ``/id/``, the ontology's
+documentation (pyLODE) and diagram, and the SPARQL functions' documentation. Every page is a
+Jinja2 template (``icmpd_kg/templates``); every query they need runs on the one engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
+from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries
+from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href
+from icmpd_kg.namespaces import BASE, IKG, PREFIXES
+from icmpd_kg.sparql import ProtocolError
+from icmpd_kg.templating import render
+from icmpd_kg.web.common import (
+    Context,
+    context,
+    error,
+    negotiate_document,
+    not_acceptable,
+    rdf_response,
+    select,
+    select_from_thread,
+    static,
+)
+from icmpd_kg.workers import Busy, QueryTimeout, WorkerCrash
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+# Each date stated by a fact graph (a graph that is an annotation's body), with the quote.
+TIMELINE_QUERY = """PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT (MIN(?s) AS ?subject) (MIN(?p) AS ?property) ?date ?g (SAMPLE(?quote) AS ?exact) WHERE {
+  GRAPH ?g { ?s ?p ?date }
+  FILTER(isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYear, xsd:gYearMonth, xsd:dateTime))
+  ?a oa:hasBody ?g ; oa:hasTarget/oa:hasSelector ?q . ?q oa:exact ?quote
+} GROUP BY ?date ?g ORDER BY ?date ?g"""
+
+
+def _language(request: Request) -> tuple[str, str, str]:
+    """The page language, the other one, and this page's address in the other (query kept)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    lang = choose_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+    other = "en" if lang == "tr" else "tr"
+    params = dict(parse_qsl(request.url.query, keep_blank_values=True))
+    params["lang"] = other
+    return lang, other, "?" + urlencode(params)
+
+
+def _site(ctx: Context) -> Site:
+    def make() -> Site:
+        from icmpd_kg.store import recorded_datatypes
+
+        store = ctx.pool.source.spec
+        datatypes = recorded_datatypes(Path(store.location)) if store.kind == "oxigraph" and store.location else {}
+        text = (ctx.dist / SOURCE_NAME).read_text(encoding="utf-8")
+        return Site(select_from_thread(ctx), _ontology(ctx), text, datatypes=datatypes)
+
+    return ctx.cached("site", make)
+
+
+def _ontology(ctx: Context) -> Graph:
+    return ctx.cached("ontology", lambda: Graph().parse(ctx.dist / ONTOLOGY_NAME, format="turtle"))
+
+
+def query_ui(request: Request) -> HTMLResponse:
+    """YASGUI, from this server's own assets, with the build's example queries as tabs."""
+    ctx = context(request)
+    yasgui = ctx.config.yasgui_dir is not None and (ctx.config.yasgui_dir / "yasgui.min.js").is_file()
+    page = ctx.cached("query-ui", lambda: render(
+        "query.html", lang="en", examples=example_queries(ctx.dist), prefixes=PREFIXES, yasgui=yasgui,
+        endpoint=ctx.config.public_url.rstrip("/") + "/sparql"))
+    return HTMLResponse(page, headers={"Vary": "Accept"})
+
+
+async def _timeline(ctx: Context, lang: str) -> list[Any]:
+    from icmpd_kg.diagrams import Event
+
+    site = _site(ctx)
+    answer = await select(ctx, TIMELINE_QUERY)
+    events = []
+    for s, p, date, g, exact in answer.rows:
+        ld = await asyncio.to_thread(site.resource, s) if isinstance(s, URIRef) else None
+        subject = ld.label(s, lang) if ld is not None else str(s)
+        prop = ld.label(p, lang) if ld is not None else str(p)
+        events.append(Event(str(date), f"{subject}: {prop}", local_href(str(g)), str(exact) if exact else None))
+    return events
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    from icmpd_kg.diagrams import timeline
+
+    ctx = context(request)
+    lang, other, switch = _language(request)
+    try:
+        events = await _timeline(ctx, lang)
+    except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
+        log.warning("home page timeline not drawn: %r", exc)
+        events = []
+    frame, placed, ticks = timeline(events)
+    page = render("home.html", lang=lang, other=other, switch=switch, frame=frame, events=placed, ticks=ticks)
+    return HTMLResponse(page, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+
+
+@router.get("/id/{path:path}")
+async def resource(path: str, request: Request) -> Response:
+    ctx = context(request)
+    iri = URIRef(BASE + "id/" + path)
+    try:
+        site = await asyncio.to_thread(_site, ctx)
+        ld = await asyncio.to_thread(site.resource, iri)
+    except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
+        log.warning("Linked Data page for %s not served: %r", iri, exc)
+        return error(503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"})
+    if ld is None:
+        return error(404, f"no resource {iri} in this graph")
+    choice, headers = negotiate_document(request, "Accept, Accept-Language")
+    if choice is None:
+        return not_acceptable(headers)
+    if choice == "text/html":
+        lang, _, _ = _language(request)
+        view = await asyncio.to_thread(entity_view, ld, iri, lang, request.url.path, request.url.query)
+        return HTMLResponse(render("entity.html", **view), headers={**headers, "Content-Language": lang})
+    if choice == "application/ld+json":
+        body = (await asyncio.to_thread(ld.jsonld, iri)).encode("utf-8")
+        return Response(body, media_type=choice, headers=headers)
+    return rdf_response(await asyncio.to_thread(ld.describe, iri), choice, headers)
+
+
+@router.get("/ontology")
+async def ontology(request: Request) -> Response:
+    from icmpd_kg.ontology_docs import ontology_html
+
+    ctx = context(request)
+    choice, headers = negotiate_document(request, "Accept, Accept-Language")
+    if choice is None:
+        return not_acceptable(headers)
+    if choice == "text/html":
+        lang, _, _ = _language(request)
+        page = await asyncio.to_thread(ctx.cached, f"ontology-{lang}",
+                                       lambda: ontology_html(ctx.dist / ONTOLOGY_NAME, lang))
+        return HTMLResponse(page, headers={**headers, "Content-Language": lang})
+    if choice == "text/turtle":
+        return static(request, ctx.dist / ONTOLOGY_NAME, "text/turtle")
+    return rdf_response(_ontology(ctx), choice, headers)
+
+
+def ontology_diagram(ontology: Graph, lang: str) -> Any:
+    """The diagram of our classes: object properties from domain to range, subclass arrows."""
+    from icmpd_kg.diagrams import Node, class_diagram
+
+    def label(node: URIRef) -> str:
+        found = {(v.language or ""): str(v) for v in ontology.objects(node, RDFS.label) if hasattr(v, "language")}
+        return found.get(lang) or found.get("en") or str(node).rsplit("#", 1)[-1]
+
+    def members(node: Any) -> list[URIRef]:
+        """A class, or the members of an owl:unionOf."""
+        if isinstance(node, URIRef):
+            return [node]
+        union = ontology.value(node, OWL.unionOf)
+        if union is None:
+            return []
+        from rdflib.collection import Collection
+
+        return [m for m in Collection(ontology, union) if isinstance(m, URIRef)]
+
+    ns = str(IKG._NS)
+    ours = sorted(c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns))
+    nodes = {c: Node(label(c), local_href(str(c)), title=str(c), kind="class") for c in ours}
+    relations = []
+    for prop in sorted(p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)):
+        for domain in members(ontology.value(prop, RDFS.domain)):
+            for target in members(ontology.value(prop, RDFS.range)):
+                if domain in nodes and target in nodes:
+                    relations.append((nodes[domain], nodes[target], label(prop), local_href(str(prop)), ""))
+    for c in ours:
+        for parent in sorted(ontology.objects(c, RDFS.subClassOf)):
+            if parent in nodes:
+                relations.append((nodes[c], nodes[parent], "alt sınıfı" if lang == "tr" else "subclass of", None,
+                                  "subclass"))
+    return class_diagram(list(nodes.values()), relations)
+
+
+@router.get("/ontology/diagram")
+async def ontology_diagram_page(request: Request) -> HTMLResponse:
+    ctx = context(request)
+    lang, other, switch = _language(request)
+    diagram = ontology_diagram(_ontology(ctx), lang)
+    return HTMLResponse(render("ontology_diagram.html", lang=lang, other=other, switch=switch, diagram=diagram),
+                        headers={"Content-Language": lang, "Vary": "Accept-Language"})
+
+
+@router.get("/functions")
+async def functions_docs() -> Response:
+    """The SPARQL extension functions, documented by rdflib-endpoint's generate_docs (Markdown)."""
+    from icmpd_kg.functions import documentation
+
+    return Response(documentation(), media_type="text/markdown; charset=utf-8")

@@ -1,0 +1,94 @@
+"""The pages: the home page's timeline of dated facts, an entity's neighbourhood diagram, the
+ontology's diagram, the language switch, and the build in dist/ as what the server shows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from icmpd_kg.cli import main
+from icmpd_kg.distfiles import QUERIES_DIR, SOURCE_NAME, example_queries
+
+from .test_server import server  # noqa: F401 - the same live server
+
+HTML = {"Accept": "text/html"}
+
+
+def _links(page: str, inside: str) -> list[str]:
+    return re.findall(r'href="([^"]+)"', inside)
+
+
+def test_home_page_timeline_links_each_dated_fact_to_its_quote(server):  # noqa: F811
+    page = httpx.get(server + "/?lang=en", headers=HTML).text
+    events = re.findall(r'<time datetime="([^"]+)">[^<]*</time> —\s*<a href="([^"]+)">[^<]*</a>: <q lang="tr">([^<]+)</q>',
+                        page)
+    dates = [d for d, _, _ in events]
+    assert dates == sorted(dates, key=lambda d: d[:4]) and len(events) >= 7
+    assert {"1993", "2017-03-09", "2017-03-31", "2018-05-15", "2018", "2019-07"} <= set(dates)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert {href for _, href, _ in events} <= set(_links(page, svg))  # every dot is a link to its fact
+    for date, href, quote in events:
+        assert href.startswith("/id/fact/")
+        fact = httpx.get(server + href, headers=HTML)
+        assert fact.status_code == 200 and quote in fact.text.replace("&#39;", "'")
+    founding = next(q for d, _, q in events if d == "1993")
+    assert "1993" in founding  # the quote holds the words that state the date
+
+
+def test_entity_page_draws_its_neighbourhood(server):  # noqa: F811
+    page = httpx.get(server + "/id/organisation/icmpd?lang=en", headers=HTML).text
+    svg = page[page.index('<svg class="diagram"'):page.index("</svg>")]
+    assert "/id/state/austria" in _links(page, svg) and "/id/state/switzerland" in _links(page, svg)
+    assert "founded on the initiative of" in svg
+    # the website is a link showing its address, in the statements and in the picture
+    assert '<a href="https://www.icmpd.org/" title="https://www.icmpd.org/">https://www.icmpd.org/</a>' in page
+    assert "&lt;https://www.icmpd.org/&gt;" not in page
+
+
+def test_ontology_diagram_shows_classes_and_properties(server):  # noqa: F811
+    page = httpx.get(server + "/ontology/diagram?lang=en", headers=HTML).text
+    rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td><td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td><td><a [^>]+>([^<]+)</a>",
+                      page)
+    assert ("intergovernmental organisation", "has member state", "state") in rows
+    assert ("law", "subclass of", "legal instrument") in rows
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    for cls in ("intergovernmental organisation", "project", "membership", "state"):
+        assert f">{cls}</text>" in svg
+    assert "Özellikler" in httpx.get(server + "/ontology/diagram?lang=tr", headers=HTML).text
+
+
+def test_language_switch_keeps_the_other_parameters(server):  # noqa: F811
+    page = httpx.get(server + "/id/organisation/icmpd?format=html&lang=en", headers=HTML).text
+    switch = re.search(r'<a href="([^"]+)" hreflang="tr" class="language-switch">', page).group(1)
+    assert switch.replace("&amp;", "&") == "?format=html&lang=tr"
+    turkish = httpx.get(server + "/id/organisation/icmpd" + switch.replace("&amp;", "&"), headers=HTML)
+    assert turkish.headers["content-language"] == "tr"
+
+
+def test_query_ui_takes_its_examples_from_the_build(server, dist):  # noqa: F811
+    page = httpx.get(server + "/sparql", headers=HTML).text
+    shown = re.search(r'<script type="application/json" id="examples">(.*?)</script>', page, re.S).group(1)
+    for example in example_queries(dist):
+        assert example["file"] in shown
+    assert '"ikg": "https://w3id.org/icmpd-kg/ontology#"' in page  # the prefixes offered to the editor
+
+
+def test_serve_refuses_a_build_that_lacks_what_it_shows(dist, tmp_path):
+    old = tmp_path / "old-dist"
+    shutil.copytree(dist, old, ignore=shutil.ignore_patterns("oxigraph"))
+    (old / SOURCE_NAME).unlink()
+    shutil.rmtree(old / QUERIES_DIR)
+    result = CliRunner().invoke(main, ["serve", "--dist", str(old), "--store", "memory"])
+    assert result.exit_code != 0
+    assert SOURCE_NAME in result.output and QUERIES_DIR in result.output and "build" in result.output
+
+
+@pytest.mark.parametrize("path", ["/assets/site.css", "/assets/query.js"])
+def test_page_assets_are_served(server, path):  # noqa: F811
+    response = httpx.get(server + path)
+    assert response.status_code == 200 and response.headers["etag"]
+    assert httpx.get(server + "/assets/../server.py").status_code == 404
