@@ -24,7 +24,7 @@ def expand(text_of_file: str, source_text: str) -> str:
     out = []
     for line in text_of_file.splitlines():
         if line.startswith("#@prov "):
-            parts = [p.strip() for p in line[len("#@prov "):].split("|")]
+            parts = [p.strip() for p in line[len("#@prov ") :].split("|")]
             slug, quote = parts[0], parts[1]
             occurrence = int(parts[2]) if len(parts) > 2 else 1
             out.append(annotation_turtle(slug, source_text, quote, occurrence))

@@ -48,11 +48,18 @@ EXTRA_QUERIES = {
         GROUP BY ?status ORDER BY ?status""",
 }
 WORKERS: tuple[str, ...] = ()
-EXAMPLES = ("founding", "members-in-order", "projects-by-status", "projects-by-beneficiary-and-theme",
-            "source-of-a-fact", "where-icmpd-operates")
+EXAMPLES = (
+    "founding",
+    "members-in-order",
+    "projects-by-status",
+    "projects-by-beneficiary-and-theme",
+    "source-of-a-fact",
+    "where-icmpd-operates",
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -84,11 +91,15 @@ def rss_tree(pid: int) -> int:
 
 def timed_python(code: str, *args: str, timeout: float | None = None) -> tuple[float, int, str]:
     """Run ``code`` in a fresh interpreter: wall seconds, its peak RSS (bytes), its stdout."""
-    wrapper = ("import resource, sys\n" + code +
-               "\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    wrapper = (
+        "import resource, sys\n"
+        + code
+        + "\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
     start = time.perf_counter()
-    done = subprocess.run([PYTHON, "-c", wrapper, *args], capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    done = subprocess.run(
+        [PYTHON, "-c", wrapper, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
@@ -135,6 +146,7 @@ def icmpd(*args: str) -> list[str]:
 
 # --- the synthetic graph ---------------------------------------------------------------------------------
 
+
 def acronym(i: int) -> str:
     digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     text = ""
@@ -159,9 +171,11 @@ def generate(dist: Path, triples: int, out: Path) -> int:
         while written < triples:
             name = acronym(i)
             for line in template:
-                copy = (line.replace("project/pact", f"project/pact-{name.lower()}")
-                        .replace("project-pact", f"project-pact-{name.lower()}")
-                        .replace('"PACT"', f'"{name}"'))
+                copy = (
+                    line.replace("project/pact", f"project/pact-{name.lower()}")
+                    .replace("project-pact", f"project-pact-{name.lower()}")
+                    .replace('"PACT"', f'"{name}"')
+                )
                 if "rdf-schema#label>" in copy and "project/pact-" in copy.split(" ", 1)[0]:
                     copy = copy.replace('"@', f' {name}"@', 1)
                 handle.write(copy + "\n")
@@ -197,17 +211,27 @@ print(json.dumps([elapsed, shapes]))
 
 # --- measurements ------------------------------------------------------------------------------------------
 
+
 def load_costs(nq: Path, store: Path) -> dict:
-    ours = timed_python("import sys\nfrom icmpd_kg.cli import main\n"
-                        "try:\n    main(['load', sys.argv[1], '--into', 'oxigraph:' + sys.argv[2]])\n"
-                        "except SystemExit as e:\n    assert not e.code, e.code", str(nq), str(store))
-    base = timed_python("import sys, pyoxigraph as ox\ns = ox.Store()\n"
-                        "s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\nprint(len(s))", str(nq))
+    ours = timed_python(
+        "import sys\nfrom icmpd_kg.cli import main\n"
+        "try:\n    main(['load', sys.argv[1], '--into', 'oxigraph:' + sys.argv[2]])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code",
+        str(nq),
+        str(store),
+    )
+    base = timed_python(
+        "import sys, pyoxigraph as ox\ns = ox.Store()\n"
+        "s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\nprint(len(s))",
+        str(nq),
+    )
     return {"load_s": ours[0], "load_rss": ours[1], "oxi_load_s": base[0], "oxi_rss": base[1]}
 
 
 def queries(dist: Path) -> dict[str, str]:
-    found = {name: (ROOT / "data" / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in EXAMPLES}
+    found = {
+        name: (ROOT / "data" / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in EXAMPLES
+    }
     return found | EXTRA_QUERIES
 
 
@@ -245,8 +269,11 @@ def http_latencies(base: str, texts: dict[str, str], rounds: int = 5) -> dict[st
             times = []
             for _ in range(rounds):
                 start = time.perf_counter()
-                r = client.post(base + "/sparql", data={"query": text},
-                                headers={"Accept": "application/sparql-results+json"})
+                r = client.post(
+                    base + "/sparql",
+                    data={"query": text},
+                    headers={"Accept": "application/sparql-results+json"},
+                )
                 times.append(time.perf_counter() - start)
                 assert r.status_code == 200, r.text
             out[name] = statistics.median(times)
@@ -254,17 +281,27 @@ def http_latencies(base: str, texts: dict[str, str], rounds: int = 5) -> dict[st
 
 
 def cli_costs(store: Path, dump: Path, text: str) -> dict:
-    ours = timed_python("import sys\nfrom icmpd_kg.cli import main\n"
-                        "try:\n    main(['query', '--store', 'oxigraph:' + sys.argv[1], sys.argv[2]])\n"
-                        "except SystemExit as e:\n    assert not e.code, e.code", str(store), text)
-    opened = timed_python("import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
-                          "s = ox.Store.read_only(sys.argv[1])\n"
-                          "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
-                          str(store), text)
-    parsed = timed_python("import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
-                          "s = ox.Store()\ns.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\n"
-                          "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
-                          str(dump), text)
+    ours = timed_python(
+        "import sys\nfrom icmpd_kg.cli import main\n"
+        "try:\n    main(['query', '--store', 'oxigraph:' + sys.argv[1], sys.argv[2]])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code",
+        str(store),
+        text,
+    )
+    opened = timed_python(
+        "import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
+        "s = ox.Store.read_only(sys.argv[1])\n"
+        "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
+        str(store),
+        text,
+    )
+    parsed = timed_python(
+        "import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
+        "s = ox.Store()\ns.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\n"
+        "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
+        str(dump),
+        text,
+    )
     return {"cli_s": ours[0], "oxi_open_s": opened[0], "oxi_parse_s": parsed[0]}
 
 
@@ -277,8 +314,10 @@ async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple
 
     parts = urlsplit(url)
     target = (parts.path or "/") + "?" + urlencode({"query": query})
-    request = (f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
-               "Accept: application/sparql-results+json\r\n\r\n").encode()
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+        "Accept: application/sparql-results+json\r\n\r\n"
+    ).encode()
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
@@ -291,8 +330,10 @@ async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = head.split(b" ", 2)[1]
                 assert status == b"200", head[:200]
-                headers = {k.strip().lower(): v.strip() for k, _, v in
-                           (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+                }
                 if b"content-length" in headers:
                     await reader.readexactly(int(headers[b"content-length"]))
                 else:  # chunked
@@ -312,7 +353,7 @@ async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple
 
 def floor_app_file(tmp: Path) -> Path:
     app = tmp / "floor_app.py"
-    app.write_text('''
+    app.write_text("""
 BODY = b'{"head":{"vars":["label"]},"results":{"bindings":[{"label":{"type":"literal","value":"PACT"}}]}}'
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
@@ -327,7 +368,7 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/sparql-results+json"),
                             (b"content-length", str(len(BODY)).encode())]})
     await send({"type": "http.response.body", "body": BODY})
-''')
+""")
     return app
 
 
@@ -336,10 +377,29 @@ def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: 
     floor_app_file(tmp)
     contenders = {
         "icmpd-kg": icmpd("serve", "--dist", str(dist), "--port", "{port}", *WORKERS),
-        "rdflib-endpoint": [str(Path(PYTHON).with_name("rdflib-endpoint")), "serve", str(dist / "icmpd-kg.ttl"),
-                            "--host", "127.0.0.1", "--port", "{port}"],
-        "bare ASGI": [PYTHON, "-m", "uvicorn", "--app-dir", str(tmp), "floor_app:app", "--host", "127.0.0.1",
-                      "--port", "{port}", "--log-level", "warning"],
+        "rdflib-endpoint": [
+            str(Path(PYTHON).with_name("rdflib-endpoint")),
+            "serve",
+            str(dist / "icmpd-kg.ttl"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+        ],
+        "bare ASGI": [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(tmp),
+            "floor_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--log-level",
+            "warning",
+        ],
     }
     # stock rdflib-endpoint serves SPARQL at / (its help text says /sparql)
     path = {"icmpd-kg": "/sparql", "rdflib-endpoint": "/", "bare ASGI": "/"}
@@ -356,8 +416,11 @@ def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: 
     out = {}
     for name in contenders:
         ordered = sorted(lat[name])
-        out[name] = {"rps": statistics.median(rates[name]), "p50_ms": ordered[len(ordered) // 2] * 1000,
-                     "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000}
+        out[name] = {
+            "rps": statistics.median(rates[name]),
+            "p50_ms": ordered[len(ordered) // 2] * 1000,
+            "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+        }
     return out
 
 
@@ -369,9 +432,15 @@ def fairness(dist: Path, slow_counts=(4, 8), trivial: int = 20) -> dict:
 
     out = {}
     for n in slow_counts:
-        with server(*icmpd("serve", "--dist", str(dist), "--port", "{port}", "--timeout", "8")) as (base, _p, _):
+        with server(*icmpd("serve", "--dist", str(dist), "--port", "{port}", "--timeout", "8")) as (
+            base,
+            _p,
+            _,
+        ):
+
             def slow():
                 httpx.get(base + "/sparql", params={"query": SLOW}, timeout=30)
+
             threads = [threading.Thread(target=slow) for _ in range(n)]
             for t in threads:
                 t.start()
@@ -392,6 +461,7 @@ def fairness(dist: Path, slow_counts=(4, 8), trivial: int = 20) -> dict:
 
 # --- the report ---------------------------------------------------------------------------------------------
 
+
 def plot(rows: list[dict], validation: list[dict], out: Path) -> list[str]:
     import matplotlib
 
@@ -401,10 +471,20 @@ def plot(rows: list[dict], validation: list[dict], out: Path) -> list[str]:
     made = []
     charts = [
         ("load.png", "Load time (s)", [("icmpd-kg load", "load_s"), ("pyoxigraph in memory", "oxi_load_s")]),
-        ("memory.png", "Peak memory (MB)", [("icmpd-kg load", "load_rss_mb"), ("pyoxigraph in memory", "oxi_rss_mb"),
-                                           ("serve + workers", "serve_rss_mb")]),
-        ("queries.png", "Median query time, all benchmark queries summed (ms)",
-         [("our engine", "engine_ms"), ("pyoxigraph directly", "oxi_ms"), ("over HTTP", "http_ms")]),
+        (
+            "memory.png",
+            "Peak memory (MB)",
+            [
+                ("icmpd-kg load", "load_rss_mb"),
+                ("pyoxigraph in memory", "oxi_rss_mb"),
+                ("serve + workers", "serve_rss_mb"),
+            ],
+        ),
+        (
+            "queries.png",
+            "Median query time, all benchmark queries summed (ms)",
+            [("our engine", "engine_ms"), ("pyoxigraph directly", "oxi_ms"), ("over HTTP", "http_ms")],
+        ),
         ("startup.png", "Start-up of serve (s)", [("icmpd-kg serve", "startup_s")]),
     ]
     charts.append(("validation.png", "SHACL validation (s)", [("pySHACL, our shapes", "validation_s")]))
@@ -432,8 +512,17 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair: dict, huge: dict | None,
-           per_query: dict, charts: list[str], seconds: float) -> str:
+def report(
+    out: Path,
+    rows: list[dict],
+    validation: list[dict],
+    http: dict,
+    fair: dict,
+    huge: dict | None,
+    per_query: dict,
+    charts: list[str],
+    seconds: float,
+) -> str:
     import pyoxigraph
     import rdflib
 
@@ -444,11 +533,14 @@ def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair
     lines = [
         "# icmpd-kg benchmark",
         "",
-        (f"Run on {time.strftime('%Y-%m-%d')} with `scripts/bench.py` in {seconds / 60:.0f} minutes: "
-        f"{os.cpu_count()} processors, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
-        f"Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}. "
-        "Every ratio compares contenders measured in this one run, interleaved; absolute times on a shared "
-        "machine vary more than the ratios."),
+        (
+            f"Run on {time.strftime('%Y-%m-%d')} with `scripts/bench.py` in {seconds / 60:.0f} minutes: "
+            f"{os.cpu_count()} processors, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
+            f"Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, rdflib {rdflib.__version__}. "
+            "Every ratio compares contenders measured in this one run, interleaved; absolute times "
+            "on a shared "
+            "machine vary more than the ratios."
+        ),
         "",
         "## Targets",
         "",
@@ -456,79 +548,136 @@ def report(out: Path, rows: list[dict], validation: list[dict], http: dict, fair
         "|---|---|---|",
         f"| HTTP throughput, lookup query ≥ 0.30 of the bare ASGI floor | {ours / floor:.2f} | {verdict(ours / floor >= 0.30)} |",
         f"| … and ≥ 1.5 × stock rdflib-endpoint | {ours / stock:.2f} × | {verdict(ours / stock >= 1.5)} |",
-        (f"| at {million['triples']:,} triples, each query on our engine ≤ 1.5 × pyoxigraph directly | worst {engine_ratio:.2f} × "
-        f"| {verdict(engine_ratio <= 1.5)} |"),
+        (
+            f"| at {million['triples']:,} triples, each query on our engine ≤ 1.5 × pyoxigraph directly | worst {engine_ratio:.2f} × "
+            f"| {verdict(engine_ratio <= 1.5)} |"
+        ),
         f"| … over HTTP ≤ pyoxigraph's time + 5 ms | worst + {http_extra * 1000:.1f} ms | {verdict(http_extra <= 0.005)} |",
         f"| start-up at {million['triples']:,} ≤ 5 s | {million['startup_s']:.2f} s | {verdict(million['startup_s'] <= 5)} |",
-        (f"| server + workers ≤ 1.5 × one pyoxigraph process holding the data | "
-        f"{million['serve_rss_mb'] / million['oxi_rss_mb']:.2f} × | "
-        f"{verdict(million['serve_rss_mb'] <= 1.5 * million['oxi_rss_mb'])} |"),
-        (f"| `icmpd-kg query` ≤ 1.5 × a pyoxigraph script (that loads the dump) | "
-        f"{million['cli_s'] / million['oxi_parse_s']:.2f} × | {verdict(million['cli_s'] <= 1.5 * million['oxi_parse_s'])} |"),
-        (f"| trivial query ≤ 100 ms under {max(fair)} slow ones from one address | max {fair[max(fair)]['max_ms']:.0f} ms "
-        f"| {verdict(all(v['max_ms'] <= 100 for v in fair.values()))} |"),
+        (
+            f"| server + workers ≤ 1.5 × one pyoxigraph process holding the data | "
+            f"{million['serve_rss_mb'] / million['oxi_rss_mb']:.2f} × | "
+            f"{verdict(million['serve_rss_mb'] <= 1.5 * million['oxi_rss_mb'])} |"
+        ),
+        (
+            f"| `icmpd-kg query` ≤ 1.5 × a pyoxigraph script (that loads the dump) | "
+            f"{million['cli_s'] / million['oxi_parse_s']:.2f} × | {verdict(million['cli_s'] <= 1.5 * million['oxi_parse_s'])} |"
+        ),
+        (
+            f"| trivial query ≤ 100 ms under {max(fair)} slow ones from one address | max {fair[max(fair)]['max_ms']:.0f} ms "
+            f"| {verdict(all(v['max_ms'] <= 100 for v in fair.values()))} |"
+        ),
     ]
     largest = max(validation, key=lambda v: v["triples"]) if validation else None
     if largest is not None:
         done = [v for v in validation if v["validation_s"] is not None]
-        shown = (f"{largest['validation_s']:.1f} s at {largest['triples']:,}" if largest["validation_s"] is not None
-                 else f"{largest['triples']:,} did not finish within the limit; "
-                      + ", ".join(f"{v['triples']:,}: {v['validation_s']:.1f} s" for v in done))
-        met = largest["validation_s"] is not None and largest["triples"] >= 100_000 and largest["validation_s"] < 10
+        shown = (
+            f"{largest['validation_s']:.1f} s at {largest['triples']:,}"
+            if largest["validation_s"] is not None
+            else f"{largest['triples']:,} did not finish within the limit; "
+            + ", ".join(f"{v['triples']:,}: {v['validation_s']:.1f} s" for v in done)
+        )
+        met = (
+            largest["validation_s"] is not None
+            and largest["triples"] >= 100_000
+            and largest["validation_s"] < 10
+        )
         lines.append(f"| validation of 100,000 triples < 10 s, growing linearly | {shown} | {verdict(met)} |")
     if huge is not None:
-        lines.append(f"| {huge['triples']:,} triples loaded and queryable with `--store oxigraph` | "
-                     f"loaded in {huge['load_s']:.0f} s, peak {huge['load_rss_mb']:.0f} MB; a query in "
-                     f"{huge['query_s']:.2f} s | {verdict(huge['ok'])} |")
+        lines.append(
+            f"| {huge['triples']:,} triples loaded and queryable with `--store oxigraph` | "
+            f"loaded in {huge['load_s']:.0f} s, peak {huge['load_rss_mb']:.0f} MB; a query in "
+            f"{huge['query_s']:.2f} s | {verdict(huge['ok'])} |"
+        )
     lines += [
         "",
-        ("Against a pyoxigraph script that opens the same store instead of loading the dump, `icmpd-kg query` "
-        f"takes {million['cli_s'] / million['oxi_open_s']:.1f} × as long ({million['cli_s']:.2f} s against "
-        f"{million['oxi_open_s']:.2f} s): the difference is the start-up of Python with click and rdflib."),
+        (
+            "Against a pyoxigraph script that opens the same store instead of loading the dump, "
+            "`icmpd-kg query` "
+            f"takes {million['cli_s'] / million['oxi_open_s']:.1f} × as long ({million['cli_s']:.2f} s against "
+            f"{million['oxi_open_s']:.2f} s): the difference is the start-up of Python with click and rdflib."
+        ),
         "",
         "## By size",
         "",
-        ("| triples | load s (pyoxigraph) | load MB (pyoxigraph) | serve start s | serve + workers MB | "
-        "queries ms: engine / pyoxigraph / HTTP | `query` s (pyoxigraph script) |"),
+        (
+            "| triples | load s (pyoxigraph) | load MB (pyoxigraph) | serve start s | serve + workers MB | "
+            "queries ms: engine / pyoxigraph / HTTP | `query` s (pyoxigraph script) |"
+        ),
         "|---:|---|---|---:|---:|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['triples']:,} | {r['load_s']:.2f} ({r['oxi_load_s']:.2f}) | {r['load_rss_mb']:.0f} "
-                     f"({r['oxi_rss_mb']:.0f}) | {r['startup_s']:.2f} | {r['serve_rss_mb']:.0f} | "
-                     f"{r['engine_ms']:.1f} / {r['oxi_ms']:.1f} / {r['http_ms']:.1f} | {r['cli_s']:.2f} "
-                     f"({r['oxi_parse_s']:.2f}) |")
-    lines += ["", f"## Each query at {million['triples']:,} triples (median)", "",
-              "| query | our engine ms | pyoxigraph ms | ratio | over HTTP ms |", "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {r['triples']:,} | {r['load_s']:.2f} ({r['oxi_load_s']:.2f}) | {r['load_rss_mb']:.0f} "
+            f"({r['oxi_rss_mb']:.0f}) | {r['startup_s']:.2f} | {r['serve_rss_mb']:.0f} | "
+            f"{r['engine_ms']:.1f} / {r['oxi_ms']:.1f} / {r['http_ms']:.1f} | {r['cli_s']:.2f} "
+            f"({r['oxi_parse_s']:.2f}) |"
+        )
+    lines += [
+        "",
+        f"## Each query at {million['triples']:,} triples (median)",
+        "",
+        "| query | our engine ms | pyoxigraph ms | ratio | over HTTP ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, (o, t) in per_query.items():
-        lines.append(f"| {name} | {o * 1000:.2f} | {t * 1000:.2f} | {o / max(t, 1e-9):.2f} | "
-                     f"{million['http_each'][name] * 1000:.2f} |")
-    lines += ["", "## HTTP, lookup query", "", "| server | requests/s | p50 ms | p99 ms | ratio to the floor |",
-              "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {o * 1000:.2f} | {t * 1000:.2f} | {o / max(t, 1e-9):.2f} | "
+            f"{million['http_each'][name] * 1000:.2f} |"
+        )
+    lines += [
+        "",
+        "## HTTP, lookup query",
+        "",
+        "| server | requests/s | p50 ms | p99 ms | ratio to the floor |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, v in http.items():
-        lines.append(f"| {name} | {v['rps']:.0f} | {v['p50_ms']:.1f} | {v['p99_ms']:.1f} | {v['rps'] / floor:.2f} |")
-    lines += ["", "## A trivial query while slow ones occupy the endpoint (one address)", "",
-              "| slow queries | p50 ms | max ms |", "|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {v['rps']:.0f} | {v['p50_ms']:.1f} | {v['p99_ms']:.1f} | {v['rps'] / floor:.2f} |"
+        )
+    lines += [
+        "",
+        "## A trivial query while slow ones occupy the endpoint (one address)",
+        "",
+        "| slow queries | p50 ms | max ms |",
+        "|---:|---:|---:|",
+    ]
     for n, v in fair.items():
         lines.append(f"| {n} | {v['p50_ms']:.1f} | {v['max_ms']:.1f} |")
     if validation:
-        lines += ["", "## SHACL validation of the synthetic graphs (pySHACL, our shapes, no inference)", "",
-                  "| triples | seconds | conforms, apart from the source's project tally |", "|---:|---:|---|"]
+        lines += [
+            "",
+            "## SHACL validation of the synthetic graphs (pySHACL, our shapes, no inference)",
+            "",
+            "| triples | seconds | conforms, apart from the source's project tally |",
+            "|---:|---:|---|",
+        ]
         for v in validation:
             seconds = f"{v['validation_s']:.1f}" if v["validation_s"] is not None else "–"
-            lines.append(f"| {v['triples']:,} | {seconds} | {'yes' if v['conforms'] else ', '.join(v['failed'])} |")
+            lines.append(
+                f"| {v['triples']:,} | {seconds} | {'yes' if v['conforms'] else ', '.join(v['failed'])} |"
+            )
     lines += ["", "## Plots", ""] + [f"![{c}]({c})" for c in charts]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6", help="Graph sizes in triples, comma-separated.")
     parser.add_argument("--huge", default="1e7", help="Size only loaded and queried once (the 24 GB target).")
     parser.add_argument("--no-huge", action="store_true", help="Skip the huge size.")
-    parser.add_argument("--validate-sizes", default="1e3,2e3,4e3,1e4",
-                        help="Sizes validated with SHACL (each given --validate-limit seconds).")
+    parser.add_argument(
+        "--validate-sizes",
+        default="1e3,2e3,4e3,1e4",
+        help="Sizes validated with SHACL (each given --validate-limit seconds).",
+    )
     parser.add_argument("--validate-limit", type=float, default=300.0)
-    parser.add_argument("--http-seconds", type=float, default=4.0, help="Seconds of load per throughput round.")
+    parser.add_argument(
+        "--http-seconds", type=float, default=4.0, help="Seconds of load per throughput round."
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved throughput rounds.")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="Where the report and plots go.")
@@ -553,10 +702,24 @@ def main() -> None:
                 triples = generate(dist, size, nq)
                 store = work / f"store-{size}"
                 row = {"triples": triples, **load_costs(nq, store)}
-                row["load_rss_mb"], row["oxi_rss_mb"] = row.pop("load_rss") / 2**20, row.pop("oxi_rss") / 2**20
-                with server(*icmpd("serve", "--dist", str(dist), "--store", f"oxigraph:{store}", "--port", "{port}",
-                                   "--timeout", "120"),
-                            ready=lambda r: r.status_code == 200 and r.json().get("idle", 0) >= 1) as (base, proc, up):
+                row["load_rss_mb"], row["oxi_rss_mb"] = (
+                    row.pop("load_rss") / 2**20,
+                    row.pop("oxi_rss") / 2**20,
+                )
+                with server(
+                    *icmpd(
+                        "serve",
+                        "--dist",
+                        str(dist),
+                        "--store",
+                        f"oxigraph:{store}",
+                        "--port",
+                        "{port}",
+                        "--timeout",
+                        "120",
+                    ),
+                    ready=lambda r: r.status_code == 200 and r.json().get("idle", 0) >= 1,
+                ) as (base, proc, up):
                     row["startup_s"] = up
                     row["http_each"] = http_latencies(base, texts)
                     row["serve_rss_mb"] = rss_tree(proc.pid) / 2**20
@@ -567,7 +730,9 @@ def main() -> None:
                 row["http_ms"] = sum(row["http_each"].values()) * 1000
                 row.update(cli_costs(store, nq, texts["label-search"]))
                 rows.append(row)
-                (args.out / "results.json").write_text(json.dumps({"rows": rows}, indent=1, default=str) + "\n")
+                (args.out / "results.json").write_text(
+                    json.dumps({"rows": rows}, indent=1, default=str) + "\n"
+                )
                 nq.unlink()
                 shutil.rmtree(store, ignore_errors=True)
                 bar.update()
@@ -581,15 +746,26 @@ def main() -> None:
                 load_s, load_rss, _ = timed_python(
                     "import sys\nfrom icmpd_kg.cli import main\n"
                     "try:\n    main(['load', sys.argv[1], '--into', 'oxigraph:' + sys.argv[2]])\n"
-                    "except SystemExit as e:\n    assert not e.code, e.code", str(nq), str(store))
+                    "except SystemExit as e:\n    assert not e.code, e.code",
+                    str(nq),
+                    str(store),
+                )
                 nq.unlink()
                 query_s, _, out = timed_python(
                     "import sys\nfrom icmpd_kg.cli import main\n"
-                    "try:\n    main(['query', '--store', 'oxigraph:' + sys.argv[1], '--format', 'csv', sys.argv[2]])\n"
+                    "try:\n    main(['query', '--store', 'oxigraph:' + sys.argv[1], '--format', "
+                    "'csv', sys.argv[2]])\n"
                     "except SystemExit as e:\n    assert not e.code, e.code",
-                    str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }")
-                huge = {"triples": triples, "load_s": load_s, "load_rss_mb": load_rss / 2**20, "query_s": query_s,
-                        "ok": out.strip().splitlines()[-1].isdigit()}
+                    str(store),
+                    "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }",
+                )
+                huge = {
+                    "triples": triples,
+                    "load_s": load_s,
+                    "load_rss_mb": load_rss / 2**20,
+                    "query_s": query_s,
+                    "ok": out.strip().splitlines()[-1].isdigit(),
+                }
                 shutil.rmtree(store, ignore_errors=True)
                 bar.update()
             validation = []
@@ -598,7 +774,9 @@ def main() -> None:
                 nq = work / f"validate-{size}.nq"
                 triples = generate(dist, size, nq)
                 seconds, conforms, failed = validate_synthetic(nq, args.validate_limit)
-                validation.append({"triples": triples, "validation_s": seconds, "conforms": conforms, "failed": failed})
+                validation.append(
+                    {"triples": triples, "validation_s": seconds, "conforms": conforms, "failed": failed}
+                )
                 nq.unlink()
                 if seconds is None:
                     break  # larger ones would not finish either
@@ -610,11 +788,18 @@ def main() -> None:
             fair = fairness(dist)
             bar.update()
             charts = plot(rows, validation, args.out)
-            text = report(args.out, rows, validation, http, fair, huge, per_query, charts, time.perf_counter() - began)
+            text = report(
+                args.out, rows, validation, http, fair, huge, per_query, charts, time.perf_counter() - began
+            )
             (args.out / "REPORT.md").write_text(text, encoding="utf-8")
-            (args.out / "results.json").write_text(json.dumps({"rows": rows, "validation": validation, "http": http,
-                                                               "fairness": fair, "huge": huge},
-                                                              indent=1, default=str) + "\n")
+            (args.out / "results.json").write_text(
+                json.dumps(
+                    {"rows": rows, "validation": validation, "http": http, "fairness": fair, "huge": huge},
+                    indent=1,
+                    default=str,
+                )
+                + "\n"
+            )
             bar.update()
         print(text)
     finally:

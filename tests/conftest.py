@@ -73,6 +73,7 @@ class Served:
 
     def worker_pids(self) -> list[int]:
         """The query workers: children of the forkserver, itself a child of the server."""
+
         def children(pid: int) -> list[int]:
             found = []
             for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -83,20 +84,37 @@ class Served:
                 if int(fields[1]) == pid:
                     found.append(int(stat.parent.name))
             return found
+
         return [w for child in children(self.process.pid) for w in children(child)]
 
 
 @contextmanager
 def serving(dist: Path, *args: str, env: dict | None = None):
-    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process, its log in a file; always shut down."""
+    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process, its log in a file; always
+    shut down."""
     import tempfile
 
     port = free_port()
     log_file = Path(tempfile.mkstemp(prefix="icmpd-kg-serve-", suffix=".log")[1])
     with log_file.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "icmpd_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--dist", str(dist), *args], env={**os.environ, **(env or {})},
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "icmpd_kg",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dist",
+                str(dist),
+                *args,
+            ],
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -108,7 +126,9 @@ def serving(dist: Path, *args: str, env: dict | None = None):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(log_file.read_text(encoding="utf-8", errors="replace") or "server did not start")
+                raise RuntimeError(
+                    log_file.read_text(encoding="utf-8", errors="replace") or "server did not start"
+                )
             time.sleep(0.1)
         yield Served(base, proc, log_file)
     finally:

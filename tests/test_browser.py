@@ -11,8 +11,10 @@ from icmpd_kg import paths
 
 from .test_server import server  # noqa: F401 - the same live server fixture
 
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None or paths.YASGUI_DIR is None,
-                                reason="needs Debian's chromium and the npm-installed YASGUI assets")
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None or paths.YASGUI_DIR is None,
+    reason="needs Debian's chromium and the npm-installed YASGUI assets",
+)
 
 
 def test_query_ui_runs_an_example_offline(server):  # noqa: F811
@@ -20,9 +22,18 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
 
@@ -35,8 +46,9 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
             page.route("**/*", guard)
             page.goto(server + "/sparql", wait_until="load")
             page.wait_for_function("window.yasgui !== undefined", timeout=20000)
-            names = page.eval_on_selector_all(".tabPanel, .tab a, li[role=presentation] a",
-                                              "els => els.map(e => e.textContent)")
+            names = page.eval_on_selector_all(
+                ".tabPanel, .tab a, li[role=presentation] a", "els => els.map(e => e.textContent)"
+            )
             assert any("When and on whose initiative was ICMPD founded?" in n for n in names), names
             page.evaluate("window.yasgui.getTab().query()")
             page.wait_for_selector(".yasr table tbody tr", timeout=20000)
@@ -48,9 +60,18 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
 
 
 def _browser(p):
-    return p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                   "--disable-component-update", "--disable-sync", "--no-first-run"])
+    return p.chromium.launch(
+        executable_path=shutil.which("chromium"),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
 
 
 def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # noqa: F811
@@ -78,10 +99,14 @@ def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # no
             page.wait_for_timeout(300)  # YASGUI stores on change; give it its debounce
             page.goto(server + "/sparql", wait_until="load")
             page.wait_for_function("window.yasgui !== undefined", timeout=20000)
-            values = page.evaluate("Object.values(window.yasgui._tabs).map(t => t.getYasqe ? "
-                                   "(t.getYasqe() ? t.getYasqe().getValue() : t.persistentJson.yasqe.value) : '')")
+            values = page.evaluate(
+                "Object.values(window.yasgui._tabs).map(t => t.getYasqe ? "
+                "(t.getYasqe() ? t.getYasqe().getValue() : t.persistentJson.yasqe.value) : '')"
+            )
             assert edited in values
-            assert page.evaluate("Object.keys(window.yasgui._tabs).length") == tabs  # examples not added twice
+            assert (
+                page.evaluate("Object.keys(window.yasgui._tabs).length") == tabs
+            )  # examples not added twice
             assert [e for e in errors if "Content Security Policy" in e] == []
         finally:
             browser.close()
@@ -97,8 +122,10 @@ def test_a_cut_result_is_said_in_the_ui(server):  # noqa: F811
             page.goto(server + "/sparql", wait_until="load")
             page.wait_for_function("window.yasgui !== undefined", timeout=20000)
             assert page.is_hidden("#cut")
-            page.evaluate("const t = window.yasgui.getTab(); "
-                          "t.getYasqe().setValue('SELECT ?s ?p ?o WHERE { ?s ?p ?o }'); t.query()")
+            page.evaluate(
+                "const t = window.yasgui.getTab(); "
+                "t.getYasqe().setValue('SELECT ?s ?p ?o WHERE { ?s ?p ?o }'); t.query()"
+            )
             page.wait_for_selector("#cut:not([hidden])", timeout=20000)
             assert "cut at 50 rows" in page.inner_text("#cut")  # the test server's --max-rows
         finally:

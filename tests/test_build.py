@@ -24,8 +24,14 @@ from .conftest import REPO
 
 QUAD_DUMPS = [d for d in DUMPS if d.key in ("trig", "nquads", "jsonld")]
 TRIPLE_DUMPS = [d for d in DUMPS if d.key in ("turtle", "ntriples", "rdfxml")]
-OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE,
-              "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
+OX_FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +59,9 @@ def test_quad_dump_parses_back_with_same_graphs(dist, published, fmt):
 
 @pytest.mark.parametrize("fmt", TRIPLE_DUMPS, ids=lambda f: f.key)
 def test_triple_dump_parses_back_isomorphic(dist, published, fmt):
-    g = Graph().parse(dist / fmt.filename, format={"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[fmt.key])
+    g = Graph().parse(
+        dist / fmt.filename, format={"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[fmt.key]
+    )
     assert isomorphic(g, union(published))
 
 
@@ -61,9 +69,14 @@ def test_triple_dump_parses_back_isomorphic(dist, published, fmt):
 def test_every_dump_parses_with_oxigraph(dist, published, fmt):
     """An independent parser (Oxigraph, in Rust) reads every dump and counts the same triples."""
     parsed = list(ox.parse(path=str(dist / fmt.filename), format=OX_FORMATS[fmt.key]))
-    expected = len(union(published)) if fmt in TRIPLE_DUMPS else len(list(published.quads((None, None, None, None))))
-    distinct = {(str(q.subject), str(q.predicate), str(q.object)) for q in parsed} if fmt in TRIPLE_DUMPS else \
-        {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in parsed}
+    expected = (
+        len(union(published)) if fmt in TRIPLE_DUMPS else len(list(published.quads((None, None, None, None))))
+    )
+    distinct = (
+        {(str(q.subject), str(q.predicate), str(q.object)) for q in parsed}
+        if fmt in TRIPLE_DUMPS
+        else {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in parsed}
+    )
     assert len(distinct) == expected
 
 
@@ -85,8 +98,12 @@ def test_build_is_byte_identical_across_processes(dist, tmp_path):
     """A second build in a new process, with another hash seed, writes the same bytes."""
     other = tmp_path / "again"
     env = {"PYTHONHASHSEED": "4242", "PATH": ""}
-    subprocess.run([sys.executable, "-c", f"from icmpd_kg.export import build; build({str(other)!r})"],
-                   check=True, env=env, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-c", f"from icmpd_kg.export import build; build({str(other)!r})"],
+        check=True,
+        env=env,
+        cwd=tmp_path,
+    )
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(p.name for p in other.iterdir())
     for name in names:
@@ -121,16 +138,25 @@ def test_the_store_holds_the_dump_the_view_and_their_merge(dist):
             o = ox.Literal(o.value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         return str(ox.Quad(q.subject, q.predicate, o, q.graph_name))
 
-    dump = {as_oxigraph_keeps_it(q) for q in ox.parse(path=str(dist / "icmpd-kg.nq"), format=ox.RdfFormat.N_QUADS)}
+    dump = {
+        as_oxigraph_keeps_it(q) for q in ox.parse(path=str(dist / "icmpd-kg.nq"), format=ox.RdfFormat.N_QUADS)
+    }
     assert dump <= quads
     view_graph = ox.NamedNode("https://w3id.org/icmpd-kg/id/graph/wikidata-view")
-    view = {str(ox.Quad(t.subject, t.predicate, t.object, view_graph))
-            for t in ox.parse(path=str(dist / "icmpd-kg-wikidata.ttl"), format=ox.RdfFormat.TURTLE)}
+    view = {
+        str(ox.Quad(t.subject, t.predicate, t.object, view_graph))
+        for t in ox.parse(path=str(dist / "icmpd-kg-wikidata.ttl"), format=ox.RdfFormat.TURTLE)
+    }
     assert view <= quads
-    triples = {str(ox.Triple(q.subject, q.predicate, q.object))
-               for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR))}
-    default = {str(ox.Triple(q.subject, q.predicate, q.object))
-               for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR)).quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    triples = {
+        str(ox.Triple(q.subject, q.predicate, q.object)) for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR))
+    }
+    default = {
+        str(ox.Triple(q.subject, q.predicate, q.object))
+        for q in ox.Store.read_only(str(dist / OXIGRAPH_DIR)).quads_for_pattern(
+            None, None, None, ox.DefaultGraph()
+        )
+    }
     assert default == triples
 
 
@@ -146,16 +172,28 @@ def test_void_dcat_description(dist, published):
     g = Graph().parse(dist / "void.ttl")
     ds = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
     assert int(g.value(ds, VOID.triples)) == len(union(published))
-    assert (ds, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
+    assert (
+        ds,
+        URIRef("http://purl.org/dc/terms/license"),
+        URIRef("https://creativecommons.org/licenses/by/4.0/"),
+    ) in g
     dumps = {str(o) for o in g.objects(ds, VOID.dataDump)}
     assert {f"https://w3id.org/icmpd-kg/dumps/{d.filename}" for d in DUMPS} == dumps
-    project_partition = list(g.query("""
+    project_partition = list(
+        g.query("""
         PREFIX void: <http://rdfs.org/ns/void#>
-        SELECT ?n WHERE { ?ds void:classPartition [ void:class <https://w3id.org/icmpd-kg/ontology#Project> ; void:entities ?n ] }"""))
+        SELECT ?n WHERE {
+          ?ds void:classPartition [ void:class <https://w3id.org/icmpd-kg/ontology#Project> ;
+                                    void:entities ?n ]
+        }""")
+    )
     assert [int(r.n) for r in project_partition] == [8]
-    sizes = {str(r.url): int(r.size) for r in g.query("""
+    sizes = {
+        str(r.url): int(r.size)
+        for r in g.query("""
         PREFIX dcat: <http://www.w3.org/ns/dcat#>
-        SELECT ?url ?size WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size }""")}
+        SELECT ?url ?size WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size }""")
+    }
     for d in DUMPS:
         assert sizes[f"https://w3id.org/icmpd-kg/dumps/{d.filename}"] == (dist / d.filename).stat().st_size
 
@@ -163,8 +201,12 @@ def test_void_dcat_description(dist, published):
 def test_dumps_carry_license_and_source(dist):
     g = Graph().parse(dist / "icmpd-kg.ttl")
     ds = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
-    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == URIRef("https://creativecommons.org/licenses/by/4.0/")
-    assert g.value(ds, URIRef("http://purl.org/dc/terms/source")) == URIRef("https://w3id.org/icmpd-kg/id/source/icmpd-tr")
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/source")) == URIRef(
+        "https://w3id.org/icmpd-kg/id/source/icmpd-tr"
+    )
 
 
 def test_nonconformant_build_writes_nothing_and_keeps_previous_output(tmp_path):
@@ -213,25 +255,44 @@ def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dis
     import subprocess
     import sys
 
-    script = ("import sys; from icmpd_kg.linked_data import load; from icmpd_kg.export import ONTOLOGY_NAME; "
-              "from pathlib import Path; from rdflib import URIRef; d = Path(sys.argv[1]); "
-              "sys.stdout.write(load(d, d / ONTOLOGY_NAME).jsonld(URIRef('https://w3id.org/icmpd-kg/id/project/pact')))")
-    outputs = [subprocess.run([sys.executable, "-c", script, str(dist)], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    script = (
+        "import sys; from icmpd_kg.linked_data import load; from icmpd_kg.export import ONTOLOGY_NAME; "
+        "from pathlib import Path; from rdflib import URIRef; d = Path(sys.argv[1]); "
+        "sys.stdout.write(load(d, d / ONTOLOGY_NAME).jsonld(URIRef('https://w3id.org/icmpd-kg/id/project/pact')))"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script, str(dist)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
     assert outputs[0] == outputs[1]
     doc = json.loads(outputs[0])
     assert doc["@graph"][0]["@id"] == "project:pact"
     assert doc["@graph"][0]["label"]["en-t-tr"].startswith("Supporting GİGM’s")
     expanded = jsonld.to_rdf(doc, {"format": "application/n-quads"})
-    assert "<https://w3id.org/icmpd-kg/id/project/pact> <https://w3id.org/icmpd-kg/ontology#acronym> \"PACT\"" in expanded
+    assert (
+        '<https://w3id.org/icmpd-kg/id/project/pact> <https://w3id.org/icmpd-kg/ontology#acronym> "PACT"'
+        in expanded
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="Oxigraph stores xsd:integer subtypes as xsd:integer; the build records them "
-                                       "(store.DATATYPES_FILE). Strict: this passes, and fails the suite, once it keeps them.")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Oxigraph stores xsd:integer subtypes as xsd:integer; the build records them "
+    "(store.DATATYPES_FILE). Strict: this passes, and fails the suite, once it keeps them.",
+)
 def test_canary_oxigraph_keeps_integer_subtypes():
     import pyoxigraph as ox
 
     store = ox.Store()
-    store.load(b'<urn:s> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .', ox.RdfFormat.N_TRIPLES)
+    store.load(
+        b'<urn:s> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .',
+        ox.RdfFormat.N_TRIPLES,
+    )
     [quad] = list(store)
     assert quad.object.datatype.value.endswith("#nonNegativeInteger")

@@ -54,14 +54,18 @@ def test_validate_json_and_turtle_formats(run):
     fixture = str(EXAMPLES / "AcronymPatternShape-invalid-01.ttl")
     data = json.loads(run("validate", "--format", "json", fixture).output)
     assert data["conforms"] is False
-    assert any(r["shape"] == "ikgsh:AcronymPatternShape" and r["path"] == "ikg:acronym" for r in data["results"])
+    assert any(
+        r["shape"] == "ikgsh:AcronymPatternShape" and r["path"] == "ikg:acronym" for r in data["results"]
+    )
     turtle = run("validate", "--format", "turtle", fixture).output
     assert "sh:ValidationReport" in turtle and "sh:conforms false" in turtle
 
 
 def test_syntax_error_names_file_and_line(run, tmp_path):
     bad = tmp_path / "broken.ttl"
-    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "unclosed .\n', encoding="utf-8")
+    bad.write_text(
+        '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "unclosed .\n', encoding="utf-8"
+    )
     result = CliRunner().invoke(main, ["validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:3" in result.output
@@ -75,11 +79,14 @@ def test_ntriples_error_names_the_line(run, tmp_path):
     assert result.exit_code == 2 and f"{bad}:2" in result.output
 
 
-@pytest.mark.parametrize("name,content,expected", [
-    ("missing.ttl", None, "no such file"),
-    ("data.csv", "a,b\n", "unknown RDF file extension"),
-    ("latin1.ttl", b"\xff\xfe<a> <b> <c> .", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("missing.ttl", None, "no such file"),
+        ("data.csv", "a,b\n", "unknown RDF file extension"),
+        ("latin1.ttl", b"\xff\xfe<a> <b> <c> .", "not UTF-8"),
+    ],
+)
 def test_unreadable_input_exits_2(tmp_path, name, content, expected):
     path = tmp_path / name
     if isinstance(content, str):
@@ -95,12 +102,19 @@ def test_build_and_query(run, tmp_path):
     out = tmp_path / "dist"
     result = run("build", "--out", str(out))
     assert result.exit_code == 0 and "conforms" in result.output
-    table = run("query", "--dist", str(out), "SELECT ?a WHERE { ?p a ikg:Project ; ikg:acronym ?a } ORDER BY ?a")
+    table = run(
+        "query", "--dist", str(out), "SELECT ?a WHERE { ?p a ikg:Project ; ikg:acronym ?a } ORDER BY ?a"
+    )
     assert table.exit_code == 0 and '"FRIT"' in table.output and "8 row(s)" in table.output
-    as_csv = run("query", "--dist", str(out), "--format", "csv", "SELECT ?a WHERE { project:pact ikg:acronym ?a }")
+    as_csv = run(
+        "query", "--dist", str(out), "--format", "csv", "SELECT ?a WHERE { project:pact ikg:acronym ?a }"
+    )
     assert as_csv.output.splitlines() == ["a", "PACT"]
-    as_json = json.loads(run("query", "--dist", str(out), "--format", "json",
-                             "ASK { state:turkey rdfs:label \"Türkiye\"@tr }").output)
+    as_json = json.loads(
+        run(
+            "query", "--dist", str(out), "--format", "json", 'ASK { state:turkey rdfs:label "Türkiye"@tr }'
+        ).output
+    )
     assert as_json["boolean"] is True
     graph = run("query", "--dist", str(out), "CONSTRUCT { ?s ikg:acronym ?a } WHERE { ?s ikg:acronym ?a }")
     assert "ikg:acronym" in graph.output
@@ -135,10 +149,24 @@ def test_build_store_option(tmp_path):
     assert not (bare / "oxigraph").exists() and (bare / "icmpd-kg.nq").is_file()
     answer = CliRunner().invoke(main, ["query", "--dist", str(bare), "ASK { ?s ?p ?o }"])
     assert answer.exit_code == 0 and answer.output.strip() == "true"  # the memory store, from the dump
-    assert CliRunner().invoke(main, ["build", "--out", str(tmp_path / "d"), "--store", f"oxigraph:{elsewhere}"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["build", "--out", str(tmp_path / "d"), "--store", f"oxigraph:{elsewhere}"])
+        .exit_code
+        == 0
+    )
     assert (elsewhere / "CURRENT").is_file() and not (tmp_path / "d" / "oxigraph").exists()
-    answer = CliRunner().invoke(main, ["query", "--store", f"oxigraph:{elsewhere}", "--format", "csv",
-                                       "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }"])
+    answer = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "--store",
+            f"oxigraph:{elsewhere}",
+            "--format",
+            "csv",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?p a ikg:Project }",
+        ],
+    )
     assert answer.exit_code == 0 and answer.output.splitlines()[1] == "8"
     wrong = CliRunner().invoke(main, ["build", "--out", str(bare), "--store", "sparql:http://127.0.0.1:9/"])
     assert wrong.exit_code == 2 and "publish" in wrong.output

@@ -12,71 +12,97 @@ from icmpd_kg.graph import named_graphs
 from icmpd_kg.namespaces import PREFIXES
 
 FACTS = {
-    "ICMPD's English name as the source writes it":
-        'organisation:icmpd rdfs:label "International Center for Migration Policy Development"@en',
+    "ICMPD's English name as the source writes it": 'organisation:icmpd rdfs:label "International Center for Migration Policy Development"@en',
     "ICMPD's Turkish name": 'organisation:icmpd rdfs:label "Uluslararası Göç Politikaları Geliştirme Merkezi"@tr',
     "acronym": 'organisation:icmpd ikg:acronym "ICMPD"',
     "website": "organisation:icmpd foaf:homepage <https://www.icmpd.org/>",
     "intergovernmental organisation": "organisation:icmpd a ikg:IntergovernmentalOrganisation",
     "founded 1993": 'organisation:icmpd ikg:foundingYear "1993"^^xsd:gYear',
-    "on the initiative of Austria and Switzerland":
-        "organisation:icmpd ikg:foundedOnInitiativeOf state:austria, state:switzerland",
-    "25th anniversary in 2018": 'event:icmpd-25th-anniversary ikg:anniversaryOf organisation:icmpd ; '
-                                'ikg:anniversaryNumber 25 ; ikg:year "2018"^^xsd:gYear',
+    "on the initiative of Austria and Switzerland": "organisation:icmpd ikg:foundedOnInitiativeOf state:austria, state:switzerland",
+    "25th anniversary in 2018": "event:icmpd-25th-anniversary ikg:anniversaryOf organisation:icmpd ; "
+    'ikg:anniversaryNumber 25 ; ikg:year "2018"^^xsd:gYear',
     "respect for human rights": "organisation:icmpd ikg:principle principle:respect-for-human-rights",
     "sensitivity to states' needs": "organisation:icmpd ikg:principle principle:sensitivity-to-the-needs-of-states",
     "partnership": "organisation:icmpd ikg:principle principle:partnership",
     "operates in six regions": "organisation:icmpd ikg:operatesIn region:europe, region:eurasia, "
-                               "region:central-asia, region:middle-east, region:africa, region:latin-america",
+    "region:central-asia, region:middle-east, region:africa, region:latin-america",
     "mandate 1": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "1"^^xsd:positiveInteger ; '
-                 'ikg:statementText "Yenilikçi, kapsayıcı ve sürdürülebilir göç politikalarının geliştirilmesini araştırma"@tr ]',
+    'ikg:statementText "Yenilikçi, kapsayıcı ve sürdürülebilir göç politikalarının geliştirilmesini '
+    'araştırma"@tr ]',
     "mandate 2": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "2"^^xsd:positiveInteger ; '
-                 'ikg:statementText "Kapasite artırma faaliyetleriyle desteklemek"@tr ]',
+    'ikg:statementText "Kapasite artırma faaliyetleriyle desteklemek"@tr ]',
     "mandate 3": 'organisation:icmpd ikg:hasMandateStatement [ ikg:listPosition "3"^^xsd:positiveInteger ] ',
     "19 member states as of the source's date": "organisation:icmpd ikg:memberStateCount [ ikg:exactValue 19 ; "
-                                                "ikg:asOf [ ikg:dateOf source:icmpd-tr ] ]",
+    "ikg:asOf [ ikg:dateOf source:icmpd-tr ] ]",
     "Turkey among the members": "organisation:icmpd ikg:hasMemberState state:turkey",
     "more than 200 staff, a lower bound": "organisation:icmpd ikg:staffCount [ ikg:exclusiveLowerBound 200 ]",
     "UN observer status": "organisation:icmpd ikg:hasObserverStatusAt organisation:united-nations",
     "Law No. 6993 of 2017-03-09, in ELI": 'law:turkey-6993 a eli:LegalResource ; eli:id_local "6993" ; '
-                                          'eli:date_document "2017-03-09"^^xsd:date ; eli:date_publication "2017-03-31"^^xsd:date',
+    'eli:date_document "2017-03-09"^^xsd:date ; eli:date_publication "2017-03-31"^^xsd:date',
     "Official Gazette 30024 of 2017-03-31": 'law:turkey-6993 ikg:publishedIn [ ikg:issueNumber "30024" ; '
-                                            'ikg:publicationDate "2017-03-31"^^xsd:date ; ikg:issueOf gazette:resmi-gazete ]',
+    'ikg:publicationDate "2017-03-31"^^xsd:date ; ikg:issueOf gazette:resmi-gazete ]',
     "Turkey party to the founding agreement by the law": "[] ikg:accedingParty state:turkey ; ikg:legalInstrument "
-                                                         "law:turkey-6993 ; ikg:agreement [ ikg:foundingAgreementOf organisation:icmpd ]",
-    "member since 2018-05-15 as the 17th": '[] org:member state:turkey ; org:organization organisation:icmpd ; '
-                                           'org:memberDuring [ time:hasBeginning [ time:inXSDDate "2018-05-15"^^xsd:date ] ] ; '
-                                           'ikg:memberOrdinal "17"^^xsd:positiveInteger',
+    "law:turkey-6993 ; ikg:agreement [ ikg:foundingAgreementOf organisation:icmpd ]",
+    "member since 2018-05-15 as the 17th": "[] org:member state:turkey ; org:organization organisation:icmpd ; "
+    'org:memberDuring [ time:hasBeginning [ time:inXSDDate "2018-05-15"^^xsd:date ] ] ; '
+    'ikg:memberOrdinal "17"^^xsd:positiveInteger',
     "Ankara Office implements the Turkey projects": "project:pact ikg:implementingUnit unit:ankara-office ; "
-                                                    "ikg:implementedBy organisation:icmpd ; ikg:projectCountry state:turkey",
+    "ikg:implementedBy organisation:icmpd ; ikg:projectCountry state:turkey",
     "Ankara Office under the regional coordination, a unit of ICMPD": "unit:ankara-office org:subOrganizationOf "
-        "unit:western-balkans-and-turkey-regional-coordination ; ikg:locatedIn place:ankara . "
-        "unit:western-balkans-and-turkey-regional-coordination org:unitOf organisation:icmpd",
+    "unit:western-balkans-and-turkey-regional-coordination ; ikg:locatedIn place:ankara . "
+    "unit:western-balkans-and-turkey-regional-coordination org:unitOf organisation:icmpd",
     "the work ethic of the ethos sentence": "organisation:icmpd ikg:principle principle:work-ethic",
     "TACSO's civil-society focus": "project:tacso ikg:targetGroup targetgroup:civil-society-organisations",
     "SHIFT's target staff": "project:shift ikg:targetGroup targetgroup:professional-staff-working-on-women",
     "FRIT's entrepreneurship theme": "project:frit ikg:thematicArea theme:entrepreneurship",
-    "the source written after July 2019": 'source:icmpd-tr-date ikg:dateOf source:icmpd-tr ; '
-                                          'time:after [ time:inXSDgYearMonth "2019-07"^^xsd:gYearMonth ]',
+    "the source written after July 2019": "source:icmpd-tr-date ikg:dateOf source:icmpd-tr ; "
+    'time:after [ time:inXSDgYearMonth "2019-07"^^xsd:gYearMonth ]',
     "staff usable by schema.org consumers": "organisation:icmpd ikg:staffCount [ schema:minValue 201 ]",
     "PACT beneficiary GİGM, theme asylum": "project:pact ikg:beneficiary organisation:gigm ; ikg:thematicArea theme:asylum",
     "SHIFT beneficiary ministry, theme trafficking": "project:shift ikg:beneficiary "
-        "organisation:ministry-of-family-labour-and-social-services ; ikg:thematicArea theme:trafficking-in-human-beings",
+    "organisation:ministry-of-family-labour-and-social-services ; ikg:thematicArea "
+    "theme:trafficking-in-human-beings",
     "MIND completed July 2019": 'project:mind ikg:status projectstatus:completed ; ikg:endDate "2019-07"^^xsd:gYearMonth',
     "SIDEM completed July 2019": 'project:sidem ikg:status projectstatus:completed ; ikg:endDate "2019-07"^^xsd:gYearMonth',
     "tally: 6 ongoing": "organisation:icmpd ikg:hasQuantity [ ikg:quantityKind quantitykind:ongoing-projects-in-turkey ; ikg:exactValue 6 ]",
     "tally: 2 done in 2019": "organisation:icmpd ikg:hasQuantity [ ikg:quantityKind "
-                             "quantitykind:projects-in-turkey-completed-in-2019 ; ikg:exactValue 2 ]",
+    "quantitykind:projects-in-turkey-completed-in-2019 ; ikg:exactValue 2 ]",
     "source document": 'source:icmpd-tr dcterms:language "tr" ; dcterms:title ?title ; spdx:checksum [ spdx:checksumValue ?sum ]',
 }
 
 PROJECTS = {
-    "supreme": ("SUPREME", "ongoing", "Türkiye’de Göç Yönetimini Güçlendirmek amacıyla ilave Politikaların ve Tedbirlerin Kullanımının Desteklenmesi"),
-    "pact": ("PACT", "ongoing", "İltica Alanında GİGM’in Kurumsal Kapasite ve Politika Geliştirilme Süreçlerinin Desteklenmesi"),
-    "shift": ("SHIFT", "ongoing", "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı Kadın Alanında Çalışan Mesleki Personelinin İnsan Ticaretiyle Mücadelede Kapasitesinin Arttırılması"),
-    "summit": ("SUMMIT", "ongoing", "Kalkınmaya Duyarlı Sürdürülebilir Göç Yönetimi Politikaları Uygulanmasına Destek"),
-    "tacso": ("TACSO", "ongoing", "Sivil Toplum Kuruluşlarının Göç Yönetimi Alanında Kapasitesinin Geliştirilmesi"),
-    "frit": ("FRIT", "ongoing", "Sürdürülebilir Sosyo-ekonomik Entegrasyon için Girişimcilik Kapasitelerinin İyileştirilmesi"),
+    "supreme": (
+        "SUPREME",
+        "ongoing",
+        "Türkiye’de Göç Yönetimini Güçlendirmek amacıyla ilave Politikaların ve Tedbirlerin "
+        "Kullanımının Desteklenmesi",
+    ),
+    "pact": (
+        "PACT",
+        "ongoing",
+        "İltica Alanında GİGM’in Kurumsal Kapasite ve Politika Geliştirilme Süreçlerinin Desteklenmesi",
+    ),
+    "shift": (
+        "SHIFT",
+        "ongoing",
+        "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı Kadın Alanında Çalışan Mesleki Personelinin "
+        "İnsan Ticaretiyle Mücadelede Kapasitesinin Arttırılması",
+    ),
+    "summit": (
+        "SUMMIT",
+        "ongoing",
+        "Kalkınmaya Duyarlı Sürdürülebilir Göç Yönetimi Politikaları Uygulanmasına Destek",
+    ),
+    "tacso": (
+        "TACSO",
+        "ongoing",
+        "Sivil Toplum Kuruluşlarının Göç Yönetimi Alanında Kapasitesinin Geliştirilmesi",
+    ),
+    "frit": (
+        "FRIT",
+        "ongoing",
+        "Sürdürülebilir Sosyo-ekonomik Entegrasyon için Girişimcilik Kapasitelerinin İyileştirilmesi",
+    ),
     "mind": ("MIND", "completed", "Türkiye’de Göç Politikalarının Geliştirilmesinin Desteklenmesi"),
     "sidem": ("SIDEM", "completed", "Türkiye’de Kalkınmaya Duyarlı Göç Politikalarının Uygulanmasına Destek"),
 }
@@ -99,9 +125,14 @@ def test_staff_is_not_an_exact_200(union):
 @pytest.mark.parametrize("slug", sorted(PROJECTS))
 def test_project(union, slug):
     acronym, status, title = PROJECTS[slug]
-    assert ask(union, f'project:{slug} a ikg:Project ; ikg:acronym "{acronym}" ; rdfs:label "{title}"@tr ; '
-                      f"ikg:status projectstatus:{status} ; rdfs:label ?en . FILTER(LANG(?en) = 'en-t-tr')")
-    assert title in paths.SOURCE_FILE.read_text(encoding="utf-8").replace("\xa0", " "), "title must be verbatim"
+    assert ask(
+        union,
+        f'project:{slug} a ikg:Project ; ikg:acronym "{acronym}" ; rdfs:label "{title}"@tr ; '
+        f"ikg:status projectstatus:{status} ; rdfs:label ?en . FILTER(LANG(?en) = 'en-t-tr')",
+    )
+    assert title in paths.SOURCE_FILE.read_text(encoding="utf-8").replace("\xa0", " "), (
+        "title must be verbatim"
+    )
 
 
 def test_eight_projects_six_ongoing_two_completed(union):
@@ -130,7 +161,7 @@ def test_english_is_source_words_translation_or_editorial(kg):
     text = paths.SOURCE_FILE.read_text(encoding="utf-8")
     translations = 0
     for name, graph in named_graphs(kg.data).items():
-        for s, p, o in graph:
+        for s, _, o in graph:
             if not isinstance(o, Literal) or not o.language or not o.language.startswith("en"):
                 continue
             if o.language == "en-t-tr":
@@ -146,12 +177,14 @@ def test_english_is_source_words_translation_or_editorial(kg):
 def test_translations_stay_marked_in_the_merged_dumps(dist):
     """Where graphs are gone (Turtle, N-Triples), the tag still says what is a translation."""
     from rdflib import Graph
+
     merged = Graph().parse(dist / "icmpd-kg.nt", format="nt")
     tags = {o.language for o in merged.objects() if isinstance(o, Literal) and o.language}
     assert "en-t-tr" in tags
     sidem = URIRef("https://w3id.org/icmpd-kg/id/project/sidem")
-    assert {o.language for o in merged.objects(sidem, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))} == {
-        "tr", "en-t-tr"}
+    assert {
+        o.language for o in merged.objects(sidem, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+    } == {"tr", "en-t-tr"}
 
 
 def test_turkish_fact_labels_are_source_words(kg):

@@ -45,8 +45,11 @@ def shacl_focus_nodes(report: Report, kg: KnowledgeGraph) -> set[str]:
     """The focus nodes pySHACL reports, leaving out the dataset rules that only icmpd-kg checks."""
     skip = dataset_rules(kg)
     [node] = report.graph.subjects(RDF.type, SH.ValidationReport)
-    return {str(report.graph.value(r, SH.focusNode)) for r in report.graph.objects(node, SH.result)
-            if str(report.graph.value(r, SH.sourceShape)) not in skip}
+    return {
+        str(report.graph.value(r, SH.focusNode))
+        for r in report.graph.objects(node, SH.result)
+        if str(report.graph.value(r, SH.sourceShape)) not in skip
+    }
 
 
 def jena_focus_nodes(entry: dict) -> set[str]:
@@ -73,25 +76,57 @@ def mutate(tmp_path: Path, file: str, old: str, new: str) -> list[Path]:
 # engines; the quote rules need named graphs and the source file, so icmpd-kg checks them alone).
 MUTATIONS = {
     "a city as beneficiary institution": (
-        "projects.trig", "ikg:beneficiary organisation:gigm .", "ikg:beneficiary organisation:gigm , place:ankara .",
-        "ProjectBeneficiaryShape", True),
+        "projects.trig",
+        "ikg:beneficiary organisation:gigm .",
+        "ikg:beneficiary organisation:gigm , place:ankara .",
+        "ProjectBeneficiaryShape",
+        True,
+    ),
     "a region concept as a project's country": (
-        "editorial.trig", "    project:supreme ikg:implementedBy organisation:icmpd ; ikg:implementingUnit unit:ankara-office ;\n        ikg:projectCountry state:turkey .",
-        "    project:supreme ikg:implementedBy organisation:icmpd ; ikg:implementingUnit unit:ankara-office ;\n        ikg:projectCountry region:western-balkans .",
-        "ProjectCountryShape", True),
-    "law 6993 written as 6994": ("turkey.trig", 'eli:id_local "6993"', 'eli:id_local "6994"', "FactLiteralInQuote", False),
-    "gazette issue 30024 written as 30025": ("turkey.trig", 'ikg:issueNumber "30024"', 'ikg:issueNumber "30025"',
-                                             "FactLiteralInQuote", False),
-    "law date 09.03.2017 written as 2017-03-19": ("turkey.trig", 'eli:date_document "2017-03-09"^^xsd:date',
-                                                  'eli:date_document "2017-03-19"^^xsd:date', "FactLiteralInQuote", False),
+        "editorial.trig",
+        "    project:supreme ikg:implementedBy organisation:icmpd ; ikg:implementingUnit "
+        "unit:ankara-office ;\n        ikg:projectCountry state:turkey .",
+        "    project:supreme ikg:implementedBy organisation:icmpd ; ikg:implementingUnit "
+        "unit:ankara-office ;\n        ikg:projectCountry region:western-balkans .",
+        "ProjectCountryShape",
+        True,
+    ),
+    "law 6993 written as 6994": (
+        "turkey.trig",
+        'eli:id_local "6993"',
+        'eli:id_local "6994"',
+        "FactLiteralInQuote",
+        False,
+    ),
+    "gazette issue 30024 written as 30025": (
+        "turkey.trig",
+        'ikg:issueNumber "30024"',
+        'ikg:issueNumber "30025"',
+        "FactLiteralInQuote",
+        False,
+    ),
+    "law date 09.03.2017 written as 2017-03-19": (
+        "turkey.trig",
+        'eli:date_document "2017-03-09"^^xsd:date',
+        'eli:date_document "2017-03-19"^^xsd:date',
+        "FactLiteralInQuote",
+        False,
+    ),
     "MIND's completion annotated with SIDEM's sentence": (
-        "projects.trig", annotation_turtle("project-mind-completion", SOURCE, "(MIND) – Temmuz 2019’da tamamlanmıştır"),
+        "projects.trig",
+        annotation_turtle("project-mind-completion", SOURCE, "(MIND) – Temmuz 2019’da tamamlanmıştır"),
         annotation_turtle("project-mind-completion", SOURCE, "(SIDEM) – Temmuz 2019’da tamamlanmıştır"),
-        "FactResourceNamedInQuote", False),
+        "FactResourceNamedInQuote",
+        False,
+    ),
     "a project linked to the office in the fact graph of a sentence that names no project": (
-        "projects.trig", "        org:unitOf organisation:icmpd .\n",
-        "        org:unitOf organisation:icmpd .\n    project:supreme ikg:implementingUnit unit:ankara-office .\n",
-        "FactResourceNamedInQuote", False),
+        "projects.trig",
+        "        org:unitOf organisation:icmpd .\n",
+        "        org:unitOf organisation:icmpd .\n    project:supreme ikg:implementingUnit "
+        "unit:ankara-office .\n",
+        "FactResourceNamedInQuote",
+        False,
+    ),
 }
 
 

@@ -49,17 +49,34 @@ def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist, store):
     """The functions answer the same on both stores (rdflib's engine, Oxigraph's) and at the endpoint."""
     local = open_engine(dist, store).query(QUERY).strings()
     with live_server(dist) as base:
-        remote = httpx.get(base + "/sparql", params={"query": QUERY},
-                           headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        remote = httpx.get(
+            base + "/sparql", params={"query": QUERY}, headers={"Accept": "application/sparql-results+json"}
+        ).json()["results"]["bindings"]
         docs = httpx.get(base + "/functions")
-        description = Graph().parse(data=httpx.get(base + "/sparql", headers={"Accept": "text/turtle"}).text,
-                                    format="turtle")
+        description = Graph().parse(
+            data=httpx.get(base + "/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"
+        )
         ui = httpx.get(base + "/", headers={"Accept": "text/html"}).text
     assert by_value(local) == by_value([{k: v["value"] for k, v in row.items()} for row in remote])
-    assert by_value(local) == by_value([{"thing": "https://w3id.org/icmpd-kg/id/state/switzerland", "key": "isvicre",
-                                         "tr": "15 Mayıs 2018", "en": "July 2019", "score": "1.0"}])
-    assert docs.status_code == 200 and "ikgfn:fold" in docs.text and "https://w3id.org/icmpd-kg/functions#longDate" in docs.text
-    functions = set(description.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction")))
+    assert by_value(local) == by_value(
+        [
+            {
+                "thing": "https://w3id.org/icmpd-kg/id/state/switzerland",
+                "key": "isvicre",
+                "tr": "15 Mayıs 2018",
+                "en": "July 2019",
+                "score": "1.0",
+            }
+        ]
+    )
+    assert (
+        docs.status_code == 200
+        and "ikgfn:fold" in docs.text
+        and "https://w3id.org/icmpd-kg/functions#longDate" in docs.text
+    )
+    functions = set(
+        description.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction"))
+    )
     assert URIRef("https://w3id.org/icmpd-kg/functions#labelSimilarity") in functions and len(functions) == 3
     assert 'href="/functions"' in ui
 

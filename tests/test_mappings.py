@@ -30,12 +30,14 @@ def test_every_row_is_a_documented_manual_curation():
 
 
 def test_links_graph_states_exactly_the_table(kg):
-    rows = {(URIRef(r["subject_id"]), URIRef(r["predicate_id"]), URIRef(r["object_id"]))
-            for r in mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)}
+    rows = {
+        (URIRef(r["subject_id"]), URIRef(r["predicate_id"]), URIRef(r["object_id"]))
+        for r in mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)
+    }
     graph = named_graphs(kg.data)[LINKS_GRAPH]
     assert set(graph) == rows
     # individuals are owl:sameAs an item, vocabulary terms and concepts only skos:exactMatch
-    for s, p, o in graph:
+    for s, p, _ in graph:
         is_term = str(s).startswith("https://w3id.org/icmpd-kg/ontology#") or "/concept/" in str(s)
         assert p == (SKOS.exactMatch if is_term else OWL.sameAs), (s, p)
     assert (URIRef(ID + "state/turkey"), OWL.sameAs, URIRef(WD + "Q43")) in graph
@@ -54,8 +56,15 @@ def test_build_publishes_the_table_and_the_unlinked(dist):
     assert (dist / "icmpd-kg-wikidata.sssom.tsv").read_bytes() == paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
     unlinked = (dist / "wikidata-unlinked.tsv").read_text(encoding="utf-8").splitlines()
     subjects = {line.split("\t")[0] for line in unlinked[1:]}
-    for name in ("organisation/gigm", "organisation/ministry-of-family-labour-and-social-services", "gazette/resmi-gazete",
-                 "concept/region/western-balkans", "unit/ankara-office", "project/mind", "law/turkey-6993"):
+    for name in (
+        "organisation/gigm",
+        "organisation/ministry-of-family-labour-and-social-services",
+        "gazette/resmi-gazete",
+        "concept/region/western-balkans",
+        "unit/ankara-office",
+        "project/mind",
+        "law/turkey-6993",
+    ):
         assert ID + name in subjects, name
     for name in ("organisation/icmpd", "state/turkey", "place/ankara", "concept/region/europe"):
         assert ID + name not in subjects, name
@@ -69,5 +78,7 @@ def test_entity_page_and_dump_show_the_link(dist):
         region = httpx.get(base + "/id/concept/region/africa?lang=en", headers={"Accept": "text/html"})
         assert f"{WD}Q15" in region.text
         table = httpx.get(base + "/dumps/icmpd-kg-wikidata.sssom.tsv")
-        assert table.status_code == 200 and table.headers["content-type"].startswith("text/tab-separated-values")
+        assert table.status_code == 200 and table.headers["content-type"].startswith(
+            "text/tab-separated-values"
+        )
         assert "wd:Q498496" in table.text

@@ -10,13 +10,24 @@ from icmpd_kg import paths
 from icmpd_kg.graph import load_graph
 from icmpd_kg.namespaces import IKG, ONTOLOGY_IRI, bind_prefixes
 
-STANDARD_BUILTINS = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
-                     "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#")
+STANDARD_BUILTINS = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/2001/XMLSchema#",
+)
 
 
 def declared_terms(graph: Graph, namespace: str) -> set[URIRef]:
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
-             OWL.NamedIndividual, RDFS.Class)
+    kinds = (
+        OWL.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDF.Property,
+        OWL.NamedIndividual,
+        RDFS.Class,
+    )
     return {s for k in kinds for s in graph.subjects(RDF.type, k) if str(s).startswith(namespace)}
 
 
@@ -34,8 +45,13 @@ def test_closed_namespace_rejects_misspelt_term():
 
 def test_header(kg):
     g = kg.ontology
-    for prop in (OWL.versionIRI, OWL.versionInfo, URIRef("http://purl.org/dc/terms/license"),
-                 URIRef("http://purl.org/dc/terms/created"), URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")):
+    for prop in (
+        OWL.versionIRI,
+        OWL.versionInfo,
+        URIRef("http://purl.org/dc/terms/license"),
+        URIRef("http://purl.org/dc/terms/created"),
+        URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix"),
+    ):
         assert g.value(ONTOLOGY_IRI, prop) is not None, prop
     titles = {t.language for t in g.objects(ONTOLOGY_IRI, URIRef("http://purl.org/dc/terms/title"))}
     assert titles == {"en", "tr"}
@@ -49,7 +65,9 @@ def test_owl_rl_closure_is_consistent(kg):
         g.add(t)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
     errors = list(g.subjects(RDF.type, URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")))
-    assert errors == [], [str(g.value(e, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error"))) for e in errors]
+    assert errors == [], [
+        str(g.value(e, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error"))) for e in errors
+    ]
     assert not list(g.subjects(RDF.type, OWL.Nothing))
 
 
@@ -57,14 +75,23 @@ def test_data_uses_only_defined_terms(kg):
     """Closedness: every class and property in the data is declared by the ontology or an import."""
     declared = set()
     for g in (kg.ontology,):
-        for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
-                     RDFS.Class):
+        for kind in (
+            OWL.Class,
+            OWL.ObjectProperty,
+            OWL.DatatypeProperty,
+            OWL.AnnotationProperty,
+            RDF.Property,
+            RDFS.Class,
+        ):
             declared |= set(g.subjects(RDF.type, kind))
     data = kg.union
     used_properties = set(data.predicates())
     used_classes = set(data.objects(None, RDF.type))
-    undefined = sorted(str(t) for t in used_properties | used_classes
-                       if t not in declared and not str(t).startswith(STANDARD_BUILTINS))
+    undefined = sorted(
+        str(t)
+        for t in used_properties | used_classes
+        if t not in declared and not str(t).startswith(STANDARD_BUILTINS)
+    )
     assert undefined == []
 
 
@@ -80,15 +107,21 @@ def test_org_and_schema_queries_find_members_after_rdfs_inference(kg):
         SELECT ?member WHERE { ?o a schema:Organization ; schema:member ?member }""")
     assert len(before_schema) == 0, "the data alone must not already use schema.org terms"
     owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(g)
-    org_members = {str(r.member) for r in g.query("""
+    org_members = {
+        str(r.member)
+        for r in g.query("""
         PREFIX org: <http://www.w3.org/ns/org#>
         SELECT ?member WHERE {
             ?m a org:Membership ; org:organization ?o ; org:member ?member .
             ?o a org:FormalOrganization ; org:hasMember ?member .
-        }""")}
-    schema_members = {str(r.member) for r in g.query("""
+        }""")
+    }
+    schema_members = {
+        str(r.member)
+        for r in g.query("""
         PREFIX schema: <https://schema.org/>
-        SELECT ?member WHERE { ?o a schema:Organization ; schema:member ?member . }""")}
+        SELECT ?member WHERE { ?o a schema:Organization ; schema:member ?member . }""")
+    }
     turkey = "https://w3id.org/icmpd-kg/id/state/turkey"
     assert org_members == {turkey}
     assert schema_members == {turkey}

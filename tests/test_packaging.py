@@ -15,8 +15,22 @@ from .conftest import REPO
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                           "-w", str(out), str(REPO)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.fail(f"pip wheel failed: {proc.stderr[-2000:]}")
     [whl] = list(out.glob("icmpd_kg-*.whl"))
@@ -25,9 +39,14 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_resources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("icmpd_kg/_resources/ontology/icmpd-kg.ttl", "icmpd_kg/_resources/shapes/icmpd-kg-shapes.ttl",
-                   "icmpd_kg/_resources/data/icmpd.trig", "icmpd_kg/_resources/data/source/icmpd-tr.txt",
-                   "icmpd_kg/_resources/data/queries/founding.rq", "icmpd_kg/py.typed"):
+    for needed in (
+        "icmpd_kg/_resources/ontology/icmpd-kg.ttl",
+        "icmpd_kg/_resources/shapes/icmpd-kg-shapes.ttl",
+        "icmpd_kg/_resources/data/icmpd.trig",
+        "icmpd_kg/_resources/data/source/icmpd-tr.txt",
+        "icmpd_kg/_resources/data/queries/founding.rq",
+        "icmpd_kg/py.typed",
+    ):
         assert needed in names, needed
     assert any(n.endswith("entry_points.txt") for n in names)
 

@@ -24,14 +24,16 @@ def _links(page: str, inside: str) -> list[str]:
 
 def test_home_page_timeline_links_each_dated_fact_to_its_quote(server):  # noqa: F811
     page = httpx.get(server + "/?lang=en", headers=HTML).text
-    events = re.findall(r'<time datetime="([^"]+)">[^<]*</time> —\s*<a href="([^"]+)">[^<]*</a>: <q lang="tr">([^<]+)</q>',
-                        page)
+    events = re.findall(
+        r'<time datetime="([^"]+)">[^<]*</time> —\s*<a href="([^"]+)">[^<]*</a>: <q lang="tr">([^<]+)</q>',
+        page,
+    )
     dates = [d for d, _, _ in events]
     assert dates == sorted(dates, key=lambda d: d[:4]) and len(events) >= 7
     assert {"1993", "2017-03-09", "2017-03-31", "2018-05-15", "2018", "2019-07"} <= set(dates)
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     assert {href for _, href, _ in events} <= set(_links(page, svg))  # every dot is a link to its fact
-    for date, href, quote in events:
+    for _, href, quote in events:
         assert href.startswith("/id/fact/")
         fact = httpx.get(server + href, headers=HTML)
         assert fact.status_code == 200 and quote in fact.text.replace("&#39;", "'")
@@ -41,21 +43,25 @@ def test_home_page_timeline_links_each_dated_fact_to_its_quote(server):  # noqa:
 
 def test_entity_page_draws_its_neighbourhood(server):  # noqa: F811
     page = httpx.get(server + "/id/organisation/icmpd?lang=en", headers=HTML).text
-    svg = page[page.index('<svg class="diagram"'):page.index("</svg>")]
+    svg = page[page.index('<svg class="diagram"') : page.index("</svg>")]
     assert "/id/state/austria" in _links(page, svg) and "/id/state/switzerland" in _links(page, svg)
     assert "founded on the initiative of" in svg
     # the website is a link showing its address, in the statements and in the picture
-    assert '<a href="https://www.icmpd.org/" title="https://www.icmpd.org/">https://www.icmpd.org/</a>' in page
+    assert (
+        '<a href="https://www.icmpd.org/" title="https://www.icmpd.org/">https://www.icmpd.org/</a>' in page
+    )
     assert "&lt;https://www.icmpd.org/&gt;" not in page
 
 
 def test_ontology_diagram_shows_classes_and_properties(server):  # noqa: F811
     page = httpx.get(server + "/ontology/diagram?lang=en", headers=HTML).text
-    rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td><td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td><td><a [^>]+>([^<]+)</a>",
-                      page)
+    rows = re.findall(
+        r"<tr><td><a [^>]+>([^<]+)</a></td><td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td><td><a [^>]+>([^<]+)</a>",
+        page,
+    )
     assert ("intergovernmental organisation", "has member state", "state") in rows
     assert ("law", "subclass of", "legal instrument") in rows
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     for cls in ("intergovernmental organisation", "project", "membership", "state"):
         assert f">{cls}</text>" in svg
     assert "Özellikler" in httpx.get(server + "/ontology/diagram?lang=tr", headers=HTML).text

@@ -21,18 +21,25 @@ ex:a ex:p "one" . ex:b ex:p "two" ."""
 
 
 def engine(dist, store, allow=()):
-    return open_engine(dist, None if store == "oxigraph" else "memory", Policy(service_allowlist=tuple(allow)))
+    return open_engine(
+        dist, None if store == "oxigraph" else "memory", Policy(service_allowlist=tuple(allow))
+    )
 
 
 @pytest.mark.parametrize("store", STORES)
 def test_from_and_graph_parameters_select_local_graphs_and_create_none(dist, store):
     e = engine(dist, store)
     before = e.query("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-    for query in ("SELECT * FROM <urn:nowhere> WHERE { ?s ?p ?o }",
-                  "SELECT * FROM NAMED <urn:nowhere> WHERE { GRAPH ?g { ?s ?p ?o } }",
-                  "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }"):
+    for query in (
+        "SELECT * FROM <urn:nowhere> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <urn:nowhere> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+    ):
         assert e.query(query).rows == []
-    assert e.query("ASK { ?s ?p ?o }", default_graphs=["urn:nowhere"], named_graphs=["urn:none"]).boolean is False
+    assert (
+        e.query("ASK { ?s ?p ?o }", default_graphs=["urn:nowhere"], named_graphs=["urn:none"]).boolean
+        is False
+    )
     with pytest.raises(ProtocolError) as relative:
         e.query("ASK { ?s ?p ?o }", named_graphs=["None"])
     assert relative.value.status == 400 and "'None'" in relative.value.message
@@ -49,10 +56,15 @@ def test_from_and_graph_parameters_select_local_graphs_and_create_none(dist, sto
 def test_service_calls_exactly_the_checked_iri_with_our_client(dist, store):
     with stand_in_endpoint(WIKIDATA_LIKE) as remote:
         e = engine(dist, store, [remote.url])
-        # rdflib cut the URL out of the raw text: this asked /sparql>{GRAPH<urn:x/../../admin?x=1>… of the host
-        e.query(f"SELECT ?o WHERE {{ SERVICE SILENT <{remote.url}>{{GRAPH<urn:x/../../admin?x=1>{{?s ?p ?o}}}} }}")
-        answer = e.query(f"PREFIX ex: <http://example.org/> SELECT ?o WHERE {{ SERVICE <{remote.url}> {{ ?s ex:p ?o }} }}"
-                         " ORDER BY ?o")
+        # rdflib cut the URL out of the raw text: this asked the host for
+        # /sparql>{GRAPH<urn:x/../../admin?x=1>…
+        e.query(
+            f"SELECT ?o WHERE {{ SERVICE SILENT <{remote.url}>{{GRAPH<urn:x/../../admin?x=1>{{?s ?p ?o}}}} }}"
+        )
+        answer = e.query(
+            f"PREFIX ex: <http://example.org/> SELECT ?o WHERE {{ SERVICE <{remote.url}> {{ ?s ex:p ?o }} }}"
+            " ORDER BY ?o"
+        )
     assert [str(r[0]) for r in answer.rows] == ["one", "two"]
     assert [c.path for c in remote.calls] == ["/sparql", "/sparql"]
     assert all(c.method == "POST" for c in remote.calls)
@@ -84,13 +96,16 @@ def test_service_answer_size_is_capped(dist):
     assert "more than 2000 bytes" in refused.value.message
 
 
-@pytest.mark.parametrize("query,message", [
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
-    ("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", "a variable"),
-    ("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
-    ("SELECT * WHERE { service <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
-    ("PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "not allowed"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
+        ("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", "a variable"),
+        ("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
+        ("SELECT * WHERE { service <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "not allowed"),
+        ("PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "not allowed"),
+    ],
+)
 def test_service_outside_the_allowlist_is_refused(dist, query, message):
     for store in STORES:
         with pytest.raises(ProtocolError) as refused:
@@ -139,13 +154,37 @@ def test_a_repeated_query_is_prepared_once():
 def test_command_line_shares_the_policy(dist):
     with stand_in_endpoint(WIKIDATA_LIKE) as remote:
         runner = CliRunner()
-        fetched = runner.invoke(main, ["query", "--dist", str(dist), f"SELECT * FROM <{remote.url}> WHERE {{ ?s ?p ?o }}"])
-        called = runner.invoke(main, ["query", "--dist", str(dist),
-                                      f"SELECT * WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"])
-        allowed = runner.invoke(main, ["query", "--dist", str(dist), "--allow-service", remote.url, "--format", "csv",
-                                       f"SELECT ?o WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }} ORDER BY ?o"])
-        wrong = runner.invoke(main, ["query", "--dist", str(dist), 'SELECT * WHERE { ?s ?p ?o FILTER(REGEX(?o, "[")) }',
-                                     "--store", "memory"])
+        fetched = runner.invoke(
+            main, ["query", "--dist", str(dist), f"SELECT * FROM <{remote.url}> WHERE {{ ?s ?p ?o }}"]
+        )
+        called = runner.invoke(
+            main,
+            ["query", "--dist", str(dist), f"SELECT * WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"],
+        )
+        allowed = runner.invoke(
+            main,
+            [
+                "query",
+                "--dist",
+                str(dist),
+                "--allow-service",
+                remote.url,
+                "--format",
+                "csv",
+                f"SELECT ?o WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }} ORDER BY ?o",
+            ],
+        )
+        wrong = runner.invoke(
+            main,
+            [
+                "query",
+                "--dist",
+                str(dist),
+                'SELECT * WHERE { ?s ?p ?o FILTER(REGEX(?o, "[")) }',
+                "--store",
+                "memory",
+            ],
+        )
     assert fetched.exit_code == 0 and "0 row(s)" in fetched.output
     assert called.exit_code == 2 and "not allowed" in called.output and "Traceback" not in called.output
     assert allowed.exit_code == 0 and allowed.output.splitlines() == ["o", "one", "two"]
@@ -164,7 +203,9 @@ def test_engine_for_dataset_is_the_memory_store(dist):
 def test_result_limits_in_rows_triples_and_bytes(dist, store):
     spec = None if store == "oxigraph" else "memory"
     capped = open_engine(dist, spec, Policy(service_allowlist=(), max_rows=5))
-    graph = capped.respond(QueryRequest("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", accept="application/n-triples"))
+    graph = capped.respond(
+        QueryRequest("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", accept="application/n-triples")
+    )
     assert graph.truncated and graph.rows == 5 and graph.body.count(b" .\n") == 5
     rows = capped.respond(QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
     assert rows.truncated and rows.rows == 5

@@ -20,7 +20,10 @@ GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 
 def form(pairs) -> dict:
     """A form body with repeated keys (httpx's data= takes a dict only)."""
-    return {"content": urlencode(pairs).encode(), "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+    return {
+        "content": urlencode(pairs).encode(),
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+    }
 
 
 def count(response) -> int:
@@ -34,39 +37,69 @@ def graphs(response) -> list[str]:
 
 
 def test_get_with_protocol_default_graph(server):  # noqa: F811
-    r = httpx.get(server + "/sparql", params={"query": COUNT, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON)
+    r = httpx.get(
+        server + "/sparql", params={"query": COUNT, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON
+    )
     assert count(r) == 1
 
 
 def test_post_with_protocol_default_graphs(server):  # noqa: F811
-    body = [("query", COUNT), ("default-graph-uri", FACT + "icmpd-acronym"), ("default-graph-uri", FACT + "icmpd-kind")]
+    body = [
+        ("query", COUNT),
+        ("default-graph-uri", FACT + "icmpd-acronym"),
+        ("default-graph-uri", FACT + "icmpd-kind"),
+    ]
     kwargs = form(body)
-    assert count(httpx.post(server + "/sparql", content=kwargs["content"], headers={**kwargs["headers"], **JSON})) == 2
+    assert (
+        count(
+            httpx.post(server + "/sparql", content=kwargs["content"], headers={**kwargs["headers"], **JSON})
+        )
+        == 2
+    )
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_protocol_named_graphs(server, method):  # noqa: F811
-    params = [("query", GRAPHS), ("named-graph-uri", FACT + "icmpd-kind"), ("named-graph-uri", FACT + "law-6993")]
-    r = httpx.get(server + "/sparql", params=params, headers=JSON) if method == "GET" else \
-        httpx.post(server + "/sparql", content=form(params)["content"], headers={**form(params)["headers"], **JSON})
+    params = [
+        ("query", GRAPHS),
+        ("named-graph-uri", FACT + "icmpd-kind"),
+        ("named-graph-uri", FACT + "law-6993"),
+    ]
+    r = (
+        httpx.get(server + "/sparql", params=params, headers=JSON)
+        if method == "GET"
+        else httpx.post(
+            server + "/sparql", content=form(params)["content"], headers={**form(params)["headers"], **JSON}
+        )
+    )
     assert graphs(r) == [FACT + "icmpd-kind", FACT + "law-6993"]
 
 
 def test_protocol_dataset_both_named_and_default(server):  # noqa: F811
     q = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-    params = [("query", q), ("default-graph-uri", FACT + "icmpd-acronym"), ("named-graph-uri", FACT + "icmpd-kind")]
+    params = [
+        ("query", q),
+        ("default-graph-uri", FACT + "icmpd-acronym"),
+        ("named-graph-uri", FACT + "icmpd-kind"),
+    ]
     assert count(httpx.get(server + "/sparql", params=params, headers=JSON)) == 2
 
 
 def test_protocol_dataset_overrides_query_dataset(server):  # noqa: F811
     q = f"SELECT (COUNT(*) AS ?n) FROM <{FACT}icmpd-founding> WHERE {{ ?s ?p ?o }}"
-    r = httpx.get(server + "/sparql", params={"query": q, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON)
+    r = httpx.get(
+        server + "/sparql", params={"query": q, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON
+    )
     assert count(r) == 1
     assert count(httpx.get(server + "/sparql", params={"query": q}, headers=JSON)) == 5
 
 
 def test_query_via_post_directly(server):  # noqa: F811
-    r = httpx.post(server + "/sparql", content=COUNT.encode(), headers={**JSON, "Content-Type": "application/sparql-query"})
+    r = httpx.post(
+        server + "/sparql",
+        content=COUNT.encode(),
+        headers={**JSON, "Content-Type": "application/sparql-query"},
+    )
     assert count(r) > 800
 
 
@@ -78,24 +111,33 @@ def test_other_method_is_refused(server):  # noqa: F811
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_more_than_one_query_string(server, method):  # noqa: F811
     params = [("query", "ASK {}"), ("query", "ASK {}")]
-    r = httpx.get(server + "/sparql", params=params) if method == "GET" else \
-        httpx.post(server + "/sparql", **form(params))
+    r = (
+        httpx.get(server + "/sparql", params=params)
+        if method == "GET"
+        else httpx.post(server + "/sparql", **form(params))
+    )
     assert r.status_code == 400
 
 
-@pytest.mark.parametrize("content_type,body", [
-    ("text/plain", "ASK {}"),                        # neither form nor sparql-query
-    ("application/sparql-update", "query=ASK%20%7B%7D"),  # url-encoded body, wrong media type
-    ("application/x-www-form-urlencoded", "ASK {}"),   # SPARQL body declared as a form
-])
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("text/plain", "ASK {}"),  # neither form nor sparql-query
+        ("application/sparql-update", "query=ASK%20%7B%7D"),  # url-encoded body, wrong media type
+        ("application/x-www-form-urlencoded", "ASK {}"),  # SPARQL body declared as a form
+    ],
+)
 def test_post_with_wrong_media_type(server, content_type, body):  # noqa: F811
     r = httpx.post(server + "/sparql", content=body.encode(), headers={"Content-Type": content_type})
     assert 400 <= r.status_code < 500
 
 
 def test_direct_post_in_utf16_is_refused(server):  # noqa: F811
-    r = httpx.post(server + "/sparql", content="ASK {}".encode("utf-16"),
-                   headers={"Content-Type": "application/sparql-query; charset=UTF-16"})
+    r = httpx.post(
+        server + "/sparql",
+        content="ASK {}".encode("utf-16"),
+        headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
+    )
     assert 400 <= r.status_code < 500
 
 
@@ -103,12 +145,15 @@ def test_invalid_query_syntax(server):  # noqa: F811
     assert httpx.get(server + "/sparql", params={"query": "ASK {"}).status_code == 400
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"method": "GET", "params": {"update": "CLEAR ALL"}},
-    {"method": "POST", "data": {"update": "CLEAR ALL"}},
-    {"method": "POST", "content": b"CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}},
-    {"method": "POST", **form([("update", "CLEAR ALL"), ("update", "CLEAR ALL")])},
-])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"method": "GET", "params": {"update": "CLEAR ALL"}},
+        {"method": "POST", "data": {"update": "CLEAR ALL"}},
+        {"method": "POST", "content": b"CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}},
+        {"method": "POST", **form([("update", "CLEAR ALL"), ("update", "CLEAR ALL")])},
+    ],
+)
 def test_updates_are_refused(server, request_kwargs):  # noqa: F811
     r = httpx.request(url=server + "/sparql", **request_kwargs)
     assert r.status_code in (400, 403)

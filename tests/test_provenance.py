@@ -15,14 +15,16 @@ TEXT = paths.SOURCE_FILE.read_text(encoding="utf-8")
 
 
 def selector_rows(graph):
-    return list(graph.query("""
+    return list(
+        graph.query("""
         PREFIX oa: <http://www.w3.org/ns/oa#>
         SELECT ?body ?exact ?start ?end WHERE {
             ?a oa:hasBody ?body ; oa:hasTarget ?t .
             ?t oa:hasSelector ?q , ?p .
             ?q a oa:TextQuoteSelector ; oa:exact ?exact .
             ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-        }"""))
+        }""")
+    )
 
 
 def test_every_selector_quote_is_the_source_at_its_offsets(union):

@@ -25,11 +25,40 @@ pytestmark = pytest.mark.skipif(available() is not None, reason=str(available())
 def published(dist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("virtuoso")
     with virtuoso(folder, free_port(), free_port()) as base:
-        refused = CliRunner().invoke(main, ["publish", "--dist", str(dist), "--to", base + "/sparql-graph-crud-auth",
-                                            "--auth", "digest", "--user", "dba", "--password", "wrong"])
-        result = CliRunner().invoke(main, ["publish", "--dist", str(dist), "--to", base + "/sparql-graph-crud-auth",
-                                           "--auth", "digest", "--user", "dba", "--password", "dba",
-                                           "--default-graph", DEFAULT])
+        refused = CliRunner().invoke(
+            main,
+            [
+                "publish",
+                "--dist",
+                str(dist),
+                "--to",
+                base + "/sparql-graph-crud-auth",
+                "--auth",
+                "digest",
+                "--user",
+                "dba",
+                "--password",
+                "wrong",
+            ],
+        )
+        result = CliRunner().invoke(
+            main,
+            [
+                "publish",
+                "--dist",
+                str(dist),
+                "--to",
+                base + "/sparql-graph-crud-auth",
+                "--auth",
+                "digest",
+                "--user",
+                "dba",
+                "--password",
+                "dba",
+                "--default-graph",
+                DEFAULT,
+            ],
+        )
         yield base, result, refused
 
 
@@ -40,9 +69,11 @@ def test_publish_sends_every_graph(published, dist):
     graphs = graphs_of(dist)
     assert f"published {len(graphs)} graphs" in result.output
     for name, body in graphs.items():
-        count = httpx.get(base + "/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name or DEFAULT}> "
-                                                             "{ ?s ?p ?o } }"},
-                          headers={"Accept": "application/sparql-results+json"}).json()
+        count = httpx.get(
+            base + "/sparql",
+            params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name or DEFAULT}> {{ ?s ?p ?o }} }}"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()
         assert int(count["results"]["bindings"][0]["n"]["value"]) == body.count(b"\n"), name
 
 
@@ -53,7 +84,10 @@ def test_every_example_query_through_our_endpoint_in_front_of_virtuoso(published
     with live_server(dist, "--store", f"sparql:{base}/sparql") as endpoint:
         health = httpx.get(endpoint + "/health").json()
         assert health["store"] == "sparql" and base not in str(health)
-        refused = httpx.get(endpoint + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+        refused = httpx.get(
+            endpoint + "/sparql",
+            params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+        )
         assert refused.status_code == 400  # our policy stands in front of the server
         page = httpx.get(endpoint + "/id/project/pact", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and "PACT" in page.text
@@ -61,11 +95,17 @@ def test_every_example_query_through_our_endpoint_in_front_of_virtuoso(published
             if paths.query_needs_internet(path):
                 continue
             text = path.read_text(encoding="utf-8")
-            r = httpx.post(endpoint + "/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"},
-                           timeout=60)
+            r = httpx.post(
+                endpoint + "/sparql",
+                data={"query": text},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=60,
+            )
             assert r.status_code == 200, (path.name, r.text)
             remote = [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
             # As sets: Virtuoso's default graph repeats a triple stated in two graphs (a bag, not
             # the RDF merge), so a row can come twice; the README says so.
-            assert set(map(repr, by_value(remote))) == set(map(repr, by_value(ours.query(text).strings()))), path.name
+            assert set(map(repr, by_value(remote))) == set(map(repr, by_value(ours.query(text).strings()))), (
+                path.name
+            )
             assert remote, path.name

@@ -19,8 +19,18 @@ from .conftest import serving
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 TIMEOUT = 8.0
-OPTIONS = ("--workers", "2", "--fast-budget", "1.0", "--timeout", str(TIMEOUT), "--client-share", "1",
-           "--memory-limit", "200")
+OPTIONS = (
+    "--workers",
+    "2",
+    "--fast-budget",
+    "1.0",
+    "--timeout",
+    str(TIMEOUT),
+    "--client-share",
+    "1",
+    "--memory-limit",
+    "200",
+)
 
 
 def wait_for(condition, limit: float = 10.0, step: float = 0.05):
@@ -44,9 +54,11 @@ def started(dist):
 @pytest.fixture
 def server(started):
     """The module's server, once no query of an earlier test is still running in it."""
+
     def quiet():
         h = httpx.get(started.base + "/health").json()
         return h["fast"] == 0 and h["slow"] == 0 and h["idle"] >= 2
+
     wait_for(quiet, TIMEOUT + 30)
     return started
 
@@ -85,8 +97,10 @@ def test_trivial_query_answers_while_one_address_floods_slow_queries(server):
 def test_the_timeout_covers_the_whole_wait(server):
     with ThreadPoolExecutor(3) as pool:
         started = time.monotonic()
-        futures = [pool.submit(httpx.get, server.base + "/sparql", params={"query": SLOW}, timeout=30)
-                   for _ in range(3)]
+        futures = [
+            pool.submit(httpx.get, server.base + "/sparql", params={"query": SLOW}, timeout=30)
+            for _ in range(3)
+        ]
         done = [(f.result(), time.monotonic() - started) for f in futures]
     for response, elapsed in done:
         assert response.status_code in (429, 503)
@@ -142,6 +156,7 @@ def test_workers_that_cannot_start_are_retried_and_health_says_so(dist, tmp_path
     broken.mkdir()
     (broken / "CURRENT").write_text("MANIFEST-000001\n")
     with serving(dist, "--store", f"oxigraph:{broken}") as served:
+
         def unavailable():
             h = httpx.get(served.base + "/health")
             return h if h.status_code == 503 and "last_error" in h.json() else None
@@ -166,6 +181,7 @@ def test_sigterm_stops_the_server_within_seconds(dist):
         pool.shutdown(wait=False, cancel_futures=True)
     assert stopped < 8, stopped
     time.sleep(0.5)
+
     def alive(pid: int) -> bool:
         try:
             return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"

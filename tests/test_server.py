@@ -22,7 +22,9 @@ TIMEOUT = 3.0
 
 @pytest.fixture(scope="module")
 def server(dist):
-    with live_server(dist, "--timeout", str(TIMEOUT), "--max-rows", "50", "--max-query-length", "5000") as base:
+    with live_server(
+        dist, "--timeout", str(TIMEOUT), "--max-rows", "50", "--max-query-length", "5000"
+    ) as base:
         yield base
 
 
@@ -36,18 +38,38 @@ def wrapper(base, method="GET", fmt=JSON):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_sparqlwrapper_select_json(server, method):
     sw = wrapper(server, method)
-    sw.setQuery('SELECT ?a WHERE { ?p a <https://w3id.org/icmpd-kg/ontology#Project> ; '
-                '<https://w3id.org/icmpd-kg/ontology#acronym> ?a } ORDER BY ?a')
+    sw.setQuery(
+        "SELECT ?a WHERE { ?p a <https://w3id.org/icmpd-kg/ontology#Project> ; "
+        "<https://w3id.org/icmpd-kg/ontology#acronym> ?a } ORDER BY ?a"
+    )
     rows = sw.queryAndConvert()["results"]["bindings"]
-    assert [r["a"]["value"] for r in rows] == ["FRIT", "MIND", "PACT", "SHIFT", "SIDEM", "SUMMIT", "SUPREME", "TACSO"]
+    assert [r["a"]["value"] for r in rows] == [
+        "FRIT",
+        "MIND",
+        "PACT",
+        "SHIFT",
+        "SIDEM",
+        "SUMMIT",
+        "SUPREME",
+        "TACSO",
+    ]
 
 
-@pytest.mark.parametrize("fmt,media", [(XML, "application/sparql-results+xml"), (CSV, "text/csv"),
-                                       (TSV, "text/tab-separated-values"), (JSON, "application/sparql-results+json")])
+@pytest.mark.parametrize(
+    "fmt,media",
+    [
+        (XML, "application/sparql-results+xml"),
+        (CSV, "text/csv"),
+        (TSV, "text/tab-separated-values"),
+        (JSON, "application/sparql-results+json"),
+    ],
+)
 def test_select_formats(server, fmt, media):
     sw = wrapper(server, "GET", fmt)
-    sw.setQuery("SELECT ?o WHERE { <https://w3id.org/icmpd-kg/id/project/pact> "
-                "<https://w3id.org/icmpd-kg/ontology#acronym> ?o }")
+    sw.setQuery(
+        "SELECT ?o WHERE { <https://w3id.org/icmpd-kg/id/project/pact> "
+        "<https://w3id.org/icmpd-kg/ontology#acronym> ?o }"
+    )
     response = sw.query()
     assert response.response.headers["Content-Type"].startswith(media)
     body = response.response.read().decode("utf-8")
@@ -59,7 +81,11 @@ def test_post_direct_and_turkish_text_intact(server):
     for kwargs in (
         {"method": "GET", "params": {"query": query}},
         {"method": "POST", "data": {"query": query}},
-        {"method": "POST", "content": query.encode("utf-8"), "headers": {"Content-Type": "application/sparql-query"}},
+        {
+            "method": "POST",
+            "content": query.encode("utf-8"),
+            "headers": {"Content-Type": "application/sparql-query"},
+        },
     ):
         headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
         r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
@@ -69,34 +95,57 @@ def test_post_direct_and_turkish_text_intact(server):
 
 def test_percent_sequence_survives_every_method(server):
     query = 'SELECT ("100%25 ğışİ" AS ?x) WHERE {}'
-    for kwargs in ({"method": "GET", "params": {"query": query}}, {"method": "POST", "data": {"query": query}},
-                   {"method": "POST", "content": query.encode(), "headers": {"Content-Type": "application/sparql-query"}}):
+    for kwargs in (
+        {"method": "GET", "params": {"query": query}},
+        {"method": "POST", "data": {"query": query}},
+        {
+            "method": "POST",
+            "content": query.encode(),
+            "headers": {"Content-Type": "application/sparql-query"},
+        },
+    ):
         headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
         r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
         assert r.json()["results"]["bindings"][0]["x"]["value"] == "100%25 ğışİ"
 
 
-@pytest.mark.parametrize("accept,media,parser", [("text/turtle", "text/turtle", "turtle"),
-                                                 ("application/ld+json", "application/ld+json", "json-ld"),
-                                                 ("application/n-triples", "application/n-triples", "nt"),
-                                                 ("application/rdf+xml", "application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    "accept,media,parser",
+    [
+        ("text/turtle", "text/turtle", "turtle"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_formats_parse_back(server, accept, media, parser):
-    query = "CONSTRUCT { ?s <https://w3id.org/icmpd-kg/ontology#acronym> ?a } WHERE { ?s <https://w3id.org/icmpd-kg/ontology#acronym> ?a }"
+    query = (
+        "PREFIX ikg: <https://w3id.org/icmpd-kg/ontology#> "
+        "CONSTRUCT { ?s ikg:acronym ?a } WHERE { ?s ikg:acronym ?a }"
+    )
     r = httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(media)
     assert "Accept" in r.headers["vary"]
     assert len(Graph().parse(data=r.text, format=parser)) == 9
 
 
-@pytest.mark.parametrize("accept,expected", [
-    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/*", "text/csv"),
-    ("application/sparql-results+json;q=0.1, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
-    ("*/*", "application/sparql-results+json"),
-    ("text/html, */*;q=0.1", "text/html"),  # a browser: the results as a table
-])
+@pytest.mark.parametrize(
+    "accept,expected",
+    [
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/*", "text/csv"),
+        (
+            "application/sparql-results+json;q=0.1, text/tab-separated-values;q=0.9",
+            "text/tab-separated-values",
+        ),
+        ("*/*", "application/sparql-results+json"),
+        ("text/html, */*;q=0.1", "text/html"),  # a browser: the results as a table
+    ],
+)
 def test_negotiation(server, accept, expected):
-    r = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept})
+    r = httpx.get(
+        server + "/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith(expected)
 
 
@@ -132,15 +181,20 @@ def test_service_description(server):
 def test_update_is_forbidden(server):
     r = httpx.post(server + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"})
     assert r.status_code == 403
-    r = httpx.post(server + "/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    r = httpx.post(
+        server + "/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"}
+    )
     assert r.status_code == 403
 
 
 def test_query_length_limit_and_row_cap(server):
     r = httpx.post(server + "/sparql", data={"query": "ASK {}" + " " * 6000})
     assert r.status_code == 413
-    r = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
-                  headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(
+        server + "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 50
     assert r.headers["x-result-truncated"].startswith("true")
     small = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
@@ -175,18 +229,23 @@ def test_no_outbound_requests(server):
     thread.start()
     target = f"http://127.0.0.1:{recorder.server_address[1]}/data"
     try:
-        for query in (f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
-                      f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-                      f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
-                      "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }"):
+        for query in (
+            f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+            "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+        ):
             r = httpx.get(server + "/sparql", params={"query": query})
             assert r.status_code in (200, 400)
             if "SERVICE" in query:
                 assert r.status_code == 400 and "not allowed" in r.json()["message"]
         r = httpx.post(server + "/sparql", data={"update": f"LOAD <{target}>"})
         assert r.status_code == 403
-        r = httpx.get(server + "/sparql", params={"query": f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}"},
-                      headers={"Accept": "application/sparql-results+json"})
+        r = httpx.get(
+            server + "/sparql",
+            params={"query": f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert r.json()["results"]["bindings"] == []
         time.sleep(0.5)
         assert _Recorder.hits == []
@@ -236,7 +295,9 @@ def test_well_known_void_and_health(server):
 
 
 def test_entity_html_page_in_both_languages(server):
-    r = httpx.get(server + "/id/project/pact", headers={"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"})
+    r = httpx.get(
+        server + "/id/project/pact", headers={"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
     assert "Supporting GİGM’s Institutional Capacity" in page  # English label first
@@ -246,21 +307,35 @@ def test_entity_html_page_in_both_languages(server):
     assert '<script type="application/ld+json">' in page
     tr = httpx.get(server + "/id/project/pact", params={"lang": "tr"}, headers={"Accept": "text/html"})
     assert "<title>İltica Alanında" in tr.text and tr.headers["content-language"] == "tr"
-    fallback = httpx.get(server + "/id/state/turkey", headers={"Accept": "text/html", "Accept-Language": "de"})
+    fallback = httpx.get(
+        server + "/id/state/turkey", headers={"Accept": "text/html", "Accept-Language": "de"}
+    )
     assert "<title>Türkiye" in fallback.text
     assert "Linked from" not in fallback.text and "Bağlantı veren" in fallback.text
 
 
-@pytest.mark.parametrize("accept,parser", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
-                                           ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    "accept,parser",
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_entity_rdf_forms(server, accept, parser):
     r = httpx.get(server + "/id/membership/turkey-icmpd", headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
     g = Graph().parse(data=r.text, format=parser)
     m = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
     assert (m, URIRef("https://w3id.org/icmpd-kg/ontology#memberOrdinal"), None) in g
-    assert any(True for _ in g.objects(URIRef("https://w3id.org/icmpd-kg/id/state/turkey"),
-                                       URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+    assert any(
+        True
+        for _ in g.objects(
+            URIRef("https://w3id.org/icmpd-kg/id/state/turkey"),
+            URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        )
+    )
     assert 'rel="alternate"' in r.headers["link"] and f'type="{accept}"' not in r.headers["link"]
     assert 'type="text/html"' in r.headers["link"]
 
@@ -302,29 +377,34 @@ def _w3id_target(rules: str, path: str, accept: str) -> tuple[str, int] | None:
             match = _re.search(pattern, path)
             if match and all(_re.search(c, accept) for c in conditions):
                 code = int(_re.search(r"R=(\d+)", flags).group(1))
-                return _re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))) or "", target), code
+                return _re.sub(
+                    r"\$(\d)", lambda m, match=match: match.group(int(m.group(1))) or "", target
+                ), code
             conditions = []
     return None
 
 
-@pytest.mark.parametrize(("path", "accept", "media"), [
-    ("ontology", "text/turtle", "text/turtle"),
-    ("ontology/0.2.0", "application/ld+json", "application/ld+json"),
-    ("ontology", "application/rdf+xml", "application/rdf+xml"),
-    ("ontology", "text/html", "text/html"),
-    ("shapes", "text/turtle", "text/turtle"),
-    ("id/organisation/icmpd", "text/html", "text/html"),
-    ("id/organisation/icmpd", "text/turtle", "text/turtle"),
-    ("dumps/icmpd-kg.ttl", "*/*", "text/turtle"),
-    ("sparql", "application/sparql-results+json", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    ("path", "accept", "media"),
+    [
+        ("ontology", "text/turtle", "text/turtle"),
+        ("ontology/0.2.0", "application/ld+json", "application/ld+json"),
+        ("ontology", "application/rdf+xml", "application/rdf+xml"),
+        ("ontology", "text/html", "text/html"),
+        ("shapes", "text/turtle", "text/turtle"),
+        ("id/organisation/icmpd", "text/html", "text/html"),
+        ("id/organisation/icmpd", "text/turtle", "text/turtle"),
+        ("dumps/icmpd-kg.ttl", "*/*", "text/turtle"),
+        ("sparql", "application/sparql-results+json", "application/sparql-results+json"),
+    ],
+)
 def test_w3id_redirects_reach_what_they_promise(server, path, accept, media):
     rules = (Path(__file__).resolve().parent.parent / "w3id" / ".htaccess").read_text(encoding="utf-8")
     found = _w3id_target(rules, path, accept)
     assert found is not None, f"no rule for {path}"
     target, code = found
     assert code in (302, 303, 307) and target.startswith("https://HOST/")
-    url = server + target[len("https://HOST"):]
+    url = server + target[len("https://HOST") :]
     if path == "sparql":
         url += "?query=ASK%7B%7D"
     response = httpx.get(url, headers={"Accept": accept})
@@ -341,15 +421,22 @@ def test_wikidata_label_service_answers_locally(server):
           ?member wdt:P463 ?org .
           SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" . }
         }"""
-    rows = httpx.get(server + "/sparql", params={"query": query},
-                     headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    rows = httpx.get(
+        server + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    ).json()["results"]["bindings"]
     assert [(r["member"]["value"], r["memberLabel"]["value"], r["orgLabel"]["value"]) for r in rows] == [
-        ("http://www.wikidata.org/entity/Q43", "Türkiye", "Uluslararası Göç Politikaları Geliştirme Merkezi")]
-    english = httpx.get(server + "/sparql", params={"query": query.replace('"tr,en"', '"en"')},
-                        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        ("http://www.wikidata.org/entity/Q43", "Türkiye", "Uluslararası Göç Politikaları Geliştirme Merkezi")
+    ]
+    english = httpx.get(
+        server + "/sparql",
+        params={"query": query.replace('"tr,en"', '"en"')},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
     assert english[0]["memberLabel"] == {"type": "literal", "value": "Turkey", "xml:lang": "en-t-tr"}
-    other = httpx.get(server + "/sparql", params={
-        "query": "SELECT * WHERE { SERVICE <http://example.org/label> { ?s ?p ?o } }"})
+    other = httpx.get(
+        server + "/sparql",
+        params={"query": "SELECT * WHERE { SERVICE <http://example.org/label> { ?s ?p ?o } }"},
+    )
     assert other.status_code == 400
 
 
@@ -372,12 +459,17 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
     assert "SERVICE <https://query.wikidata.org/sparql>" in query
     with stand_in_endpoint(recorded) as stand_in:
         with live_server(dist, "--allow-service", stand_in.url) as base:
-            response = httpx.post(base + "/sparql", data={"query": query.replace("https://query.wikidata.org/sparql",
-                                                                                   stand_in.url)},
-                                  headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            response = httpx.post(
+                base + "/sparql",
+                data={"query": query.replace("https://query.wikidata.org/sparql", stand_in.url)},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            )
     assert response.status_code == 200, response.text
-    rows = [(r["label"]["value"], r["item"]["value"].rsplit("/", 1)[1], r["inception"]["value"][:4])
-            for r in response.json()["results"]["bindings"]]
+    rows = [
+        (r["label"]["value"], r["item"]["value"].rsplit("/", 1)[1], r["inception"]["value"][:4])
+        for r in response.json()["results"]["bindings"]
+    ]
     assert rows == [("Avusturya", "Q40", "1918"), ("Türkiye", "Q43", "1923"), ("İsviçre", "Q39", "1848")]
     assert stand_in.calls, "the stand-in was called"
 
@@ -390,7 +482,9 @@ def test_service_description_names_formats_by_iri_in_every_syntax(server):
     values = set(g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat")))
     assert values and all(isinstance(v, URIRef) and str(v).startswith(formats) for v in values)
     assert URIRef(formats + "SPARQL_Results_JSON") in values
-    languages = set(g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#supportedLanguage")))
+    languages = set(
+        g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#supportedLanguage"))
+    )
     assert URIRef("http://www.w3.org/ns/sparql-service-description#SPARQL11Query") in languages
 
 
@@ -405,10 +499,15 @@ def test_sparqlwrapper_construct_as_rdfxml(server):
 
 
 def test_unknown_format_value_yields_to_accept(server):
-    r = httpx.get(server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "no-such"},
-                  headers={"Accept": "application/rdf+xml"})
+    r = httpx.get(
+        server + "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "no-such"},
+        headers={"Accept": "application/rdf+xml"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/rdf+xml")
-    r = httpx.get(server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "csv"})
+    r = httpx.get(
+        server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "csv"}
+    )
     assert r.status_code == 406  # a known format that a graph cannot be written in
 
 
@@ -428,8 +527,19 @@ def test_xml_keeps_a_carriage_return_and_tsv_writes_short_strings(server):
     assert tsv.text.splitlines()[1] == '"carriage\\rreturn\\nline"'
 
 
-@pytest.mark.parametrize("path", ["/", "/sparql", "/id/project/pact", "/ontology", "/health", "/.well-known/void",
-                                  "/dumps/icmpd-kg.ttl", "/functions"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sparql",
+        "/id/project/pact",
+        "/ontology",
+        "/health",
+        "/.well-known/void",
+        "/dumps/icmpd-kg.ttl",
+        "/functions",
+    ],
+)
 def test_head_answers_like_get_without_a_body(server, path):
     get = httpx.get(server + path, headers={"Accept": "text/html"})
     head = httpx.head(server + path, headers={"Accept": "text/html"})
@@ -449,20 +559,30 @@ def test_security_headers_and_allow(server):
 
     for path in ("/", "/sparql", "/id/organisation/icmpd", "/ontology/diagram"):
         body = httpx.get(server + path, headers={"Accept": "text/html"}).text
-        inline = [attrs for attrs, text in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S)
-                  if "src=" not in attrs and "application/json" not in attrs and "application/ld+json" not in attrs
-                  and text.strip()]
+        inline = [
+            attrs
+            for attrs, text in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S)
+            if "src=" not in attrs
+            and "application/json" not in attrs
+            and "application/ld+json" not in attrs
+            and text.strip()
+        ]
         assert inline == [], (path, inline)
     assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"]
     refused = httpx.put(server + "/sparql", content=b"ASK {}")
-    assert refused.status_code == 405 and {"GET", "POST"} <= {m.strip() for m in refused.headers["allow"].split(",")}
+    assert refused.status_code == 405 and {"GET", "POST"} <= {
+        m.strip() for m in refused.headers["allow"].split(",")
+    }
 
 
 def test_percent_encoded_bytes_must_be_utf8(server):
     r = httpx.get(server + "/sparql?query=ASK%20%7B%7D%20%23%FF")
     assert r.status_code == 400 and "UTF-8" in r.json()["message"]
-    r = httpx.post(server + "/sparql", content=b"query=ASK%20%7B%7D%23%C3",
-                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        server + "/sparql",
+        content=b"query=ASK%20%7B%7D%23%C3",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 400
 
 
@@ -476,13 +596,17 @@ def test_source_sentences_are_not_cut_at_turkish_ordinals():
     ld = LinkedData(Dataset(), Graph(), text)
     founding = text.index("1993 yılında kurulan")
     sentence = ld.sentence_around(founding, founding + 20)
-    assert sentence.startswith("ICMPD, Türkçe adıyla") and sentence.endswith("25.yılını dolduran bir hükümetlerarası kuruluştur.")
+    assert sentence.startswith("ICMPD, Türkçe adıyla") and sentence.endswith(
+        "25.yılını dolduran bir hükümetlerarası kuruluştur."
+    )
     member = text.index("17. Üyesi")
     assert ld.sentence_around(member, member + 9).endswith("17. Üyesi olarak ICMPD’ye katılmıştır.")
 
 
 def test_a_fact_graph_page_shows_what_it_states_and_its_quote(server):
-    page = httpx.get(server + "/id/fact/turkey-membership", headers={"Accept": "text/html"}, params={"lang": "en"})
+    page = httpx.get(
+        server + "/id/fact/turkey-membership", headers={"Accept": "text/html"}, params={"lang": "en"}
+    )
     assert page.status_code == 200
     assert "What this graph states" in page.text and "<mark>" in page.text
     assert "annotation/turkey-membership" in page.text  # its annotation, with the offsets
@@ -494,8 +618,13 @@ def test_a_fact_graph_page_shows_what_it_states_and_its_quote(server):
 
 def test_a_browser_gets_select_results_as_an_html_table(server):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    r = httpx.get(server + "/sparql", params={"query": "SELECT ?p ?label WHERE { ?p a ikg:Project ; rdfs:label ?label } "
-                                                       "ORDER BY ?label LIMIT 2"}, headers={"Accept": browser})
+    r = httpx.get(
+        server + "/sparql",
+        params={
+            "query": "SELECT ?p ?label WHERE { ?p a ikg:Project ; rdfs:label ?label } ORDER BY ?label LIMIT 2"
+        },
+        headers={"Accept": browser},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<th>?p</th>" in r.text and 'href="/id/project/' in r.text and r.text.count("<tr>") == 3
     assert "content-security-policy" in r.headers
@@ -510,7 +639,9 @@ def test_shapes_and_void_in_every_rdf_syntax_dumps_index_and_gzip(server):
         assert len(Graph().parse(data=ld.text, format="json-ld")) > 10
         nt = httpx.get(server + path, headers={"Accept": "application/n-triples"})
         assert nt.headers["content-type"].startswith("application/n-triples")
-        assert len(Graph().parse(data=nt.text, format="nt")) == len(Graph().parse(data=ld.text, format="json-ld"))
+        assert len(Graph().parse(data=nt.text, format="nt")) == len(
+            Graph().parse(data=ld.text, format="json-ld")
+        )
     index = httpx.get(server + "/dumps/")
     assert index.status_code == 200 and 'href="icmpd-kg.trig"' in index.text and "SHA256SUMS" in index.text
     zipped = httpx.get(server + "/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "gzip"})

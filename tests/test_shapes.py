@@ -19,8 +19,11 @@ def rule_of(fixture: Path) -> str:
 
 def named_rules(shapes) -> set[str]:
     """Every shape or SPARQL constraint with an IRI and a message: each is a rule with a fixture."""
-    return {str(s)[len(str(SHAPES)):] for s in set(shapes.subjects(SH.message, None))
-            if isinstance(s, URIRef) and str(s).startswith(str(SHAPES))}
+    return {
+        str(s)[len(str(SHAPES)) :]
+        for s in set(shapes.subjects(SH.message, None))
+        if isinstance(s, URIRef) and str(s).startswith(str(SHAPES))
+    }
 
 
 def test_real_data_conforms(report):
@@ -53,24 +56,36 @@ def test_fixture_is_rejected_by_its_rule(kg, fixture, fixture_reports):
     shape = SHAPES[rule]
     templates = [template_regex(str(m)) for m in kg.shapes.objects(shape, SH.message)]
     if templates:
-        assert any(t.fullmatch(h.message) or t.fullmatch(h.message.split(" (")[0]) for h in hits for t in templates), hits
+        assert any(
+            t.fullmatch(h.message) or t.fullmatch(h.message.split(" (")[0]) for h in hits for t in templates
+        ), hits
     assert all(h.message_tr for h in hits), "every result carries its Turkish message too"
 
 
 def class_rules(shapes) -> set[str]:
     """Named rules that hold an sh:class constraint, directly, in a blank property shape of their
     own, or through sh:node."""
+
     def has_class(node, seen=()) -> bool:
         if node in seen:
             return False
         if (node, SH["class"], None) in shapes:
             return True
         children = [*shapes.objects(node, SH.property), *shapes.objects(node, SH.node)]
-        return any(has_class(c, (*seen, node)) for c in children
-                   if isinstance(c, BNode) or (node, SH.node, c) in shapes)
-    return {str(s)[len(str(SHAPES)):] for s in set(shapes.subjects())
-            if isinstance(s, URIRef) and str(s).startswith(str(SHAPES)) and (s, SH.message, None) in shapes
-            and has_class(s)}
+        return any(
+            has_class(c, (*seen, node))
+            for c in children
+            if isinstance(c, BNode) or (node, SH.node, c) in shapes
+        )
+
+    return {
+        str(s)[len(str(SHAPES)) :]
+        for s in set(shapes.subjects())
+        if isinstance(s, URIRef)
+        and str(s).startswith(str(SHAPES))
+        and (s, SH.message, None) in shapes
+        and has_class(s)
+    }
 
 
 def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports):
@@ -79,8 +94,12 @@ def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports)
     missing = []
     for rule in sorted(class_rules(kg.shapes)):
         fixtures = [f for f in FIXTURES if rule_of(f) == rule]
-        iri_hits = [r for f in fixtures for r in fixture_reports[f].results
-                    if r.shape == f"ikgsh:{rule}" and r.value and not r.value.startswith('"')]
+        iri_hits = [
+            r
+            for f in fixtures
+            for r in fixture_reports[f].results
+            if r.shape == f"ikgsh:{rule}" and r.value and not r.value.startswith('"')
+        ]
         if not iri_hits:
             missing.append(rule)
     assert not missing, f"sh:class rules without a wrong-class IRI fixture: {missing}"

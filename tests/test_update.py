@@ -22,21 +22,29 @@ def keyed_server(dist):
 def test_update_needs_the_key(keyed_server):
     insert = "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"
     assert httpx.post(keyed_server + "/sparql", data={"update": insert}).status_code == 403
-    wrong = httpx.post(keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"})
+    wrong = httpx.post(
+        keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"}
+    )
     assert wrong.status_code == 403
-    cut = httpx.post(keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer test-key-"})
+    cut = httpx.post(
+        keyed_server + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer test-key-"}
+    )
     assert cut.status_code == 403  # the key without its last letter
     assert httpx.get(keyed_server + "/sparql", params=ASK, headers=JSON).json()["boolean"] is False
-    ok = httpx.post(keyed_server + "/sparql", content=insert.encode(),
-                    headers={**AUTH, "Content-Type": "application/sparql-update"})
+    ok = httpx.post(
+        keyed_server + "/sparql",
+        content=insert.encode(),
+        headers={**AUTH, "Content-Type": "application/sparql-update"},
+    )
     assert ok.status_code == 204, ok.text
     # every worker sees it: ask more often than there are workers
-    assert all(httpx.get(keyed_server + "/sparql", params=ASK, headers=JSON).json()["boolean"] for _ in range(4))
+    assert all(
+        httpx.get(keyed_server + "/sparql", params=ASK, headers=JSON).json()["boolean"] for _ in range(4)
+    )
 
 
 def test_load_is_refused_even_with_the_key(keyed_server):
-    r = httpx.post(keyed_server + "/sparql", data={"update": "LOAD <http://127.0.0.1:9/x>"},
-                   headers=AUTH)
+    r = httpx.post(keyed_server + "/sparql", data={"update": "LOAD <http://127.0.0.1:9/x>"}, headers=AUTH)
     assert r.status_code == 403 and "LOAD" in r.json()["message"]
 
 
@@ -57,16 +65,20 @@ def test_an_accepted_update_is_kept_not_replayed(dist, store):
     from .conftest import serving
     from .standin import stand_in_endpoint
 
-    with stand_in_endpoint("<urn:x:s> <urn:x:p> \"from the service\" .") as remote:
+    with stand_in_endpoint('<urn:x:s> <urn:x:p> "from the service" .') as remote:
         args = ["--allow-service", remote.url] + (["--store", "memory"] if store == "memory" else [])
         with serving(dist, *args, env={"ICMPD_KG_UPDATE_KEY": KEY}) as served:
-            update = f"INSERT {{ <urn:x:kept> <urn:x:value> ?o }} WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"
-            ok = httpx.post(served.base + "/sparql", data={"update": update}, headers=AUTH,
-                            timeout=60)
+            update = (
+                f"INSERT {{ <urn:x:kept> <urn:x:value> ?o }} "
+                f"WHERE {{ SERVICE <{remote.url}> {{ ?s ?p ?o }} }}"
+            )
+            ok = httpx.post(served.base + "/sparql", data={"update": update}, headers=AUTH, timeout=60)
             assert ok.status_code == 204, ok.text
             query = {"query": "SELECT ?o WHERE { <urn:x:kept> <urn:x:value> ?o }"}
             # the first query waits for workers on the new copy: the server's timeout governs, not httpx's
-            assert httpx.get(served.base + "/sparql", params=query, headers=JSON, timeout=60).json()["results"]["bindings"]
+            assert httpx.get(served.base + "/sparql", params=query, headers=JSON, timeout=60).json()[
+                "results"
+            ]["bindings"]
             # replacing the old workers started each missing one once (there were 15 for 4 before)
             deadline = time.monotonic() + 30
             while httpx.get(served.base + "/health").json()["starting"] and time.monotonic() < deadline:
@@ -78,10 +90,17 @@ def test_an_accepted_update_is_kept_not_replayed(dist, store):
             while httpx.get(served.base + "/health").json()["idle"] < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
             for _ in range(4):  # more often than there are workers
-                rows = httpx.get(served.base + "/sparql", params=query, headers=JSON, timeout=60).json()["results"]["bindings"]
+                rows = httpx.get(served.base + "/sparql", params=query, headers=JSON, timeout=60).json()[
+                    "results"
+                ]["bindings"]
                 assert [r["o"]["value"] for r in rows] == ["from the service"]
-            bad = httpx.post(served.base + "/sparql", data={"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }"},
-                             headers=AUTH)
+            bad = httpx.post(
+                served.base + "/sparql",
+                data={"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }"},
+                headers=AUTH,
+            )
             assert bad.status_code == 400  # a syntax error: refused, the store unchanged
-            assert httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"]["bindings"]
+            assert httpx.get(served.base + "/sparql", params=query, headers=JSON).json()["results"][
+                "bindings"
+            ]
     assert len(remote.calls) == 1

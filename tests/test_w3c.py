@@ -34,8 +34,14 @@ def entries():
         for test in g.subjects(MF.result, None):
             action = g.value(test, MF.action)
             result = g.value(test, MF.result)
-            found.append(pytest.param(str(g.value(action, QT.query)), str(g.value(action, QT.data)), str(result),
-                                      id=str(g.value(test, MF.name))))
+            found.append(
+                pytest.param(
+                    str(g.value(action, QT.query)),
+                    str(g.value(action, QT.data)),
+                    str(result),
+                    id=str(g.value(test, MF.name)),
+                )
+            )
     return sorted(found, key=lambda p: p.id)
 
 
@@ -50,9 +56,19 @@ def bindings_from_json(text: str) -> list[dict]:
     data = json.loads(text)
     rows = []
     for b in data.get("results", {}).get("bindings", []):
-        rows.append({k: (v["type"] if v["type"] != "typed-literal" else "literal", v["value"],
-                         None if v.get("datatype") == XSD_STRING else v.get("datatype"), v.get("xml:lang"))
-                     if v["type"] != "bnode" else ("bnode",) for k, v in b.items()})
+        rows.append(
+            {
+                k: (
+                    v["type"] if v["type"] != "typed-literal" else "literal",
+                    v["value"],
+                    None if v.get("datatype") == XSD_STRING else v.get("datatype"),
+                    v.get("xml:lang"),
+                )
+                if v["type"] != "bnode"
+                else ("bnode",)
+                for k, v in b.items()
+            }
+        )
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
 
 
@@ -75,7 +91,9 @@ def test_result_format(query, data, result, store, monkeypatch, request):
     if store == "oxigraph" and "tsv03" in request.node.name:
         # Oxigraph stores the XSD integer subtypes as xsd:integer: "-3"^^xsd:negativeInteger comes
         # back as "-3"^^xsd:integer (a different RDF term). Strict: this fails once Oxigraph keeps them.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Oxigraph turns xsd:negativeInteger into xsd:integer"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="Oxigraph turns xsd:negativeInteger into xsd:integer")
+        )
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)  # as the server's workers load data
     engine = engine_for(store, local(data))
     expected_path = local(result)
@@ -88,6 +106,7 @@ def test_result_format(query, data, result, store, monkeypatch, request):
         assert json.loads(got).get("boolean") == json.loads(expected).get("boolean")
         assert bindings_from_json(got) == bindings_from_json(expected)
     elif media == "text/csv":
+
         def cell(c: str):
             if c.startswith("_:"):  # blank node labels are local: compare them as "_:"
                 return "_:"
@@ -100,12 +119,14 @@ def test_result_format(query, data, result, store, monkeypatch, request):
 
         def cells(text):
             return [[cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
+
         assert cells(got) == cells(expected)
     else:
         parser = TSVResultParser()
         want = parser.parse(io.StringIO(expected))
         have = parser.parse(io.StringIO(got))
         assert [str(v) for v in have.vars] == [str(v) for v in want.vars]
+
         def term(v):
             if isinstance(v, Literal):  # numbers compare by value: 1.0E6 and 1.0e6 are one double
                 value = v.toPython() if isinstance(v.toPython(), (int, float)) else str(v)
@@ -114,5 +135,6 @@ def test_result_format(query, data, result, store, monkeypatch, request):
 
         def norm(r):
             return [{str(k): term(v) for k, v in row.items()} for row in r.bindings]
+
         assert norm(have) == norm(want)
         assert got.splitlines()[0] == expected.splitlines()[0]

@@ -52,10 +52,13 @@ def test_quickstatements_only_for_what_wikidata_lacks_with_references():
     turkey = [line for line in lines if line.startswith("Q43\tP463\t")]
     # the quotation keeps the source's own characters, no-break spaces included
     assert turkey == [
-        "Q43\tP463\tQ498496\tP580\t+2018-05-15T00:00:00Z/11\tP1545\t\"17\"\tS854\t"
-        "\"https://w3id.org/icmpd-kg/id/source/icmpd-tr\"\tS1683\ttr:\"Türkiye\xa009.03.2017 tarih ve 6993 sayılı Kanun ile "
-        "(Resmi gazete sayı: 30024, tarih 31 Mart 2017) ICMPD’nin kuruluş anlaşmasına dahil olmuş ve\xa015 Mayıs 2018 "
-        "tarihinde 17. Üyesi olarak ICMPD’ye katılmıştır\"\tS407\tQ256"]
+        'Q43\tP463\tQ498496\tP580\t+2018-05-15T00:00:00Z/11\tP1545\t"17"\tS854\t'
+        '"https://w3id.org/icmpd-kg/id/source/icmpd-tr"\tS1683\ttr:"Türkiye\xa009.03.2017 tarih ve '
+        "6993 sayılı Kanun ile "
+        "(Resmi gazete sayı: 30024, tarih 31 Mart 2017) ICMPD’nin kuruluş anlaşmasına dahil olmuş "
+        "ve\xa015 Mayıs 2018 "
+        'tarihinde 17. Üyesi olarak ICMPD’ye katılmıştır"\tS407\tQ256'
+    ]
     assert not any("\tP31\t" in line or "\tP2124\t" in line or "\tP1128\t" in line for line in lines)
     assert all(line.endswith("\tS407\tQ256") for line in lines)
 
@@ -79,8 +82,16 @@ def test_live_comparison_asks_the_query_service_and_agrees_with_the_snapshot(tmp
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        live = run("compare", "wikidata", "--endpoint", f"http://127.0.0.1:{server.server_address[1]}/sparql",
-                   "--cache", str(tmp_path / "c"), "--format", "json")
+        live = run(
+            "compare",
+            "wikidata",
+            "--endpoint",
+            f"http://127.0.0.1:{server.server_address[1]}/sparql",
+            "--cache",
+            str(tmp_path / "c"),
+            "--format",
+            "json",
+        )
     finally:
         server.shutdown()
         server.server_close()

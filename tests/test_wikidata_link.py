@@ -17,11 +17,14 @@ from icmpd_kg.cli import main
 from icmpd_kg.wikidata import USER_AGENT, Client, load_merged, reconcile, retry_after, turkish_fold
 
 SEARCH = {
-    "Göç İdaresi Genel Müdürlüğü": [{"id": "Q900000002", "label": "Göç İdaresi Genel Müdürlüğü",
-                                     "description": "synthetic stand-in item"}],
+    "Göç İdaresi Genel Müdürlüğü": [
+        {"id": "Q900000002", "label": "Göç İdaresi Genel Müdürlüğü", "description": "synthetic stand-in item"}
+    ],
     "MIND": [{"id": "Q900000001", "label": "MIND", "description": "synthetic stand-in item, not a project"}],
     "Resmî Gazete": [{"id": "Q900000003", "label": "Resmi Gazete", "aliases": ["Resmî Gazete"]}],
-    "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı": [{"id": "Q900000004", "label": "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı"}],
+    "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı": [
+        {"id": "Q900000004", "label": "Aile, Çalışma ve Sosyal Hizmetler Bakanlığı"}
+    ],
 }
 INSTANCES = {"Q900000002", "Q900000003", "Q900000004"}
 IN_TURKEY = {"Q900000002", "Q900000003"}  # the ministry's candidate is, in this test data, elsewhere
@@ -45,8 +48,11 @@ class StandIn(BaseHTTPRequestHandler):
             self.end_headers()
             return
         if url.path == "/w/api.php" and params.get("action") == "wbsearchentities":
-            body = {"searchinfo": {"search": params["search"]}, "search": SEARCH.get(params["search"], []),
-                    "success": 1}
+            body = {
+                "searchinfo": {"search": params["search"]},
+                "search": SEARCH.get(params["search"], []),
+                "success": 1,
+            }
             media = "application/json"
         elif url.path == "/sparql":
             query = params["query"]
@@ -90,8 +96,13 @@ def merged():
 
 
 def client_for(base, tmp_path, **kwargs) -> Client:
-    return Client(api=base + "/w/api.php", endpoint=base + "/sparql", cache_dir=tmp_path / "cache",
-                  min_interval=0, **kwargs)
+    return Client(
+        api=base + "/w/api.php",
+        endpoint=base + "/sparql",
+        cache_dir=tmp_path / "cache",
+        min_interval=0,
+        **kwargs,
+    )
 
 
 def test_reconcile_suggests_typed_matches_only_for_unlinked_records(stand_in, tmp_path, merged):
@@ -99,7 +110,9 @@ def test_reconcile_suggests_typed_matches_only_for_unlinked_records(stand_in, tm
     found = {(s.subject.rsplit("/", 1)[1], s.item) for s in suggestions}
     assert ("gigm", "Q900000002") in found
     assert ("resmi-gazete", "Q900000003") in found  # matched through the item's alias
-    assert not any(item == "Q900000001" for _, item in found), "MIND's candidate is not a project: filtered out"
+    assert not any(item == "Q900000001" for _, item in found), (
+        "MIND's candidate is not a project: filtered out"
+    )
     assert not any(item == "Q900000004" for _, item in found), "the ministry's candidate is not in Turkey"
     asked = [r["params"]["query"] for r in StandIn.requests if r["path"] == "/sparql"]
     assert any("wd:Q900000004 wdt:P17 wd:Q43" in q for q in asked)
@@ -130,9 +143,23 @@ def test_command_writes_an_sssom_table_for_review(stand_in, tmp_path):
     from sssom.parsers import parse_sssom_table
 
     out = tmp_path / "suggestions.sssom.tsv"
-    result = CliRunner().invoke(main, ["link", "wikidata", "--api", stand_in + "/w/api.php", "--endpoint",
-                                       stand_in + "/sparql", "--cache", str(tmp_path / "c"), "--min-interval", "0",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "link",
+            "wikidata",
+            "--api",
+            stand_in + "/w/api.php",
+            "--endpoint",
+            stand_in + "/sparql",
+            "--cache",
+            str(tmp_path / "c"),
+            "--min-interval",
+            "0",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = parse_sssom_table(str(out)).df.to_dict("records")
     gigm = [r for r in rows if r["object_id"] == "wd:Q900000002"]
@@ -146,9 +173,23 @@ def test_command_offline_is_one_clear_line(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = CliRunner().invoke(main, ["link", "wikidata", "--api", f"http://127.0.0.1:{port}/w/api.php",
-                                       "--endpoint", f"http://127.0.0.1:{port}/sparql", "--cache", str(tmp_path / "c"),
-                                       "--min-interval", "0", "--out", str(tmp_path / "s.tsv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "link",
+            "wikidata",
+            "--api",
+            f"http://127.0.0.1:{port}/w/api.php",
+            "--endpoint",
+            f"http://127.0.0.1:{port}/sparql",
+            "--cache",
+            str(tmp_path / "c"),
+            "--min-interval",
+            "0",
+            "--out",
+            str(tmp_path / "s.tsv"),
+        ],
+    )
     assert result.exit_code == 2
     assert "cannot reach" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s.tsv").exists()

@@ -18,7 +18,9 @@ def wikidata_view(kg) -> Graph:
 
 
 def conforms(graph: Graph) -> bool:
-    return bool(pyshacl.validate(graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none")[0])
+    return bool(
+        pyshacl.validate(graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none")[0]
+    )
 
 
 def test_view_conforms_and_every_statement_quotes_the_source(wikidata_view):
@@ -39,17 +41,27 @@ def test_truthy_and_statement_values_agree(wikidata_view):
             assert set(wikidata_view.objects(statement, PS[pid])) <= truthy, (subject, pid)
 
 
-@pytest.mark.parametrize(("subject", "pid", "value"), [
-    (WD.Q498496, "P31", WD.Q245065),
-    (WD.Q498496, "P571", Literal("1993-01-01T00:00:00Z", datatype=URIRef("http://www.w3.org/2001/XMLSchema#dateTime"),
-                                 normalize=False)),
-    (WD.Q498496, "P856", URIRef("https://www.icmpd.org/")),
-    (WD.Q498496, "P10624", WD.Q1065),
-    (WD.Q498496, "P2541", WD.Q15),
-    (WD.Q43, "P463", WD.Q498496),
-    (URIRef("https://w3id.org/icmpd-kg/id/project/mind"), "P31", WD.Q170584),
-    (URIRef("https://w3id.org/icmpd-kg/id/law/turkey-6993"), "P31", WD.Q7748),
-])
+@pytest.mark.parametrize(
+    ("subject", "pid", "value"),
+    [
+        (WD.Q498496, "P31", WD.Q245065),
+        (
+            WD.Q498496,
+            "P571",
+            Literal(
+                "1993-01-01T00:00:00Z",
+                datatype=URIRef("http://www.w3.org/2001/XMLSchema#dateTime"),
+                normalize=False,
+            ),
+        ),
+        (WD.Q498496, "P856", URIRef("https://www.icmpd.org/")),
+        (WD.Q498496, "P10624", WD.Q1065),
+        (WD.Q498496, "P2541", WD.Q15),
+        (WD.Q43, "P463", WD.Q498496),
+        (URIRef("https://w3id.org/icmpd-kg/id/project/mind"), "P31", WD.Q170584),
+        (URIRef("https://w3id.org/icmpd-kg/id/law/turkey-6993"), "P31", WD.Q7748),
+    ],
+)
 def test_facts_in_wikidata_shape(wikidata_view, subject, pid, value):
     assert (subject, WDT[pid], value) in wikidata_view
 
@@ -57,10 +69,12 @@ def test_facts_in_wikidata_shape(wikidata_view, subject, pid, value):
 def test_dates_carry_their_precision(wikidata_view):
     precisions = {}
     for node in wikidata_view.subjects(RDF.type, WIKIBASE.TimeValue):
-        precisions[str(wikidata_view.value(node, WIKIBASE.timeValue))] = int(wikidata_view.value(node, WIKIBASE.timePrecision))
-    assert precisions["1993-01-01T00:00:00Z"] == 9      # founding: a year
-    assert precisions["2019-07-01T00:00:00Z"] == 10     # completion: a month
-    assert precisions["2018-05-15T00:00:00Z"] == 11     # membership: a day
+        precisions[str(wikidata_view.value(node, WIKIBASE.timeValue))] = int(
+            wikidata_view.value(node, WIKIBASE.timePrecision)
+        )
+    assert precisions["1993-01-01T00:00:00Z"] == 9  # founding: a year
+    assert precisions["2019-07-01T00:00:00Z"] == 10  # completion: a month
+    assert precisions["2018-05-15T00:00:00Z"] == 11  # membership: a day
 
 
 @pytest.mark.parametrize("mutation", ["no reference", "precision of an hour", "calendar model missing"])
@@ -86,7 +100,11 @@ def test_build_writes_the_view_and_the_endpoint_dataset_serves_it(dist):
 
     assert (dist / "icmpd-kg-wikidata.ttl").is_file()
     for store in ("memory", None):
-        rows = open_engine(dist, store).query("""
+        rows = (
+            open_engine(dist, store)
+            .query("""
         PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-        SELECT ?g WHERE { GRAPH ?g { wd:Q43 wdt:P463 wd:Q498496 } }""").strings()
+        SELECT ?g WHERE { GRAPH ?g { wd:Q43 wdt:P463 wd:Q498496 } }""")
+            .strings()
+        )
         assert rows == [{"g": "https://w3id.org/icmpd-kg/id/graph/wikidata-view"}], store

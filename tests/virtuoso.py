@@ -39,7 +39,9 @@ def virtuoso(folder: Path, sql_port: int, http_port: int):
     ini = folder / "virtuoso.ini"
     ini.write_text("".join(sections), encoding="utf-8")
     log = (folder / "console.log").open("wb")
-    proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["virtuoso-t", "-f", "-c", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{http_port}"
     try:
         deadline = time.monotonic() + 120
@@ -50,7 +52,9 @@ def virtuoso(folder: Path, sql_port: int, http_port: int):
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("Virtuoso did not start:\n" + (folder / "console.log").read_text(errors="replace")[-2000:])
+                raise RuntimeError(
+                    "Virtuoso did not start:\n" + (folder / "console.log").read_text(errors="replace")[-2000:]
+                )
             time.sleep(0.5)
         yield base
     finally:

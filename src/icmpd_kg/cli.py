@@ -25,8 +25,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
-              help="How to print the validation report.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the validation report.",
+)
 def validate(files: tuple[Path, ...], fmt: str) -> None:
     """Validate the ontology and data against the SHACL shapes.
 
@@ -47,14 +53,22 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
 
 _store_option_build = click.option(
-    "--store", default=None, metavar="SPEC",
+    "--store",
+    default=None,
+    metavar="SPEC",
     help="Where the Oxigraph store goes: 'oxigraph:DIR', or 'memory' for none (serve and query then read "
-         "the dump with rdflib) [default: OUT/oxigraph].")
+    "the dump with rdflib) [default: OUT/oxigraph].",
+)
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
-              show_default=True, help="Directory to write the built files to (replaced as a whole).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=paths.DEFAULT_DIST,
+    show_default=True,
+    help="Directory to write the built files to (replaced as a whole).",
+)
 @_store_option_build
 def build(out: Path, store: str | None) -> None:
     """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums,
@@ -72,8 +86,11 @@ def build(out: Path, store: str | None) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--store") from None
         if spec.kind == "sparql":
-            raise click.BadParameter("build writes a local store: give 'memory' or 'oxigraph:DIR' "
-                                     "(use 'icmpd-kg publish' for a SPARQL server)", param_hint="--store")
+            raise click.BadParameter(
+                "build writes a local store: give 'memory' or 'oxigraph:DIR' "
+                "(use 'icmpd-kg publish' for a SPARQL server)",
+                param_hint="--store",
+            )
     try:
         result = run_build(out, store=store)
     except NonConformantError as exc:
@@ -82,7 +99,9 @@ def build(out: Path, store: str | None) -> None:
         _fail(exc)
     except IcmpdKgError as exc:
         _fail(exc)
-    click.echo(f"built {result.triples} triples into {result.out}/ ({len(result.files)} files); the graph conforms")
+    click.echo(
+        f"built {result.triples} triples into {result.out}/ ({len(result.files)} files); the graph conforms"
+    )
 
 
 @main.group()
@@ -91,8 +110,12 @@ def export() -> None:
 
 
 @export.command("wikidata")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write the Turtle to (default: standard output).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write the Turtle to (default: standard output).",
+)
 def export_wikidata(out: Path | None) -> None:
     """Our facts in the Wikibase RDF format of the Wikidata dumps and Query Service (Turtle).
 
@@ -146,12 +169,25 @@ def _wikidata_facts(snapshot: Path | None, endpoint: str, cache_dir: Path):
 
 
 _snapshot_option = click.option(
-    "--snapshot", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-    help="Compare with a saved SPARQL JSON result (?item ?prop ?value) instead of asking Wikidata.")
-_endpoint_option = click.option("--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
-                                help="The Query Service to ask when no --snapshot is given.")
-_cache_option = click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
-                             default=Path(".cache/wikidata"), show_default=True, help="Directory of cached answers.")
+    "--snapshot",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Compare with a saved SPARQL JSON result (?item ?prop ?value) instead of asking Wikidata.",
+)
+_endpoint_option = click.option(
+    "--endpoint",
+    default="https://query.wikidata.org/sparql",
+    show_default=True,
+    help="The Query Service to ask when no --snapshot is given.",
+)
+_cache_option = click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(".cache/wikidata"),
+    show_default=True,
+    help="Directory of cached answers.",
+)
 
 
 @main.group()
@@ -163,8 +199,14 @@ def compare() -> None:
 @_snapshot_option
 @_endpoint_option
 @_cache_option
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 def compare_wikidata(snapshot: Path | None, endpoint: str, cache_dir: Path, fmt: str) -> None:
     """Fact by fact: agrees / differs / only ours / only Wikidata's, with both values and sources.
 
@@ -205,20 +247,50 @@ def link() -> None:
 
 
 @link.command("wikidata")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path("wikidata-suggestions.sssom.tsv"), show_default=True,
-              help="SSSOM file to write the suggestions to (never the curated table in data/mappings/).")
-@click.option("--api", default="https://www.wikidata.org/w/api.php", show_default=True,
-              help="Wikibase action API to search (wbsearchentities).")
-@click.option("--endpoint", default="https://query.wikidata.org/sparql", show_default=True,
-              help="SPARQL endpoint that answers the type checks (wdt:P31/wdt:P279*).")
-@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path(".cache/wikidata"), show_default=True, help="Directory of cached answers.")
-@click.option("--min-interval", type=float, default=1.0, show_default=True,
-              help="Seconds between two requests (Wikimedia asks for one request at a time).")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.6, show_default=True,
-              help="Lowest label similarity kept as a suggestion.")
-def link_wikidata(out: Path, api: str, endpoint: str, cache_dir: Path, min_interval: float, threshold: float) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("wikidata-suggestions.sssom.tsv"),
+    show_default=True,
+    help="SSSOM file to write the suggestions to (never the curated table in data/mappings/).",
+)
+@click.option(
+    "--api",
+    default="https://www.wikidata.org/w/api.php",
+    show_default=True,
+    help="Wikibase action API to search (wbsearchentities).",
+)
+@click.option(
+    "--endpoint",
+    default="https://query.wikidata.org/sparql",
+    show_default=True,
+    help="SPARQL endpoint that answers the type checks (wdt:P31/wdt:P279*).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(".cache/wikidata"),
+    show_default=True,
+    help="Directory of cached answers.",
+)
+@click.option(
+    "--min-interval",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests (Wikimedia asks for one request at a time).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.6,
+    show_default=True,
+    help="Lowest label similarity kept as a suggestion.",
+)
+def link_wikidata(
+    out: Path, api: str, endpoint: str, cache_dir: Path, min_interval: float, threshold: float
+) -> None:
     """Suggest Wikidata items for records without a curated link, as an SSSOM table to review.
 
     Searches each record's Turkish and English labels and acronyms with wbsearchentities, keeps
@@ -235,9 +307,12 @@ def link_wikidata(out: Path, api: str, endpoint: str, cache_dir: Path, min_inter
         _fail(InputFileError(out, "refusing to overwrite the curated mappings; write suggestions elsewhere"))
     client = Client(api=api, endpoint=endpoint, cache_dir=cache_dir, min_interval=min_interval)
     try:
-        suggestions = reconcile(load_merged(), client, threshold,
-                                progress=lambda items: click.progressbar(items, label="searching Wikidata",
-                                                                         file=sys.stderr))
+        suggestions = reconcile(
+            load_merged(),
+            client,
+            threshold,
+            progress=lambda items: click.progressbar(items, label="searching Wikidata", file=sys.stderr),
+        )
     except IcmpdKgError as exc:
         _fail(exc)
     table = suggestions_table(suggestions, datetime.date.today().isoformat())
@@ -267,20 +342,53 @@ def _parse_store(text: str | None, dist: Path):
 
 @main.command()
 @click.argument("sparql", required=False)
-@click.option("--file", "query_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Read the query from this file instead of the argument.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="Result format: SELECT/ASK as a table, CSV or SPARQL JSON; CONSTRUCT as Turtle or JSON-LD.")
-@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
-              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
-@_store_option("Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
-               "[default: the build's Oxigraph store, DIST/oxigraph].")
-@click.option("--allow-service", "allow_service", multiple=True,
-              help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
-@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds the query (and any SERVICE call) may take.")
-def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path, store: str | None,
-          allow_service: tuple[str, ...], timeout: float) -> None:
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Read the query from this file instead of the argument.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Result format: SELECT/ASK as a table, CSV or SPARQL JSON; CONSTRUCT as Turtle or JSON-LD.",
+)
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=paths.DEFAULT_DIST,
+    show_default=True,
+    help="Directory of the built graph (from 'icmpd-kg build').",
+)
+@_store_option(
+    "Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
+    "[default: the build's Oxigraph store, DIST/oxigraph]."
+)
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].",
+)
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds the query (and any SERVICE call) may take.",
+)
+def query(
+    sparql: str | None,
+    query_file: Path | None,
+    fmt: str,
+    dist: Path,
+    store: str | None,
+    allow_service: tuple[str, ...],
+    timeout: float,
+) -> None:
     """Run a SPARQL query over the built graph, through the same engine and policy as the endpoint.
 
     The project's prefixes (ikg:, organisation:, project:, ...) are predeclared. Named graphs are
@@ -299,8 +407,12 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path, sto
         raise click.UsageError("give a query either as an argument or with --file, not both")
     text = sparql if sparql is not None else query_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
     spec = _parse_store(store, dist)
-    policy = Policy(service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST, max_rows=10**9,
-                    max_result_bytes=10**12, service_timeout=timeout)
+    policy = Policy(
+        service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
+        max_rows=10**9,
+        max_result_bytes=10**12,
+        service_timeout=timeout,
+    )
     try:
         engine = Engine(open_backend(spec, dist), policy)
         answer = engine.query(text, deadline=time.monotonic() + timeout)
@@ -315,9 +427,18 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, dist: Path, sto
 
 @main.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--into", "into", required=True, metavar="oxigraph:DIR",
-              help="The Oxigraph store to load into (created if missing; added to if present).")
-@click.option("--graph", default=None, help="Named graph for the triples of files without graphs [default: default graph].")
+@click.option(
+    "--into",
+    "into",
+    required=True,
+    metavar="oxigraph:DIR",
+    help="The Oxigraph store to load into (created if missing; added to if present).",
+)
+@click.option(
+    "--graph",
+    default=None,
+    help="Named graph for the triples of files without graphs [default: default graph].",
+)
 def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
     """Bulk-load RDF files (N-Quads, N-Triples, Turtle, TriG, RDF/XML, JSON-LD) into an Oxigraph
     store, with a progress bar. Nothing is validated: this is for benchmarks and for more data.
@@ -361,23 +482,60 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
 
 
 @main.command()
-@click.option("--to", "store", required=True, metavar="URL",
-              help="The SPARQL 1.1 Graph Store HTTP Protocol endpoint (e.g. Virtuoso's /sparql-graph-crud-auth, "
-                   "Fuseki's /DATASET/data).")
-@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
-              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
-@click.option("--auth", "scheme", type=click.Choice(["none", "basic", "digest", "bearer"]), default="none",
-              show_default=True, help="How to authenticate (Virtuoso's Graph Store uses digest).")
+@click.option(
+    "--to",
+    "store",
+    required=True,
+    metavar="URL",
+    help="The SPARQL 1.1 Graph Store HTTP Protocol endpoint (e.g. Virtuoso's /sparql-graph-crud-auth, "
+    "Fuseki's /DATASET/data).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=paths.DEFAULT_DIST,
+    show_default=True,
+    help="Directory of the built graph (from 'icmpd-kg build').",
+)
+@click.option(
+    "--auth",
+    "scheme",
+    type=click.Choice(["none", "basic", "digest", "bearer"]),
+    default="none",
+    show_default=True,
+    help="How to authenticate (Virtuoso's Graph Store uses digest).",
+)
 @click.option("--user", default=None, help="User name for basic or digest authentication.")
-@click.option("--password", envvar="ICMPD_KG_PUBLISH_PASSWORD", default=None, show_envvar=True,
-              help="Password for basic or digest authentication.")
-@click.option("--token", envvar="ICMPD_KG_PUBLISH_TOKEN", default=None, show_envvar=True,
-              help="Bearer token (with --auth bearer).")
-@click.option("--default-graph", default=None, metavar="IRI",
-              help="Put the default graph's triples into this named graph, for Graph Stores that have no "
-                   "default graph (Virtuoso) [default: the store's default graph].")
-def publish(store: str, dist: Path, scheme: str, user: str | None, password: str | None, token: str | None,
-            default_graph: str | None) -> None:
+@click.option(
+    "--password",
+    envvar="ICMPD_KG_PUBLISH_PASSWORD",
+    default=None,
+    show_envvar=True,
+    help="Password for basic or digest authentication.",
+)
+@click.option(
+    "--token",
+    envvar="ICMPD_KG_PUBLISH_TOKEN",
+    default=None,
+    show_envvar=True,
+    help="Bearer token (with --auth bearer).",
+)
+@click.option(
+    "--default-graph",
+    default=None,
+    metavar="IRI",
+    help="Put the default graph's triples into this named graph, for Graph Stores that have no "
+    "default graph (Virtuoso) [default: the store's default graph].",
+)
+def publish(
+    store: str,
+    dist: Path,
+    scheme: str,
+    user: str | None,
+    password: str | None,
+    token: str | None,
+    default_graph: str | None,
+) -> None:
     """Upload the built dataset, every named graph and the default graph, to a SPARQL server that
     speaks the Graph Store HTTP Protocol; each graph is replaced as a whole (PUT).
 
@@ -395,8 +553,13 @@ def publish(store: str, dist: Path, scheme: str, user: str | None, password: str
     try:
         total = len(graphs_of(dist))
         with click.progressbar(length=total, label="publishing", file=sys.stderr) as bar:
-            done = run_publish(dist, store, Auth(scheme, user, password, token), progress=lambda _: bar.update(1),
-                               default_graph=default_graph)
+            done = run_publish(
+                dist,
+                store,
+                Auth(scheme, user, password, token),
+                progress=lambda _: bar.update(1),
+                default_graph=default_graph,
+            )
     except IcmpdKgError as exc:
         _fail(exc)
     click.echo(f"published {len(done)} graphs to {store}")
@@ -404,39 +567,113 @@ def publish(store: str, dist: Path, scheme: str, user: str | None, password: str
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--public-url", default=None,
-              help="Public base URL of this server, used in the service description [default: http://HOST:PORT].")
-@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=paths.DEFAULT_DIST,
-              show_default=True, help="Directory of the built graph (from 'icmpd-kg build').")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds a query may run before it is stopped (answered 503).")
-@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
-              help="Most result rows returned; a cut result says so in the X-Result-Truncated header.")
-@click.option("--max-query-length", default=100_000, show_default=True, type=click.IntRange(min=1),
-              help="Longest query accepted, in characters (longer ones are answered 413).")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Query workers in the fast lane (the slow lane has as many).")
-@_store_option("Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
-               "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph].")
-@click.option("--fast-budget", default=0.5, show_default=True, type=click.FloatRange(min=0.01),
-              help="Seconds a query runs in the fast lane before it moves to the slow lane.")
-@click.option("--client-share", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Slow-lane slots one client address may hold; more slow queries are answered 429.")
-@click.option("--memory-limit", "memory_limit", default=2048, show_default=True, type=click.IntRange(min=0),
-              help="Memory a query may use, in MB (0: no limit); past it the query is stopped.")
-@click.option("--allow-service", "allow_service", multiple=True,
-              help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].")
-@click.option("--yasgui-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="Directory holding yasgui.min.js and yasgui.min.css [default: the checkout's node_modules].")
-@click.option("--update-key", envvar="ICMPD_KG_UPDATE_KEY", default=None, show_envvar=True,
-              help="Enable SPARQL Update for clients presenting 'Authorization: Bearer KEY' "
-                   "[default: updates disabled, answered 403]. Changes go to a copy of the store that lives "
-                   "as long as the server; the build is never changed.")
-def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: float, max_rows: int,
-          max_query_length: int, workers: int, store: str | None, fast_budget: float, client_share: int,
-          memory_limit: int, allow_service: tuple[str, ...], yasgui_dir: Path | None,
-          update_key: str | None) -> None:
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on."
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="Public base URL of this server, used in the service description [default: http://HOST:PORT].",
+)
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=paths.DEFAULT_DIST,
+    show_default=True,
+    help="Directory of the built graph (from 'icmpd-kg build').",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query may run before it is stopped (answered 503).",
+)
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most result rows returned; a cut result says so in the X-Result-Truncated header.",
+)
+@click.option(
+    "--max-query-length",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Longest query accepted, in characters (longer ones are answered 413).",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Query workers in the fast lane (the slow lane has as many).",
+)
+@_store_option(
+    "Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
+    "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph]."
+)
+@click.option(
+    "--fast-budget",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="Seconds a query runs in the fast lane before it moves to the slow lane.",
+)
+@click.option(
+    "--client-share",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Slow-lane slots one client address may hold; more slow queries are answered 429.",
+)
+@click.option(
+    "--memory-limit",
+    "memory_limit",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Memory a query may use, in MB (0: no limit); past it the query is stopped.",
+)
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].",
+)
+@click.option(
+    "--yasgui-dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Directory holding yasgui.min.js and yasgui.min.css [default: the checkout's node_modules].",
+)
+@click.option(
+    "--update-key",
+    envvar="ICMPD_KG_UPDATE_KEY",
+    default=None,
+    show_envvar=True,
+    help="Enable SPARQL Update for clients presenting 'Authorization: Bearer KEY' "
+    "[default: updates disabled, answered 403]. Changes go to a copy of the store that lives "
+    "as long as the server; the build is never changed.",
+)
+def serve(
+    host: str,
+    port: int,
+    public_url: str | None,
+    dist: Path,
+    timeout: float,
+    max_rows: int,
+    max_query_length: int,
+    workers: int,
+    store: str | None,
+    fast_budget: float,
+    client_share: int,
+    memory_limit: int,
+    allow_service: tuple[str, ...],
+    yasgui_dir: Path | None,
+    update_key: str | None,
+) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
@@ -445,25 +682,50 @@ def serve(host: str, port: int, public_url: str | None, dist: Path, timeout: flo
     from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST, ServerConfig, create_app
 
     if not (dist / QUAD_DUMP).is_file():
-        _fail(IcmpdKgError(f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"))
+        _fail(
+            IcmpdKgError(
+                f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"
+            )
+        )
     missing = missing_for_serving(dist)
     if missing:
-        _fail(IcmpdKgError(f"{dist}: this build lacks {', '.join(missing)} (made by an older icmpd-kg?); "
-                           "run 'icmpd-kg build' again"))
+        _fail(
+            IcmpdKgError(
+                f"{dist}: this build lacks {', '.join(missing)} (made by an older icmpd-kg?); "
+                "run 'icmpd-kg build' again"
+            )
+        )
     spec = _parse_store(store, dist)
     if spec.kind == "oxigraph" and not (Path(spec.location) / "CURRENT").is_file():
-        _fail(IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'"))
-    config = ServerConfig(dist=dist, public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
-                          store=spec, fast_budget=fast_budget, client_share=client_share,
-                          memory_limit_mb=memory_limit or None,
-                          timeout=timeout, max_rows=max_rows, max_query_length=max_query_length, workers=workers,
-                          service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
-                          yasgui_dir=yasgui_dir or paths.YASGUI_DIR, update_key=update_key)
+        _fail(
+            IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
+        )
+    config = ServerConfig(
+        dist=dist,
+        public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+        store=spec,
+        fast_budget=fast_budget,
+        client_share=client_share,
+        memory_limit_mb=memory_limit or None,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_query_length=max_query_length,
+        workers=workers,
+        service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
+        yasgui_dir=yasgui_dir or paths.YASGUI_DIR,
+        update_key=update_key,
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
     # Requests are logged by the app (icmpd_kg.access, with their time), so uvicorn's own access log is off.
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", timeout_graceful_shutdown=3,
-                access_log=False)
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=3,
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,7 +51,9 @@ class Diagram:
     edges: list[Edge] = field(default_factory=list)
 
 
-def _on_circle(nodes: list[Node], cx: float, cy: float, rx: float, ry: float, start: float = -math.pi / 2) -> None:
+def _on_circle(
+    nodes: list[Node], cx: float, cy: float, rx: float, ry: float, start: float = -math.pi / 2
+) -> None:
     for i, node in enumerate(nodes):
         angle = start + 2 * math.pi * i / max(1, len(nodes))
         node.x, node.y = round(cx + rx * math.cos(angle), 1), round(cy + ry * math.sin(angle), 1)

@@ -60,7 +60,9 @@ def example_queries(dist: Path) -> list[dict[str, str]]:
     for path in sorted((Path(dist) / QUERIES_DIR).glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         head = text.splitlines()[:5]
-        title = next((line.split(":", 1)[1].strip() for line in head if line.startswith("# title@en:")), path.stem)
+        title = next(
+            (line.split(":", 1)[1].strip() for line in head if line.startswith("# title@en:")), path.stem
+        )
         found.append(({"name": title, "file": path.name, "query": text}, "# requires: internet" in head))
     return [example for example, internet in sorted(found, key=lambda f: (f[1], f[0]["file"]))]
 

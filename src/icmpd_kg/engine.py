@@ -53,8 +53,10 @@ from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse, choose_f
 # Never fetch a graph named in FROM / FROM NAMED (rdflib would): they name graphs of the store.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-USER_AGENT = (f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
-              "about ICMPD; federated SERVICE call) httpx")
+USER_AGENT = (
+    f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
+    "about ICMPD; federated SERVICE call) httpx"
+)
 WIKIBASE_LABEL = "http://wikiba.se/ontology#label"
 WIKIBASE_LANGUAGE = "http://wikiba.se/ontology#language"
 DEFAULT_LABEL_LANGUAGES = ("tr", "en")
@@ -77,10 +79,13 @@ class Policy:
 
 # --- reading the query text: just enough of SPARQL's lexical grammar to find SERVICE and FROM ---------
 
-_TOKEN = re.compile(r'''
+_TOKEN = re.compile(
+    r'''
   (?P<ws>\s+)
 | (?P<comment>\#[^\r\n]*)
-| (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'|"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
+| (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
+             |'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'
+             |"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
 | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
 | (?P<var>[?$]\w+)
 | (?P<pname>(?:[^\W\d_][\w\-.]*)?:(?:[\w\-:%]|\\.|\.(?=[\w\-:%\\]))*)
@@ -88,7 +93,9 @@ _TOKEN = re.compile(r'''
 | (?P<open>\{)
 | (?P<close>\})
 | (?P<other>.)
-''', re.VERBOSE | re.DOTALL)
+''',
+    re.VERBOSE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,11 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """The query's tokens, without white space and comments."""
-    return [Token(m.lastgroup or "other", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)
-            if m.lastgroup not in ("ws", "comment")]
+    return [
+        Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("ws", "comment")
+    ]
 
 
 @dataclass(frozen=True)
@@ -134,7 +144,9 @@ def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | 
         prefix, _, local = token.value.partition(":")
         namespace = prefixes.get(prefix)
         if namespace is None:
-            raise ProtocolError(400, f"SPARQL error: unknown prefix {prefix!r}: (at character {token.start + 1})")
+            raise ProtocolError(
+                400, f"SPARQL error: unknown prefix {prefix!r}: (at character {token.start + 1})"
+            )
         return namespace + re.sub(r"\\(.)", r"\1", local)
     return None
 
@@ -147,7 +159,12 @@ def scan(text: str) -> Scan:
     i = 0
     while i < len(toks):  # the prologue
         word = toks[i].value.upper() if toks[i].kind == "word" else ""
-        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+        if (
+            word == "PREFIX"
+            and i + 2 < len(toks)
+            and toks[i + 1].kind == "pname"
+            and toks[i + 2].kind == "iri"
+        ):
             prefixes[toks[i + 1].value[:-1]] = _resolve(toks[i + 2], {}, base) or ""
             prologue_end, i = toks[i + 2].end, i + 3
         elif word == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
@@ -177,12 +194,17 @@ def scan(text: str) -> Scan:
             silent = j < len(toks) and toks[j].kind == "word" and toks[j].value.upper() == "SILENT"
             j += 1 if silent else 0
             if j + 1 >= len(toks) or toks[j + 1].kind != "open":
-                raise ProtocolError(400, f"SPARQL syntax error: SERVICE at character {tok.start + 1} is not "
-                                         "followed by an IRI and a group graph pattern")
+                raise ProtocolError(
+                    400,
+                    f"SPARQL syntax error: SERVICE at character {tok.start + 1} is not "
+                    "followed by an IRI and a group graph pattern",
+                )
             target = toks[j]
             iri = None if target.kind == "var" else _resolve(target, prefixes, base)
             if target.kind not in ("var", "iri", "pname"):
-                raise ProtocolError(400, f"SPARQL syntax error: SERVICE at character {tok.start + 1} names no endpoint")
+                raise ProtocolError(
+                    400, f"SPARQL syntax error: SERVICE at character {tok.start + 1} names no endpoint"
+                )
             k, level = j + 1, 0
             while k < len(toks):
                 if toks[k].kind == "open":
@@ -195,9 +217,13 @@ def scan(text: str) -> Scan:
                     nested = True
                 k += 1
             if k >= len(toks):
-                raise ProtocolError(400, f"SPARQL syntax error: the SERVICE pattern at character {tok.start + 1} "
-                                         "is not closed")
-            services.append(ServicePart(tok.start, toks[k].end, iri, silent, text[toks[j + 1].start:toks[k].end]))
+                raise ProtocolError(
+                    400,
+                    f"SPARQL syntax error: the SERVICE pattern at character {tok.start + 1} is not closed",
+                )
+            services.append(
+                ServicePart(tok.start, toks[k].end, iri, silent, text[toks[j + 1].start : toks[k].end])
+            )
             i = k
         i += 1
     return Scan(form, text[:prologue_end], prefixes, base, tuple(services), nested, has_from, has_load)
@@ -205,7 +231,7 @@ def scan(text: str) -> Scan:
 
 def substitute(text: str, replacements: list[tuple[ServicePart, str]]) -> str:
     for part, replacement in sorted(replacements, key=lambda r: r[0].start, reverse=True):
-        text = text[:part.start] + replacement + text[part.end:]
+        text = text[: part.start] + replacement + text[part.end :]
     return text
 
 
@@ -214,10 +240,15 @@ def label_languages(part: ServicePart, scanned: Scan) -> tuple[str, ...]:
     found: list[str] = []
     body = tokens(part.body)
     for a, b in itertools.pairwise(body):
-        if a.kind in ("iri", "pname") and _resolve(a, scanned.prefixes, scanned.base) == WIKIBASE_LANGUAGE \
-                and b.kind == "string":
+        if (
+            a.kind in ("iri", "pname")
+            and _resolve(a, scanned.prefixes, scanned.base) == WIKIBASE_LANGUAGE
+            and b.kind == "string"
+        ):
             value = b.value.strip("\"'")
-            found += [x.strip().lower() for x in value.split(",") if x.strip() and not x.strip().startswith("[")]
+            found += [
+                x.strip().lower() for x in value.split(",") if x.strip() and not x.strip().startswith("[")
+            ]
     return tuple(found) or DEFAULT_LABEL_LANGUAGES
 
 
@@ -255,12 +286,16 @@ def _oxigraph_syntax_message(message: str, text: str, what: str = "SPARQL") -> s
     line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
     lines = text.splitlines() or [""]
     shown = lines[min(line, len(lines)) - 1]
-    return f"{what} syntax error at line {line}, column {column}: {detail}\n{shown}\n{' ' * max(0, column - 1)}^"
+    return (
+        f"{what} syntax error at line {line}, column {column}: {detail}\n{shown}\n{' ' * max(0, column - 1)}^"
+    )
 
 
 def _syntax_message(exc: Any) -> str:
-    return (f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}\n"
-            f"{exc.line}\n{' ' * (exc.col - 1)}^")
+    return (
+        f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}\n"
+        f"{exc.line}\n{' ' * (exc.col - 1)}^"
+    )
 
 
 @lru_cache(maxsize=512)
@@ -281,17 +316,25 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
         elif part.iri is None or part.iri not in allowlist:
             allowed = ", ".join(allowlist) or "none"
             target = "a variable" if part.iri is None else f"<{part.iri}>"
-            raise ProtocolError(400, f"SERVICE {target} is not allowed; this endpoint may call only: {allowed}")
+            raise ProtocolError(
+                400, f"SERVICE {target} is not allowed; this endpoint may call only: {allowed}"
+            )
         else:
             calls.append(part)
-    if not scanned.services and re.search("service", text, re.IGNORECASE) and _rdflib_has_service(text, update):
-        raise ProtocolError(400, "the query's SERVICE pattern could not be isolated; write it as "
-                                 "SERVICE <endpoint> { ... }")
+    if (
+        not scanned.services
+        and re.search("service", text, re.IGNORECASE)
+        and _rdflib_has_service(text, update)
+    ):
+        raise ProtocolError(
+            400, "the query's SERVICE pattern could not be isolated; write it as SERVICE <endpoint> { ... }"
+        )
     languages = label_languages(label_parts[0], scanned) if label_parts else None
     return Prepared(text, scanned, tuple(calls), tuple(label_parts), languages)
 
 
 # --- answers ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Answer:
@@ -306,7 +349,9 @@ class Answer:
 
     def dicts(self) -> list[dict[str, Any]]:
         """SELECT rows as {variable: term} (unbound variables left out)."""
-        return [{v: t for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
+        return [
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
+        ]
 
     def strings(self) -> list[dict[str, str]]:
         return [{k: str(v) for k, v in row.items()} for row in self.dicts()]
@@ -315,8 +360,16 @@ class Answer:
 class Backend(Protocol):
     name: str
 
-    def evaluate(self, text: str, form: str | None, default_graphs: list[str], named_graphs: list[str],
-                 has_dataset_clause: bool, limit: int, deadline: float) -> Answer: ...
+    def evaluate(
+        self,
+        text: str,
+        form: str | None,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        has_dataset_clause: bool,
+        limit: int,
+        deadline: float,
+    ) -> Answer: ...
 
     def update(self, text: str) -> None: ...
 
@@ -370,6 +423,7 @@ def oxigraph_functions() -> dict[Any, Any]:
             except Exception:  # noqa: BLE001 - a SPARQL expression error: the result is unbound
                 return None
             return _term_to_oxigraph(Literal(value))
+
         return call
 
     return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS}
@@ -393,32 +447,53 @@ class OxigraphBackend:
         if not (Path(directory) / "CURRENT").is_file():
             from icmpd_kg.errors import InputFileError
 
-            raise InputFileError(directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first")
+            raise InputFileError(
+                directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first"
+            )
         from icmpd_kg.store import recorded_datatypes, union_is_stored
 
         store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
-        return cls(store, union_stored=union_is_stored(Path(directory)), datatypes=recorded_datatypes(Path(directory)))
+        return cls(
+            store,
+            union_stored=union_is_stored(Path(directory)),
+            datatypes=recorded_datatypes(Path(directory)),
+        )
 
-
-    def _dataset_args(self, default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool) -> dict:
+    def _dataset_args(
+        self, default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool
+    ) -> dict:
         import pyoxigraph as ox
 
         if default_graphs or named_graphs:  # the protocol's parameters win over FROM / FROM NAMED
-            return {"default_graph": [ox.NamedNode(u) for u in default_graphs],
-                    "named_graphs": [ox.NamedNode(u) for u in named_graphs]}
+            return {
+                "default_graph": [ox.NamedNode(u) for u in default_graphs],
+                "named_graphs": [ox.NamedNode(u) for u in named_graphs],
+            }
         if has_dataset_clause or self.union_stored:  # FROM / FROM NAMED name graphs of this store
             return {}
         return {"use_default_graph_as_union": True}
 
-    def evaluate(self, text: str, form: str | None, default_graphs: list[str], named_graphs: list[str],
-                 has_dataset_clause: bool, limit: int, deadline: float) -> Answer:
+    def evaluate(
+        self,
+        text: str,
+        form: str | None,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        has_dataset_clause: bool,
+        limit: int,
+        deadline: float,
+    ) -> Answer:
         import pyoxigraph as ox
 
         from icmpd_kg.store import restore_datatype
 
         try:
-            result = self.store.query(text, prefixes=PREFIXES, custom_functions=self.functions,
-                                      **self._dataset_args(default_graphs, named_graphs, has_dataset_clause))
+            result = self.store.query(
+                text,
+                prefixes=PREFIXES,
+                custom_functions=self.functions,
+                **self._dataset_args(default_graphs, named_graphs, has_dataset_clause),
+            )
             if isinstance(result, ox.QueryBoolean):
                 return Answer("ASK", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
@@ -434,8 +509,13 @@ class OxigraphBackend:
                 if len(triples) == limit:
                     return Answer(form or "CONSTRUCT", triples=triples, truncated=True)
                 predicate = _term_to_rdflib(triple.predicate)
-                triples.append((_term_to_rdflib(triple.subject), predicate,
-                                restore_datatype(self.datatypes, predicate, _term_to_rdflib(triple.object))))
+                triples.append(
+                    (
+                        _term_to_rdflib(triple.subject),
+                        predicate,
+                        restore_datatype(self.datatypes, predicate, _term_to_rdflib(triple.object)),
+                    )
+                )
             return Answer(form or "CONSTRUCT", triples=triples)
         except SyntaxError as exc:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
@@ -484,8 +564,11 @@ class RdflibBackend:
         # FROM / FROM NAMED are taken out of the query: they select graphs of the store (below)
         clauses = query.algebra.get("datasetClause") or []
         query.algebra["datasetClause"] = None
-        return (query, [str(c.default) for c in clauses if c.get("default") is not None],
-                [str(c.named) for c in clauses if c.get("named") is not None])
+        return (
+            query,
+            [str(c.default) for c in clauses if c.get("default") is not None],
+            [str(c.named) for c in clauses if c.get("named") is not None],
+        )
 
     def view(self, default_uris: list[str], named_uris: list[str]) -> Dataset:
         """The dataset a request describes (SPARQL 1.1 Protocol §2.1.4), copied from graphs of the
@@ -514,8 +597,16 @@ class RdflibBackend:
                 target.add((s, p, o))
         return view
 
-    def evaluate(self, text: str, form: str | None, default_graphs: list[str], named_graphs: list[str],
-                 has_dataset_clause: bool, limit: int, deadline: float) -> Answer:
+    def evaluate(
+        self,
+        text: str,
+        form: str | None,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        has_dataset_clause: bool,
+        limit: int,
+        deadline: float,
+    ) -> Answer:
         from rdflib.plugins.sparql.evaluate import evalQuery
         from rdflib.plugins.sparql.processor import SPARQLResult
 
@@ -584,25 +675,44 @@ class RemoteBackend:
         self.endpoint = endpoint
         self.client = httpx.Client(headers={"User-Agent": USER_AGENT}, auth=auth, follow_redirects=False)
 
-    def evaluate(self, text: str, form: str | None, default_graphs: list[str], named_graphs: list[str],
-                 has_dataset_clause: bool, limit: int, deadline: float) -> Answer:
+    def evaluate(
+        self,
+        text: str,
+        form: str | None,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        has_dataset_clause: bool,
+        limit: int,
+        deadline: float,
+    ) -> Answer:
         import httpx
         from rdflib.query import Result
 
-        params: list[tuple[str, str | int | float | bool | None]] = [("default-graph-uri", u) for u in default_graphs]
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("default-graph-uri", u) for u in default_graphs
+        ]
         params += [("named-graph-uri", u) for u in named_graphs]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
-        accept = "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
+        accept = (
+            "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
+        )
         scanned = scan(text)
-        body = _prefix_lines(scanned) + text[len(scanned.prologue):]
+        body = _prefix_lines(scanned) + text[len(scanned.prologue) :]
         try:
-            response = self.client.post(self.endpoint, params=params, data={"query": body},
-                                        headers={"Accept": accept}, timeout=max(0.1, deadline - time.monotonic()))
+            response = self.client.post(
+                self.endpoint,
+                params=params,
+                data={"query": body},
+                headers={"Accept": accept},
+                timeout=max(0.1, deadline - time.monotonic()),
+            )
         except httpx.HTTPError as exc:
             raise ProtocolError(502, f"the store at {self.endpoint} did not answer: {exc}") from None
         if response.status_code >= 400:
-            raise ProtocolError(400 if response.status_code < 500 else 502,
-                                f"the store at {self.endpoint} answered {response.status_code}: {response.text[:500]}")
+            raise ProtocolError(
+                400 if response.status_code < 500 else 502,
+                f"the store at {self.endpoint} answered {response.status_code}: {response.text[:500]}",
+            )
         if graph_form:
             graph = Graph().parse(data=response.content, format="nt")
             triples = sorted(graph)
@@ -617,13 +727,16 @@ class RemoteBackend:
         return Answer("SELECT", variables, rows[:limit], truncated=len(rows) > limit)
 
     def update(self, text: str) -> None:
-        raise ProtocolError(403, f"updates go to the store itself ({self.endpoint}), not through this endpoint")
+        raise ProtocolError(
+            403, f"updates go to the store itself ({self.endpoint}), not through this endpoint"
+        )
 
     def close(self) -> None:
         self.client.close()
 
 
 # --- stores -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StoreSpec:
@@ -655,9 +768,15 @@ def default_store(dist: Path) -> StoreSpec:
     return StoreSpec("oxigraph", str(store)) if (store / "CURRENT").is_file() else StoreSpec("memory")
 
 
-def open_backend(spec: StoreSpec, dist: Path | None = None, snapshot: Path | None = None,
-                 read_only: bool = True, auth: Any = None) -> Backend:
-    """The backend for ``spec``; ``memory`` reads ``snapshot`` (N-Quads) if given, else the build in ``dist``."""
+def open_backend(
+    spec: StoreSpec,
+    dist: Path | None = None,
+    snapshot: Path | None = None,
+    read_only: bool = True,
+    auth: Any = None,
+) -> Backend:
+    """The backend for ``spec``; ``memory`` reads ``snapshot`` (N-Quads) if given, else the build
+    in ``dist``."""
     if spec.kind == "oxigraph":
         return OxigraphBackend.open(Path(spec.location), read_only=read_only)
     if spec.kind == "sparql":
@@ -668,6 +787,7 @@ def open_backend(spec: StoreSpec, dist: Path | None = None, snapshot: Path | Non
 
 
 # --- the engine -----------------------------------------------------------------------------------------
+
 
 class Engine:
     def __init__(self, backend: Backend, policy: Policy | None = None):
@@ -699,17 +819,25 @@ class Engine:
             if budget <= 0:
                 raise ProtocolError(503, "no time was left in the query's budget to call the SERVICE")
             chunks, size = [], 0
-            with self._client().stream("POST", part.iri, data={"query": query}, timeout=budget,
-                                       headers={"Accept": "application/sparql-results+json"}) as response:
+            with self._client().stream(
+                "POST",
+                part.iri,
+                data={"query": query},
+                timeout=budget,
+                headers={"Accept": "application/sparql-results+json"},
+            ) as response:
                 if response.status_code != 200:
                     raise ProtocolError(502, f"SERVICE <{part.iri}> answered HTTP {response.status_code}")
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.policy.service_max_bytes:
-                        raise ProtocolError(502, f"SERVICE <{part.iri}> sent more than "
-                                                 f"{self.policy.service_max_bytes} bytes")
+                        raise ProtocolError(
+                            502, f"SERVICE <{part.iri}> sent more than {self.policy.service_max_bytes} bytes"
+                        )
                     if time.monotonic() > deadline:
-                        raise ProtocolError(503, f"SERVICE <{part.iri}> did not answer within the query's time")
+                        raise ProtocolError(
+                            503, f"SERVICE <{part.iri}> did not answer within the query's time"
+                        )
                     chunks.append(chunk)
             return _inline_data(json.loads(b"".join(chunks)))
         except (ProtocolError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -729,22 +857,39 @@ class Engine:
         return substitute(prepared.text, replacements)
 
     # queries ---------------------------------------------------------------------------------------
-    def query(self, text: str, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
-              deadline: float | None = None) -> Answer:
+    def query(
+        self,
+        text: str,
+        default_graphs: Iterable[str] = (),
+        named_graphs: Iterable[str] = (),
+        deadline: float | None = None,
+    ) -> Answer:
         """Evaluate ``text`` under the policy; raises ``ProtocolError`` for anything refused or wrong."""
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         default_graphs, named_graphs = list(default_graphs), list(named_graphs)
         for uri in default_graphs + named_graphs:
             if not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$", uri):
-                raise ProtocolError(400, f"a graph must be named by an absolute IRI, not {uri!r} "
-                                         "(default-graph-uri, named-graph-uri)")
+                raise ProtocolError(
+                    400,
+                    f"a graph must be named by an absolute IRI, not {uri!r} "
+                    "(default-graph-uri, named-graph-uri)",
+                )
         prepared = prepare(text, self.policy.service_allowlist)
         final = self._without_services(prepared, deadline)
-        answer = self.backend.evaluate(final, prepared.scan.form, list(default_graphs), list(named_graphs),
-                                       prepared.scan.has_dataset_clause, self.policy.max_rows, deadline)
+        answer = self.backend.evaluate(
+            final,
+            prepared.scan.form,
+            list(default_graphs),
+            list(named_graphs),
+            prepared.scan.has_dataset_clause,
+            self.policy.max_rows,
+            deadline,
+        )
         if prepared.languages is not None and answer.form == "SELECT":
             self.fill_labels(answer, prepared.languages)
-        if answer.form == "SELECT" and re.search(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", final, re.IGNORECASE):
+        if answer.form == "SELECT" and re.search(
+            r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", final, re.IGNORECASE
+        ):
             _in_order_of_appearance(answer, final)
         return answer
 
@@ -757,9 +902,14 @@ class Engine:
             media = choose_format(answer.form, request.accept, request.format)
         body = write_answer(answer, media)
         if len(body) > self.policy.max_result_bytes:
-            raise ProtocolError(400, f"the result is {len(body)} bytes long, more than this endpoint's limit of "
-                                     f"{self.policy.max_result_bytes}; ask for less (LIMIT, fewer variables)")
-        rows = len(answer.rows) if answer.form == "SELECT" else (len(answer.triples) if answer.triples else None)
+            raise ProtocolError(
+                400,
+                f"the result is {len(body)} bytes long, more than this endpoint's limit of "
+                f"{self.policy.max_result_bytes}; ask for less (LIMIT, fewer variables)",
+            )
+        rows = (
+            len(answer.rows) if answer.form == "SELECT" else (len(answer.triples) if answer.triples else None)
+        )
         content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
         return QueryResponse(body=body, media_type=content_type, truncated=answer.truncated, rows=rows)
 
@@ -772,24 +922,41 @@ class Engine:
         """Bind every unbound ``?xLabel`` to ``?x``'s label in the first language that has one
         (``en`` also finds ``en-t-tr``), else, as WDQS does, to the entity's own name (its Q-id)."""
         label_vars = [i for i, v in enumerate(answer.variables) if v.endswith("Label") and len(v) > 5]
-        pairs = [(i, answer.variables.index(answer.variables[i][:-5])) for i in label_vars
-                 if answer.variables[i][:-5] in answer.variables]
+        pairs = [
+            (i, answer.variables.index(answer.variables[i][:-5]))
+            for i in label_vars
+            if answer.variables[i][:-5] in answer.variables
+        ]
         if not pairs:
             return
         nodes = sorted({row[j] for row in answer.rows for _, j in pairs if isinstance(row[j], URIRef)})
         labels: dict[Any, dict[str, Literal]] = {}
         if nodes:
             values = " ".join(n.n3() for n in nodes)
-            found = self.backend.evaluate(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}",
-                                          "SELECT", [], [], False, 1_000_000, time.monotonic() + 60)
+            found = self.backend.evaluate(
+                f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}",
+                "SELECT",
+                [],
+                [],
+                False,
+                1_000_000,
+                time.monotonic() + 60,
+            )
             for x, value in found.rows:
                 if isinstance(value, Literal) and value.language:
                     labels.setdefault(x, {}).setdefault(value.language.lower(), value)
 
         def label(node: Any) -> Literal:
             by_lang = labels.get(node, {})
-            choice = next((by_lang[tag] for lang in languages for tag in sorted(by_lang)
-                           if tag == lang or tag.startswith(lang + "-")), None)
+            choice = next(
+                (
+                    by_lang[tag]
+                    for lang in languages
+                    for tag in sorted(by_lang)
+                    if tag == lang or tag.startswith(lang + "-")
+                ),
+                None,
+            )
             return choice if choice is not None else Literal(str(node).rstrip("/").rsplit("/", 1)[-1])
 
         rows = []
@@ -810,6 +977,7 @@ class Engine:
 def _in_order_of_appearance(answer: Answer, text: str) -> None:
     """SELECT * lists its variables in the order they first appear in the query (as the W3C
     result-format tests expect); engines hand them over in their own order."""
+
     def first(v: str) -> int:
         match = re.search(r"[?$]" + re.escape(v) + r"\b", text)
         return match.start() if match else len(text)
@@ -835,8 +1003,11 @@ def _inline_data(results: dict) -> str:
         if kind == "bnode":
             return URIRef(BNode(value["value"]).skolemize()).n3()
         datatype = value.get("datatype")
-        return Literal(value["value"], lang=value.get("xml:lang"),
-                       datatype=URIRef(datatype) if datatype and not value.get("xml:lang") else None).n3()
+        return Literal(
+            value["value"],
+            lang=value.get("xml:lang"),
+            datatype=URIRef(datatype) if datatype and not value.get("xml:lang") else None,
+        ).n3()
 
     rows = " ".join("(" + " ".join(term(b.get(v)) for v in variables) + ")" for b in bindings)
     return "{ VALUES (" + " ".join("?" + v for v in variables) + ") { " + rows + " } }"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import NonConformantError
@@ -33,7 +34,7 @@ SPARQL_ENDPOINT = URIRef(BASE + "sparql")
 IANA = "https://www.iana.org/assignments/media-types/"
 
 
-from icmpd_kg.distfiles import (
+from icmpd_kg.distfiles import (  # noqa: E402 - the names of dist/, defined once
     CONTEXT_NAME,
     DUMPS,
     MAPPINGS_NAME,
@@ -54,6 +55,7 @@ from icmpd_kg.distfiles import (
 # ---------------------------------------------------------------------------------------------
 # Deterministic serialisation
 # ---------------------------------------------------------------------------------------------
+
 
 def sorted_lines(text: str) -> str:
     lines = sorted({line for line in text.splitlines() if line.strip()})
@@ -86,13 +88,19 @@ def to_jsonld(ds: Dataset, ontology: Graph) -> str:
     return jsonld_dumps(compact(to_nquads(ds), context(ontology), first=str(ID["organisation/icmpd"])))
 
 
-def _oxigraph(nquads: str, fmt: ox.RdfFormat, as_triples: bool = False, prefixes: dict[str, str] | None = None) -> str:
+def _oxigraph(
+    nquads: str, fmt: ox.RdfFormat, as_triples: bool = False, prefixes: dict[str, str] | None = None
+) -> str:
     """Serialise with pyoxigraph, fed in (graph, subject, predicate, object) order: its writers
     keep input order, so sorted input gives byte-identical output."""
-    quads = sorted(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
-                   key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    quads = sorted(
+        ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
     items = [q.triple for q in quads] if as_triples else quads
-    return ox.serialize(items, format=fmt, prefixes=dict(sorted((prefixes or PREFIXES).items()))).decode("utf-8")
+    return (
+        ox.serialize(items, format=fmt, prefixes=dict(sorted((prefixes or PREFIXES).items()))) or b""
+    ).decode("utf-8")
 
 
 def serialize_dump(fmt: DumpFormat, ds: Dataset, ontology: Graph) -> str:
@@ -116,6 +124,7 @@ def serialize_dump(fmt: DumpFormat, ds: Dataset, ontology: Graph) -> str:
 # Dataset description
 # ---------------------------------------------------------------------------------------------
 
+
 def dataset_metadata() -> Graph:
     """The few statements every dump carries about itself: what it is, its licence and source."""
     g = bind_prefixes(Graph())
@@ -125,12 +134,29 @@ def dataset_metadata() -> Graph:
     g.add((DATASET, DCTERMS.title, Literal("ICMPD bilgi grafı", lang="tr")))
     g.add((DATASET, RDFS.label, Literal("ICMPD knowledge graph", lang="en")))
     g.add((DATASET, RDFS.label, Literal("ICMPD bilgi grafı", lang="tr")))
-    g.add((DATASET, DCTERMS.description, Literal(
-        "Every fact of a Turkish source text about the International Centre for Migration Policy "
-        "Development (ICMPD) and its work in Turkey, each traced to the words that state it.", lang="en")))
-    g.add((DATASET, DCTERMS.description, Literal(
-        "ICMPD ve Türkiye'deki çalışmaları hakkındaki Türkçe bir kaynak metnin bütün olguları; her biri "
-        "onu belirten sözlere bağlanmıştır.", lang="tr")))
+    g.add(
+        (
+            DATASET,
+            DCTERMS.description,
+            Literal(
+                "Every fact of a Turkish source text about the International Centre for Migration Policy "
+                "Development (ICMPD) and its work in Turkey, each traced to the words that state it.",
+                lang="en",
+            ),
+        )
+    )
+    g.add(
+        (
+            DATASET,
+            DCTERMS.description,
+            Literal(
+                "ICMPD ve Türkiye'deki çalışmaları hakkındaki Türkçe bir kaynak metnin bütün "
+                "olguları; her biri "
+                "onu belirten sözlere bağlanmıştır.",
+                lang="tr",
+            ),
+        )
+    )
     g.add((DATASET, DCTERMS.license, LICENSE))
     g.add((DATASET, DCTERMS.source, SOURCE))
     g.add((DATASET, DCTERMS.creator, ID["agent/icmpd-kg-editors"]))
@@ -150,7 +176,7 @@ def publishable(kg: KnowledgeGraph) -> Dataset:
     return ds
 
 
-def _slug(term: URIRef, nm) -> str:
+def _slug(term: Node, nm) -> str:
     return nm.normalizeUri(term).replace(":", "-").strip("<>").replace("/", "-").replace("#", "-")
 
 
@@ -182,7 +208,9 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
         g.add((DATASET, VOID.propertyPartition, part))
         g.add((part, VOID.property, prop))
         g.add((part, VOID.triples, Literal(len(set(merged.triples((None, prop, None)))))))
-    named = sorted({c.identifier for c in published.graphs() if c.identifier != DATASET_DEFAULT_GRAPH_ID and len(c)})
+    named = sorted(
+        {c.identifier for c in published.graphs() if c.identifier != DATASET_DEFAULT_GRAPH_ID and len(c)}
+    )
     g.add((DATASET, SD.namedGraph, URIRef(f"{DATASET}/graphs")))  # one node lists the graph count
     g.add((URIRef(f"{DATASET}/graphs"), VOID.triples, Literal(len(named))))
     for fmt in DUMPS:
@@ -203,7 +231,9 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        g.add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+        g.add(
+            (checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
+        )
     return g
 
 
@@ -216,9 +246,13 @@ def wikidata_view_turtle(kg: KnowledgeGraph) -> str:
     from icmpd_kg.wikidata_view import view
 
     graph = view(kg.data)
-    conforms, _, text = pyshacl.validate(graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none")
+    conforms, _, text = pyshacl.validate(
+        graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none"
+    )
     if not conforms:
-        raise NonConformantError(f"the Wikidata view does not conform to its shapes; nothing was written:\n{text}")
+        raise NonConformantError(
+            f"the Wikidata view does not conform to its shapes; nothing was written:\n{text}"
+        )
     prefixes = {**{k: v for k, v in PREFIXES.items() if k in ("rdf", "rdfs", "xsd", "prov")}, **VIEW_PREFIXES}
     return _oxigraph(to_ntriples(graph), ox.RdfFormat.TURTLE, as_triples=True, prefixes=prefixes)
 
@@ -229,14 +263,21 @@ def unlinked_report(merged: Graph) -> str:
 
     rows = ["subject_id\tsubject_label_tr\tsubject_label_en\tstatus"]
     for subject, _ in unlinked(merged):
-        labels = {(o.language or "").split("-")[0]: str(o) for o in sorted(merged.objects(subject, RDFS.label))}
-        rows.append(f"{subject}\t{labels.get('tr', '')}\t{labels.get('en', '')}\tno verified Wikidata item yet")
+        labels = {
+            (o.language or "").split("-")[0]: str(o)
+            for o in sorted(merged.objects(subject, RDFS.label))
+            if isinstance(o, Literal)
+        }
+        rows.append(
+            f"{subject}\t{labels.get('tr', '')}\t{labels.get('en', '')}\tno verified Wikidata item yet"
+        )
     return "\n".join(rows) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class BuildResult:
@@ -258,7 +299,9 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     files[UNLINKED_NAME] = unlinked_report(union(published)).encode("utf-8")
     files[VIEW_NAME] = wikidata_view_turtle(kg).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
-    files[VOID_NAME] = _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
+    files[VOID_NAME] = (
+        _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
+    )
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")
     files[SOURCE_NAME] = paths.SOURCE_FILE.read_bytes()
     for query in paths.query_files():
@@ -316,15 +359,18 @@ def replace_store(target: Path, nquads: bytes, view: bytes) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def build(out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None,
-          store: str | None = None) -> BuildResult:
+def build(
+    out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None, store: str | None = None
+) -> BuildResult:
     """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
     ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``)."""
     kg = KnowledgeGraph.load(data_files)
     report = validate(kg)
     if not report.conforms:
         raise NonConformantError(
-            f"the graph does not conform ({len(report.results)} results); nothing was written to {out}", report)
+            f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
+            report,
+        )
     files = render(kg, report)
 
     def in_dist(staging: Path) -> None:

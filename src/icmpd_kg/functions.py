@@ -19,8 +19,20 @@ if TYPE_CHECKING:
     from rdflib_endpoint.dataset_ext import DatasetExt
 
 IKGFN = Namespace("https://w3id.org/icmpd-kg/functions#")
-ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                  "October", "November", "December")
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def fold(text: str) -> str:

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import IdentifiedNode
 
 from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
@@ -65,11 +66,15 @@ def parse_file(path: Path) -> Dataset:
         if quads:
             target.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
         else:
-            target.graph(DATASET_DEFAULT_GRAPH_ID).parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+            target.graph(DATASET_DEFAULT_GRAPH_ID).parse(
+                data=text, format=fmt, publicID=path.resolve().as_uri()
+            )
     except BadSyntax as exc:
         raise InputFileError(path, f"syntax error: {exc._why}", line=exc.lines + 1) from None
     except xml.sax.SAXParseException as exc:
-        raise InputFileError(path, f"XML syntax error: {exc.getMessage()}", line=exc.getLineNumber()) from None
+        raise InputFileError(
+            path, f"XML syntax error: {exc.getMessage()}", line=exc.getLineNumber()
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"JSON syntax error: {exc.msg}", line=exc.lineno) from None
     except Exception as exc:  # rdflib raises many kinds; each still names the file
@@ -125,12 +130,9 @@ def union(ds: Dataset) -> Graph:
     return g
 
 
-def named_graphs(ds: Dataset) -> dict[URIRef | BNode, Graph]:
+def named_graphs(ds: Dataset) -> dict[IdentifiedNode, Graph]:
     """The non-empty named graphs of ``ds`` by name (the default graph left out)."""
-    return {
-        g.identifier: g for g in ds.graphs()
-        if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g) > 0
-    }
+    return {g.identifier: g for g in ds.graphs() if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g) > 0}
 
 
 def default_graph(ds: Dataset) -> Graph:
@@ -154,8 +156,10 @@ def ontology_closure(root: Path | None = None, catalog_file: Path | None = None)
             for imported in sorted(graph.objects(ontology, OWL.imports)):
                 target = where.get(str(imported))
                 if target is None:
-                    raise InputFileError(path, f"owl:imports <{imported}> has no local copy in "
-                                               f"{catalog_file or paths.CATALOG_FILE}")
+                    raise InputFileError(
+                        path,
+                        f"owl:imports <{imported}> has no local copy in {catalog_file or paths.CATALOG_FILE}",
+                    )
                 pending.append(target)
     return order
 

@@ -20,22 +20,52 @@ from icmpd_kg.namespaces import IKG, PREFIXES
 # Reused properties: (CURIE, kind), where kind is "@id" (a link), "@language" (a language map), an
 # XSD datatype CURIE, or None (a plain value).
 REUSED: tuple[tuple[str, str | None], ...] = (
-    ("rdfs:label", "@language"), ("skos:altLabel", "@language"), ("skos:definition", "@language"),
-    ("skos:editorialNote", "@language"), ("dcterms:description", "@language"), ("dcterms:title", "@language"),
+    ("rdfs:label", "@language"),
+    ("skos:altLabel", "@language"),
+    ("skos:definition", "@language"),
+    ("skos:editorialNote", "@language"),
+    ("dcterms:description", "@language"),
+    ("dcterms:title", "@language"),
     ("dcterms:bibliographicCitation", "@language"),
-    ("skos:inScheme", "@id"), ("skos:hasTopConcept", "@id"), ("skos:topConceptOf", "@id"),
-    ("org:member", "@id"), ("org:organization", "@id"), ("org:memberDuring", "@id"), ("org:unitOf", "@id"),
-    ("org:subOrganizationOf", "@id"), ("time:hasBeginning", "@id"), ("time:after", "@id"),
-    ("time:inXSDDate", "xsd:date"), ("time:inXSDgYearMonth", "xsd:gYearMonth"),
-    ("foaf:homepage", "@id"), ("eli:id_local", None), ("eli:date_document", "xsd:date"),
-    ("eli:date_publication", "xsd:date"), ("eli:published_in", None), ("schema:minValue", "xsd:integer"),
-    ("oa:hasBody", "@id"), ("oa:hasTarget", "@id"), ("oa:hasSource", "@id"), ("oa:hasSelector", "@id"),
-    ("oa:motivatedBy", "@id"), ("oa:exact", None), ("oa:prefix", None), ("oa:suffix", None),
-    ("oa:start", "xsd:nonNegativeInteger"), ("oa:end", "xsd:nonNegativeInteger"),
-    ("prov:wasDerivedFrom", "@id"), ("prov:wasAttributedTo", "@id"), ("spdx:checksum", "@id"),
-    ("spdx:algorithm", "@id"), ("spdx:checksumValue", "xsd:hexBinary"),
-    ("dcterms:license", "@id"), ("dcterms:source", "@id"), ("dcterms:creator", "@id"), ("dcterms:language", None),
-    ("dcterms:format", None), ("owl:sameAs", "@id"),
+    ("skos:inScheme", "@id"),
+    ("skos:hasTopConcept", "@id"),
+    ("skos:topConceptOf", "@id"),
+    ("org:member", "@id"),
+    ("org:organization", "@id"),
+    ("org:memberDuring", "@id"),
+    ("org:unitOf", "@id"),
+    ("org:subOrganizationOf", "@id"),
+    ("time:hasBeginning", "@id"),
+    ("time:after", "@id"),
+    ("time:inXSDDate", "xsd:date"),
+    ("time:inXSDgYearMonth", "xsd:gYearMonth"),
+    ("foaf:homepage", "@id"),
+    ("eli:id_local", None),
+    ("eli:date_document", "xsd:date"),
+    ("eli:date_publication", "xsd:date"),
+    ("eli:published_in", None),
+    ("schema:minValue", "xsd:integer"),
+    ("oa:hasBody", "@id"),
+    ("oa:hasTarget", "@id"),
+    ("oa:hasSource", "@id"),
+    ("oa:hasSelector", "@id"),
+    ("oa:motivatedBy", "@id"),
+    ("oa:exact", None),
+    ("oa:prefix", None),
+    ("oa:suffix", None),
+    ("oa:start", "xsd:nonNegativeInteger"),
+    ("oa:end", "xsd:nonNegativeInteger"),
+    ("prov:wasDerivedFrom", "@id"),
+    ("prov:wasAttributedTo", "@id"),
+    ("spdx:checksum", "@id"),
+    ("spdx:algorithm", "@id"),
+    ("spdx:checksumValue", "xsd:hexBinary"),
+    ("dcterms:license", "@id"),
+    ("dcterms:source", "@id"),
+    ("dcterms:creator", "@id"),
+    ("dcterms:language", None),
+    ("dcterms:format", None),
+    ("owl:sameAs", "@id"),
 )
 LANGUAGE_RANGES = {RDF.langString}
 
@@ -43,7 +73,7 @@ LANGUAGE_RANGES = {RDF.langString}
 def _curie(iri: str) -> str:
     for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(namespace) and prefix != "ikg":
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 
@@ -52,17 +82,26 @@ def context(ontology: Graph) -> dict[str, Any]:
     terms: dict[str, Any] = dict(PREFIXES)
     namespace = str(IKG._NS)
     properties = sorted(
-        {s for kind in (OWL.ObjectProperty, OWL.DatatypeProperty) for s in ontology.subjects(RDF.type, kind)
-         if isinstance(s, URIRef) and str(s).startswith(namespace)})
+        {
+            s
+            for kind in (OWL.ObjectProperty, OWL.DatatypeProperty)
+            for s in ontology.subjects(RDF.type, kind)
+            if isinstance(s, URIRef) and str(s).startswith(namespace)
+        }
+    )
     for prop in properties:
-        name = str(prop)[len(namespace):]
+        name = str(prop)[len(namespace) :]
         definition: dict[str, str] = {"@id": f"ikg:{name}"}
         rng = ontology.value(prop, RDFS.range)
         if (prop, RDF.type, OWL.ObjectProperty) in ontology:
             definition["@type"] = "@id"
         elif rng in LANGUAGE_RANGES:
             definition["@container"] = "@language"
-        elif isinstance(rng, URIRef) and str(rng).startswith(PREFIXES["xsd"]) and not str(rng).endswith("#string"):
+        elif (
+            isinstance(rng, URIRef)
+            and str(rng).startswith(PREFIXES["xsd"])
+            and not str(rng).endswith("#string")
+        ):
             definition["@type"] = _curie(str(rng))
         # A property named like a record prefix ("principle", "agreement") takes the name: users
         # write the property far more often, and such records then appear as full IRIs.
@@ -103,7 +142,9 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def sorted_nquads(data: Dataset | Graph) -> str:
-    text = data.serialize(format="nquads" if isinstance(data, Dataset) else "nt", encoding="utf-8").decode("utf-8")
+    text = data.serialize(format="nquads" if isinstance(data, Dataset) else "nt", encoding="utf-8").decode(
+        "utf-8"
+    )
     return "\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n"
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -63,19 +63,24 @@ class LinkedData:
         self.ontology = ontology
         self.context = jsonld_context(ontology)
         self.text = source_text if source_text is not None else SOURCE_FILE.read_text(encoding="utf-8")
-        self.graph_of: dict[tuple, set[URIRef]] = {}
+        self.graph_of: dict[tuple, set[Any]] = {}
         for s, p, o, g in data.quads((None, None, None, None)):
             name = g.identifier if isinstance(g, Graph) else g
             if name != DATASET_DEFAULT_GRAPH_ID:
                 self.graph_of.setdefault((s, p, o), set()).add(name)
 
     def exists(self, iri: URIRef) -> bool:
-        return (iri, None, None) in self.union or (None, None, iri) in self.union or any(
-            str(s).startswith(str(iri) + "#") for s in self.union.subjects())
+        return (
+            (iri, None, None) in self.union
+            or (None, None, iri) in self.union
+            or any(str(s).startswith(str(iri) + "#") for s in self.union.subjects())
+        )
 
     def _subjects(self, iri: URIRef) -> list[URIRef]:
         prefix = str(iri) + "#"
-        return [iri] + sorted({s for s in self.union.subjects() if isinstance(s, URIRef) and str(s).startswith(prefix)})
+        return [iri] + sorted(
+            {s for s in self.union.subjects() if isinstance(s, URIRef) and str(s).startswith(prefix)}
+        )
 
     def content(self, iri: URIRef) -> list[tuple]:
         """What the named graph ``iri`` states (a fact graph's triples), if it is one."""
@@ -106,8 +111,12 @@ class LinkedData:
             for value in sorted(graph.objects(node, RDFS.label)):
                 if isinstance(value, Literal):
                     labels.setdefault((value.language or "").split("-")[0], str(value))
-        return labels.get(lang) or labels.get("en" if lang == "tr" else "tr") or next(iter(labels.values()), None) \
+        return (
+            labels.get(lang)
+            or labels.get("en" if lang == "tr" else "tr")
+            or next(iter(labels.values()), None)
             or self.union.namespace_manager.normalizeUri(node)
+        )
 
     def jsonld(self, iri: URIRef) -> str:
         """The resource's description as compacted JSON-LD, the resource first; same bytes every time."""
@@ -129,23 +138,36 @@ class LinkedData:
                 graphs |= self.graph_of.get((subject, p, o), set())
         facts = []
         for g in sorted(graphs):
-            row = next(iter(self.union.query("""
+            row = next(
+                iter(
+                    self.union.query(
+                        """
                 PREFIX oa: <http://www.w3.org/ns/oa#>
                 SELECT ?exact ?start ?end WHERE {
                     ?a oa:hasBody ?g ; oa:hasTarget ?t . ?t oa:hasSelector ?q , ?p .
-                    ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end . }""", initBindings={"g": g})), None)
+                    ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end . }""",
+                        initBindings={"g": g},
+                    )
+                ),
+                None,
+            )
             if row is None:
                 facts.append(Fact(g, None, None, None, None))
             else:
-                start, end = int(row.start), int(row.end)
-                facts.append(Fact(g, str(row.exact), self.sentence_around(start, end), start, end))
+                found = cast(Any, row)
+                start, end = int(found.start), int(found.end)
+                facts.append(Fact(g, str(found.exact), self.sentence_around(start, end), start, end))
         return facts
 
 
 def local_href(iri: str) -> str:
     """Links under the base go to this server; everything else stays as it is."""
     if iri.startswith(BASE):
-        return "/" + iri[len(BASE):].replace("#", "%23", 1) if iri.startswith(BASE + "ontology#") else "/" + iri[len(BASE):]
+        return (
+            "/" + iri[len(BASE) :].replace("#", "%23", 1)
+            if iri.startswith(BASE + "ontology#")
+            else "/" + iri[len(BASE) :]
+        )
     return iri
 
 
@@ -164,13 +186,30 @@ def term(node, ld: LinkedData, lang: str) -> dict[str, Any]:
 
 
 LABELS = {
-    "en": {"types": "Types", "properties": "Statements", "incoming": "Linked from", "sources": "Source sentences",
-           "content": "What this graph states", "neighbourhood": "Neighbourhood", "more": "and {n} more links",
-           "wikidata": "Wikidata", "formats": "This description as", "translation": "editorial (not in the source)"},
-    "tr": {"types": "Türler", "properties": "İfadeler", "incoming": "Bağlantı veren kaynaklar",
-           "content": "Bu grafın ifadeleri", "neighbourhood": "Yakın çevresi", "more": "ve {n} bağlantı daha",
-           "sources": "Kaynak cümleler", "wikidata": "Wikidata", "formats": "Bu açıklama şu biçimlerde",
-           "translation": "editöryal (kaynakta yok)"},
+    "en": {
+        "types": "Types",
+        "properties": "Statements",
+        "incoming": "Linked from",
+        "sources": "Source sentences",
+        "content": "What this graph states",
+        "neighbourhood": "Neighbourhood",
+        "more": "and {n} more links",
+        "wikidata": "Wikidata",
+        "formats": "This description as",
+        "translation": "editorial (not in the source)",
+    },
+    "tr": {
+        "types": "Türler",
+        "properties": "İfadeler",
+        "incoming": "Bağlantı veren kaynaklar",
+        "content": "Bu grafın ifadeleri",
+        "neighbourhood": "Yakın çevresi",
+        "more": "ve {n} bağlantı daha",
+        "sources": "Kaynak cümleler",
+        "wikidata": "Wikidata",
+        "formats": "Bu açıklama şu biçimlerde",
+        "translation": "editöryal (kaynakta yok)",
+    },
 }
 
 
@@ -178,18 +217,37 @@ def _neighbourhood(ld: LinkedData, iri: URIRef, lang: str) -> tuple[Any, int]:
     """The diagram of ``iri`` and the resources it links to and is linked from (one step)."""
     from icmpd_kg.diagrams import Node, neighbourhood
 
-    links, seen = [], set()
-    out = sorted((p, o) for p, o in ld.union.predicate_objects(iri) if isinstance(o, URIRef) and p != RDF.type)
+    links: list[tuple[str, str | None, Node, bool]] = []
+    seen: set = set()
+    out = sorted(
+        (p, o) for p, o in ld.union.predicate_objects(iri) if isinstance(o, URIRef) and p != RDF.type
+    )
     incoming = sorted((s, p) for s, p in ld.union.subject_predicates(iri) if isinstance(s, URIRef))
     for p, o in out:
         if (p, o) not in seen:
             seen.add((p, o))
-            links.append((ld.label(p, lang), local_href(str(p)),
-                          Node(term(o, ld, lang)["text"], local_href(str(o)), title=str(o),
-                               kind="" if str(o).startswith(BASE) else "external"), True))
+            links.append(
+                (
+                    ld.label(p, lang),
+                    local_href(str(p)),
+                    Node(
+                        term(o, ld, lang)["text"],
+                        local_href(str(o)),
+                        title=str(o),
+                        kind="" if str(o).startswith(BASE) else "external",
+                    ),
+                    True,
+                )
+            )
     for s, p in incoming:
-        links.append((ld.label(p, lang), local_href(str(p)), Node(ld.label(s, lang), local_href(str(s)), title=str(s)),
-                      False))
+        links.append(
+            (
+                ld.label(p, lang),
+                local_href(str(p)),
+                Node(ld.label(s, lang), local_href(str(s)), title=str(s)),
+                False,
+            )
+        )
     diagram = neighbourhood(Node(ld.label(iri, lang), None, title=str(iri)), links)
     return diagram, max(0, len(links) - len(diagram.nodes) + 1)
 
@@ -209,35 +267,52 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str, query: str = 
             if p == RDF.type and subject == iri:
                 continue
             graphs = sorted(ld.graph_of.get((subject, p, o), set()))
-            rows.append({"fragment": None if subject == iri else str(subject).split("#", 1)[1],
-                         "property": term(p, ld, lang), "value": term(o, ld, lang),
-                         "facts": [{"href": local_href(str(g)), "text": nm.normalizeUri(g)} for g in graphs]})
+            rows.append(
+                {
+                    "fragment": None if subject == iri else str(subject).split("#", 1)[1],
+                    "property": term(p, ld, lang),
+                    "value": term(o, ld, lang),
+                    "facts": [{"href": local_href(str(g)), "text": nm.normalizeUri(g)} for g in graphs],
+                }
+            )
     sources = []
     for f in ld.facts_about(iri):
         entry: dict[str, Any] = {"href": local_href(str(f.graph)), "text": nm.normalizeUri(f.graph)}
         if f.quote:
             sentence = f.sentence or ""
             at = sentence.find(f.quote)
-            before, quote, after = (sentence[:at], f.quote, sentence[at + len(f.quote):]) if at >= 0 \
-                else (sentence, "", "")
+            before, quote, after = (
+                (sentence[:at], f.quote, sentence[at + len(f.quote) :]) if at >= 0 else (sentence, "", "")
+            )
             entry.update(before=before, quote=quote, after=after, start=f.start, end=f.end)
         sources.append(entry)
     diagram, more = _neighbourhood(ld, iri, lang)
     switch = dict(parse_qsl(query, keep_blank_values=True))
     switch["lang"] = other
     return {
-        "lang": lang, "other": other, "t": LABELS[lang], "title": ld.label(iri, lang), "iri": str(iri),
+        "lang": lang,
+        "other": other,
+        "t": LABELS[lang],
+        "title": ld.label(iri, lang),
+        "iri": str(iri),
         "types": [term(x, ld, lang) for x in sorted(set(ld.union.objects(iri, RDF.type)))],
         "rows": rows,
         "content": [[term(x, ld, lang) for x in triple] for triple in ld.content(iri)],
-        "incoming": [(term(s, ld, lang), term(p, ld, lang)) for s, p in sorted(ld.union.subject_predicates(iri))],
+        "incoming": [
+            (term(s, ld, lang), term(p, ld, lang)) for s, p in sorted(ld.union.subject_predicates(iri))
+        ],
         "sources": sources,
-        "wikidata": sorted(str(o) for p in (OWL.sameAs, SKOS.exactMatch) for o in ld.union.objects(iri, p)
-                           if str(o).startswith(WIKIDATA)),
+        "wikidata": sorted(
+            str(o)
+            for p in (OWL.sameAs, SKOS.exactMatch)
+            for o in ld.union.objects(iri, p)
+            if str(o).startswith(WIKIDATA)
+        ),
         "formats": [(key, media, href) for key, media, href in document_links(path) if key != "html"],
         "switch": "?" + urlencode(switch),
         "jsonld": ld.jsonld(iri),
-        "diagram": diagram, "more": more,
+        "diagram": diagram,
+        "more": more,
     }
 
 
@@ -259,8 +334,13 @@ def _neighbourhood_query(iri: URIRef) -> str:
 }}"""
 
 
-def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str | None = None,
-          datatypes: dict[str, str] | None = None) -> LinkedData | None:
+def fetch(
+    select: Callable[[str], Any],
+    iri: URIRef,
+    ontology: Graph,
+    text: str | None = None,
+    datatypes: dict[str, str] | None = None,
+) -> LinkedData | None:
     """``iri``'s description, read through ``select`` (a function that runs a SELECT on the one
     engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
     (property -> integer subtype, recorded by the build) gives literals that an Oxigraph store
@@ -269,7 +349,10 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
 
     ds = Dataset(default_union=False)  # a plain Dataset: the page needs no SPARQL functions
     rows = select(_neighbourhood_query(iri)).rows
-    content = [(s, p, o, iri) for s, p, o in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").rows]
+    content = [
+        (s, p, o, iri)
+        for s, p, o in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").rows
+    ]
     if not rows and not content:
         return None
     rows = rows + content
@@ -283,23 +366,32 @@ def fetch(select: Callable[[str], Any], iri: URIRef, ontology: Graph, text: str 
     graphs = sorted({g for *_, g in rows if isinstance(g, URIRef)})
     if graphs:  # the annotations whose bodies are these graphs: their quotes and offsets
         values = " ".join(g.n3() for g in graphs)
-        add(select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?body {{ {values} }}
+        add(
+            select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?body {{ {values} }}
             ?a <{OA}hasBody> ?body ; <{OA}hasTarget> ?t . ?t <{OA}hasSelector> ?sel .
             VALUES ?which {{ 1 2 3 }} BIND(IF(?which = 1, ?a, IF(?which = 2, ?t, ?sel)) AS ?s)
-            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows)
+            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows
+        )
     mentioned = sorted({t for s, p, o, _ in rows for t in (s, p, o) if isinstance(t, URIRef)})
     if mentioned:  # labels of everything the description mentions
         values = " ".join(m.n3() for m in mentioned)
-        add(select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} BIND(<{RDFS.label}> AS ?p)
-            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows)
+        add(
+            select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} BIND(<{RDFS.label}> AS ?p)
+            ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows
+        )
     return LinkedData(bind_prefixes(ds), ontology, text)
 
 
 class Site:
     """Linked Data for any resource of a built graph, through the engine of its store."""
 
-    def __init__(self, select: Callable[[str], Any], ontology: Graph, text: str | None = None,
-                 datatypes: dict[str, str] | None = None):
+    def __init__(
+        self,
+        select: Callable[[str], Any],
+        ontology: Graph,
+        text: str | None = None,
+        datatypes: dict[str, str] | None = None,
+    ):
         self.select, self.ontology, self.text, self.datatypes = select, ontology, text, datatypes
 
     def resource(self, iri: URIRef) -> LinkedData | None:

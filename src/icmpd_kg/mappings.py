@@ -49,8 +49,9 @@ def mapping_rows(path: Path) -> list[dict]:
             try:
                 expanded[column] = msdf.converter.expand_strict(value) if ":" in value else value
             except Exception:  # noqa: BLE001 - an unknown prefix
-                raise InputFileError(path, f"mapping {number}: {column} {value!r} uses a prefix the curie_map "
-                                           f"does not define") from None
+                raise InputFileError(
+                    path, f"mapping {number}: {column} {value!r} uses a prefix the curie_map does not define"
+                ) from None
         rows.append({**row, **expanded})
     return rows
 
@@ -68,13 +69,32 @@ def to_dataset(path: Path) -> Dataset:
     default.add((LINKS_GRAPH, RDF.type, IKG.EditorialGraph))
     default.add((LINKS_GRAPH, RDFS.label, Literal("Wikidata bağlantıları", lang="tr")))
     default.add((LINKS_GRAPH, RDFS.label, Literal("Wikidata links", lang="en")))
-    default.add((LINKS_GRAPH, DCTERMS.description, Literal(
-        "Links to Wikidata items curated by the icmpd-kg editors (owl:sameAs for resources, skos:exactMatch "
-        "for vocabulary terms and concepts), read from the SSSOM table data/mappings/wikidata.sssom.tsv. "
-        "Knowledge from outside the source.", lang="en")))
-    default.add((LINKS_GRAPH, DCTERMS.description, Literal(
-        "icmpd-kg editörlerince seçilmiş Wikidata bağlantıları (kaynaklar için owl:sameAs, sözlük terimleri ve "
-        "kavramlar için skos:exactMatch); data/mappings/wikidata.sssom.tsv SSSOM tablosundan okunur. "
-        "Kaynağın dışından gelen bilgidir.", lang="tr")))
+    default.add(
+        (
+            LINKS_GRAPH,
+            DCTERMS.description,
+            Literal(
+                "Links to Wikidata items curated by the icmpd-kg editors (owl:sameAs for resources, "
+                "skos:exactMatch "
+                "for vocabulary terms and concepts), read from the SSSOM table "
+                "data/mappings/wikidata.sssom.tsv. "
+                "Knowledge from outside the source.",
+                lang="en",
+            ),
+        )
+    )
+    default.add(
+        (
+            LINKS_GRAPH,
+            DCTERMS.description,
+            Literal(
+                "icmpd-kg editörlerince seçilmiş Wikidata bağlantıları (kaynaklar için owl:sameAs, "
+                "sözlük terimleri ve "
+                "kavramlar için skos:exactMatch); data/mappings/wikidata.sssom.tsv SSSOM tablosundan okunur. "
+                "Kaynağın dışından gelen bilgidir.",
+                lang="tr",
+            ),
+        )
+    )
     default.add((LINKS_GRAPH, PROV.wasAttributedTo, EDITORS))
     return ds

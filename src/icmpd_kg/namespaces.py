@@ -6,6 +6,8 @@ test checks that the terms listed here are exactly those that ``ontology/icmpd-k
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from rdflib import (
     DCAT,
     DCTERMS,
@@ -110,11 +112,35 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 
 # Record namespaces: one path segment per kind of thing.
 RECORD_PATHS = (
-    "agent", "agreement", "annotation", "concept/principle", "concept/project-status",
-    "concept/quantity-kind", "concept/region", "concept/target-group", "concept/theme", "dataset", "event", "fact", "gazette",
-    "gazette-issue", "graph", "law", "mandate", "membership", "organisation", "place", "project",
-    "quantity", "scheme", "source", "state", "unit",
+    "agent",
+    "agreement",
+    "annotation",
+    "concept/principle",
+    "concept/project-status",
+    "concept/quantity-kind",
+    "concept/region",
+    "concept/target-group",
+    "concept/theme",
+    "dataset",
+    "event",
+    "fact",
+    "gazette",
+    "gazette-issue",
+    "graph",
+    "law",
+    "mandate",
+    "membership",
+    "organisation",
+    "place",
+    "project",
+    "quantity",
+    "scheme",
+    "source",
+    "state",
+    "unit",
 )
+
+G = TypeVar("G", bound=Graph)  # a Graph, a Dataset: bind_prefixes returns what it is given
 
 PREFIXES: dict[str, str] = {
     "ikg": str(IKG._NS),
@@ -139,12 +165,16 @@ PREFIXES: dict[str, str] = {
     "wd": str(WD),
     "eli": str(ELI),
     "ikgsh": str(SHAPES),
-    **{path.replace("concept/", "").replace("-", "") if path.startswith("concept/") else path.replace("-", ""):
-       f"{BASE}id/{path}/" for path in RECORD_PATHS},
+    **{
+        path.replace("concept/", "").replace("-", "")
+        if path.startswith("concept/")
+        else path.replace("-", ""): f"{BASE}id/{path}/"
+        for path in RECORD_PATHS
+    },
 }
 
 
-def bind_prefixes(graph: Graph) -> Graph:
+def bind_prefixes(graph: G) -> G:
     """Bind every project prefix on ``graph`` (and nothing else), replacing rdflib's defaults."""
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)

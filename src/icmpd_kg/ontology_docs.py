@@ -25,8 +25,13 @@ def one_language(ontology: Graph, lang: str) -> Graph:
     for s, p, o in ontology:
         if isinstance(o, Literal) and o.language and o.language.split("-")[0] != lang:
             continue
-        if p == RDFS.label and isinstance(s, URIRef) and str(s).startswith(namespace) and isinstance(o, Literal):
-            o = Literal(f"{o} (ikg:{str(s)[len(namespace):]})", lang=o.language)
+        if (
+            p == RDFS.label
+            and isinstance(s, URIRef)
+            and str(s).startswith(namespace)
+            and isinstance(o, Literal)
+        ):
+            o = Literal(f"{o} (ikg:{str(s)[len(namespace) :]})", lang=o.language)
         view.add((s, p, o))
     return view
 
@@ -38,5 +43,7 @@ def ontology_html(ontology_file: Path, lang: str) -> str:
         raise ValueError(f"no ontology documentation in {lang!r} (available: {', '.join(LANGUAGES)})")
     page = OntPub(ontology=one_language(Graph().parse(ontology_file), lang)).make_html()
     other, name = OTHER_LANGUAGE_LINK[lang]
-    switch = f'<p class="language-switch" lang="{other}"><a href="?lang={other}" hreflang="{other}">{name}</a></p>'
+    switch = (
+        f'<p class="language-switch" lang="{other}"><a href="?lang={other}" hreflang="{other}">{name}</a></p>'
+    )
     return page.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", f"<body>\n{switch}", 1)

@@ -73,8 +73,10 @@ def catalog(catalog_file: Path | None = None) -> dict[str, Path]:
     catalog_file = catalog_file or CATALOG_FILE
     ns = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
     root = ET.parse(catalog_file).getroot()
-    return {entry.attrib["name"]: (catalog_file.parent / entry.attrib["uri"]).resolve()
-            for entry in root.iter(f"{ns}uri")}
+    return {
+        entry.attrib["name"]: (catalog_file.parent / entry.attrib["uri"]).resolve()
+        for entry in root.iter(f"{ns}uri")
+    }
 
 
 def query_needs_internet(path: Path) -> bool:

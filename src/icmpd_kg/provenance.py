@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -56,34 +57,37 @@ def _turtle_string(value: str) -> str:
     return Literal(value).n3()
 
 
-def annotation_turtle(slug: str, text: str, quote: str, occurrence: int = 1,
-                      source: str = "source:icmpd-tr") -> str:
+def annotation_turtle(
+    slug: str, text: str, quote: str, occurrence: int = 1, source: str = "source:icmpd-tr"
+) -> str:
     """The Turtle block of one annotation: fact graph ``slug`` is stated by ``quote`` in the source."""
     start, end = locate(text, quote, occurrence)
-    prefix = text[max(0, start - CONTEXT_CHARS):start]
-    suffix = text[end:end + CONTEXT_CHARS]
+    prefix = text[max(0, start - CONTEXT_CHARS) : start]
+    suffix = text[end : end + CONTEXT_CHARS]
     base = str(annotation_iri(slug))
-    return "\n".join([
-        f"annotation:{slug} a oa:Annotation ;",
-        "    oa:motivatedBy oa:describing ;",
-        f"    oa:hasBody fact:{slug} ;",
-        f"    oa:hasTarget <{base}#target> .",
-        f"<{base}#target> a oa:SpecificResource ;",
-        f"    oa:hasSource {source} ;",
-        f"    oa:hasSelector <{base}#quote> , <{base}#position> .",
-        f"<{base}#quote> a oa:TextQuoteSelector ;",
-        f"    oa:exact {_turtle_string(text[start:end])} ;",
-        f"    oa:prefix {_turtle_string(prefix)} ;",
-        f"    oa:suffix {_turtle_string(suffix)} .",
-        f"<{base}#position> a oa:TextPositionSelector ;",
-        f'    oa:start "{start}"^^xsd:nonNegativeInteger ;',
-        f'    oa:end "{end}"^^xsd:nonNegativeInteger .',
-    ])
+    return "\n".join(
+        [
+            f"annotation:{slug} a oa:Annotation ;",
+            "    oa:motivatedBy oa:describing ;",
+            f"    oa:hasBody fact:{slug} ;",
+            f"    oa:hasTarget <{base}#target> .",
+            f"<{base}#target> a oa:SpecificResource ;",
+            f"    oa:hasSource {source} ;",
+            f"    oa:hasSelector <{base}#quote> , <{base}#position> .",
+            f"<{base}#quote> a oa:TextQuoteSelector ;",
+            f"    oa:exact {_turtle_string(text[start:end])} ;",
+            f"    oa:prefix {_turtle_string(prefix)} ;",
+            f"    oa:suffix {_turtle_string(suffix)} .",
+            f"<{base}#position> a oa:TextPositionSelector ;",
+            f'    oa:start "{start}"^^xsd:nonNegativeInteger ;',
+            f'    oa:end "{end}"^^xsd:nonNegativeInteger .',
+        ]
+    )
 
 
 @dataclass(frozen=True)
 class SelectorProblem:
-    focus: URIRef
+    focus: Node
     message: str
 
 
@@ -95,33 +99,48 @@ def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
     """
     problems: list[SelectorProblem] = []
     for target in sorted(set(graph.objects(None, OA.hasTarget))):
-        quotes = [s for s in graph.objects(target, OA.hasSelector) if (s, RDF.type, OA.TextQuoteSelector) in graph]
-        positions = [s for s in graph.objects(target, OA.hasSelector)
-                     if (s, RDF.type, OA.TextPositionSelector) in graph]
+        quotes = [
+            s for s in graph.objects(target, OA.hasSelector) if (s, RDF.type, OA.TextQuoteSelector) in graph
+        ]
+        positions = [
+            s
+            for s in graph.objects(target, OA.hasSelector)
+            if (s, RDF.type, OA.TextPositionSelector) in graph
+        ]
         for pos in positions:
             try:
-                start = int(graph.value(pos, OA.start))
-                end = int(graph.value(pos, OA.end))
+                start = int(cast(Literal, graph.value(pos, OA.start)))
+                end = int(cast(Literal, graph.value(pos, OA.end)))
             except (TypeError, ValueError):
                 problems.append(SelectorProblem(pos, "position selector lacks an integer oa:start or oa:end"))
                 continue
             if not 0 <= start <= end <= len(text):
-                problems.append(SelectorProblem(
-                    pos, f"offsets {start}..{end} fall outside the source ({len(text)} code points)"))
+                problems.append(
+                    SelectorProblem(
+                        pos, f"offsets {start}..{end} fall outside the source ({len(text)} code points)"
+                    )
+                )
                 continue
             cut = text[start:end]
             for q in quotes:
                 exact = str(graph.value(q, OA.exact) or "")
                 if exact != cut:
-                    problems.append(SelectorProblem(
-                        q, f"quote {exact!r} differs from the source at {start}..{end}: {cut!r}"))
+                    problems.append(
+                        SelectorProblem(
+                            q, f"quote {exact!r} differs from the source at {start}..{end}: {cut!r}"
+                        )
+                    )
                     continue
                 prefix = graph.value(q, OA.prefix)
                 if prefix is not None and not text[:start].endswith(str(prefix)):
-                    problems.append(SelectorProblem(q, f"prefix {str(prefix)!r} does not precede offset {start}"))
+                    problems.append(
+                        SelectorProblem(q, f"prefix {str(prefix)!r} does not precede offset {start}")
+                    )
                 suffix = graph.value(q, OA.suffix)
                 if suffix is not None and not text[end:].startswith(str(suffix)):
-                    problems.append(SelectorProblem(q, f"suffix {str(suffix)!r} does not follow offset {end}"))
+                    problems.append(
+                        SelectorProblem(q, f"suffix {str(suffix)!r} does not follow offset {end}")
+                    )
     return problems
 
 
@@ -129,11 +148,39 @@ def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
 # Facts against their quotes: a fact graph says only what its words say
 # ---------------------------------------------------------------------------------------------
 
-TURKISH_MONTHS = ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
-                  "Ekim", "Kasım", "Aralık")
-INTEGER_TYPES = frozenset(XSD[name] for name in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
-    "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte", "decimal"))
+TURKISH_MONTHS = (
+    "Ocak",
+    "Şubat",
+    "Mart",
+    "Nisan",
+    "Mayıs",
+    "Haziran",
+    "Temmuz",
+    "Ağustos",
+    "Eylül",
+    "Ekim",
+    "Kasım",
+    "Aralık",
+)
+INTEGER_TYPES = frozenset(
+    XSD[name]
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+        "decimal",
+    )
+)
 # Properties by which the source names a resource (its words for it).
 NAMING_PROPERTIES = (RDFS.label, SKOS.altLabel, IKG.acronym)
 
@@ -155,8 +202,14 @@ def written_forms(value: Literal) -> list[str]:
     if value.datatype == XSD.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", lexical):
         year, month, day = lexical.split("-")
         name = TURKISH_MONTHS[int(month) - 1]
-        return [lexical, f"{day}.{month}.{year}", f"{int(day)}.{int(month)}.{year}", f"{day} {name} {year}",
-                f"{int(day)} {name} {year}", f"{year} yılı {name} {int(day)}"]
+        return [
+            lexical,
+            f"{day}.{month}.{year}",
+            f"{int(day)}.{int(month)}.{year}",
+            f"{day} {name} {year}",
+            f"{int(day)} {name} {year}",
+            f"{year} yılı {name} {int(day)}",
+        ]
     if value.datatype == XSD.gYearMonth and re.fullmatch(r"\d{4}-\d{2}", lexical):
         year, month = lexical.split("-")
         name = TURKISH_MONTHS[int(month) - 1]
@@ -223,6 +276,12 @@ def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
                 words.add(str(node))  # an outside IRI, such as a website, is named by itself
             if words and not any(_fold(word) in folded for word in words):
                 known = ", ".join(sorted(repr(w) for w in words))
-                problems.append(QuoteMismatch(name, node, False,
-                                              f"<{node}> is named {known} in the source, but not in the quote {quote!r}"))
+                problems.append(
+                    QuoteMismatch(
+                        name,
+                        node,
+                        False,
+                        f"<{node}> is named {known} in the source, but not in the quote {quote!r}",
+                    )
+                )
     return problems

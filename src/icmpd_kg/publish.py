@@ -62,13 +62,21 @@ def graphs_of(dist: Path) -> dict[str, bytes]:
         lines.setdefault(name, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
     view = Path(dist) / distfiles.VIEW_NAME
     if view.is_file():
-        lines[str(VIEW_GRAPH)] = [f"{t.subject} {t.predicate} {t.object} .\n"
-                                  for t in ox.parse(path=str(view), format=ox.RdfFormat.TURTLE)]
+        lines[str(VIEW_GRAPH)] = [
+            f"{t.subject} {t.predicate} {t.object} .\n"
+            for t in ox.parse(path=str(view), format=ox.RdfFormat.TURTLE)
+        ]
     return {name: "".join(sorted(found)).encode("utf-8") for name, found in sorted(lines.items())}
 
 
-def publish(dist: Path, store: str, auth: Auth = Auth(), timeout: float = 120.0,
-            progress: Callable[[str], None] | None = None, default_graph: str | None = None) -> list[str]:
+def publish(
+    dist: Path,
+    store: str,
+    auth: Auth = Auth(),
+    timeout: float = 120.0,
+    progress: Callable[[str], None] | None = None,
+    default_graph: str | None = None,
+) -> list[str]:
     """PUT every graph of the build in ``dist`` to the Graph Store at ``store``; returns the graphs.
     ``default_graph`` names the graph that receives the default graph's triples, for stores whose
     Graph Store endpoint has no default graph (Virtuoso's answers 500 to ``?default``)."""
@@ -89,8 +97,11 @@ def publish(dist: Path, store: str, auth: Auth = Auth(), timeout: float = 120.0,
             except httpx.HTTPError as exc:
                 raise PublishError(_stopped(store, shown, f"cannot reach it: {exc}", done, graphs)) from None
             if response.status_code not in (200, 201, 204):
-                raise PublishError(_stopped(store, shown, f"HTTP {response.status_code}: {response.text[:300]}",
-                                            done, graphs))
+                raise PublishError(
+                    _stopped(
+                        store, shown, f"HTTP {response.status_code}: {response.text[:300]}", done, graphs
+                    )
+                )
             done.append(name)
             if progress:
                 progress(name)
@@ -98,5 +109,7 @@ def publish(dist: Path, store: str, auth: Auth = Auth(), timeout: float = 120.0,
 
 
 def _stopped(store: str, shown: str, why: str, done: list[str], graphs: dict[str, bytes]) -> str:
-    return (f"{store}: {shown} was not published ({why}); {len(done)} of {len(graphs)} graphs were "
-            f"replaced before it, the other {len(graphs) - len(done)} are as they were")
+    return (
+        f"{store}: {shown} was not published ({why}); {len(done)} of {len(graphs)} graphs were "
+        f"replaced before it, the other {len(graphs) - len(done)} are as they were"
+    )

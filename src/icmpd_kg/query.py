@@ -73,11 +73,10 @@ def format_answer(answer, fmt: str) -> str:
     out = io.StringIO()
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     out.write(line + "\n")
-    out.write("| " + " | ".join(v.ljust(w) for v, w in zip(answer.variables, widths)) + " |\n")
+    out.write("| " + " | ".join(v.ljust(w) for v, w in zip(answer.variables, widths, strict=True)) + " |\n")
     out.write(line + "\n")
     for r in rows:
-        out.write("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |\n")
+        out.write("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |\n")
     out.write(line + "\n")
     out.write(f"{len(rows)} row(s)" + (" (cut at the row limit)" if answer.truncated else "") + "\n")
     return out.getvalue()
-

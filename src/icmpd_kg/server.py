@@ -87,8 +87,14 @@ class WebHeaders:
             access.exception("%s %s %s: unhandled error", client[0], method, scope.get("path"))
             raise
         finally:
-            access.info("%s %s %s %s %.1f ms", client[0], method, scope.get("path"), status[0] or 500,
-                        (time.perf_counter() - started) * 1000)
+            access.info(
+                "%s %s %s %s %.1f ms",
+                client[0],
+                method,
+                scope.get("path"),
+                status[0] or 500,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 # Scripts only from this server (the pages have no inline script; JSON and JSON-LD data blocks are
@@ -97,7 +103,8 @@ class WebHeaders:
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'")
+    "frame-ancestors 'none'"
+)
 
 
 def create_app(config: ServerConfig) -> FastAPI:
@@ -106,12 +113,22 @@ def create_app(config: ServerConfig) -> FastAPI:
     from icmpd_kg.web import files, pages, sparql
     from icmpd_kg.web.common import Context
 
-    policy = Policy(service_allowlist=config.service_allowlist, max_rows=config.max_rows,
-                    max_result_bytes=config.max_result_bytes, service_timeout=config.timeout)
+    policy = Policy(
+        service_allowlist=config.service_allowlist,
+        max_rows=config.max_rows,
+        max_result_bytes=config.max_result_bytes,
+        service_timeout=config.timeout,
+    )
     store = config.store or default_store(config.dist)
-    pool = WorkerPool(Source(store, str(config.dist)), policy, fast=config.workers, slow=config.workers,
-                      fast_budget=config.fast_budget, client_share=config.client_share,
-                      memory_limit_mb=config.memory_limit_mb)
+    pool = WorkerPool(
+        Source(store, str(config.dist)),
+        policy,
+        fast=config.workers,
+        slow=config.workers,
+        fast_budget=config.fast_budget,
+        client_share=config.client_share,
+        memory_limit_mb=config.memory_limit_mb,
+    )
     context = Context(config, pool)
 
     @asynccontextmanager
@@ -125,13 +142,25 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     # No /docs, /redoc or /openapi.json: FastAPI's pages load their scripts from CDNs, and this
     # server promises none (the query UI and the pages are served from here).
-    app = FastAPI(title="icmpd-kg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None, description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.")
+    app = FastAPI(
+        title="icmpd-kg",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.",
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # dumps and results, for clients that accept gzip
     app.add_middleware(WebHeaders, csp=CONTENT_SECURITY_POLICY)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
-                       allow_methods=["GET", "POST", "HEAD", "OPTIONS"], allow_headers=["*"],
-                       expose_headers=["X-Result-Truncated", "X-Result-Rows", "Link", "ETag"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Result-Truncated", "X-Result-Rows", "Link", "ETag"],
+    )
     app.state.config = config
     app.state.pool = pool
     app.state.context = context

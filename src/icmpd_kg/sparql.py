@@ -19,7 +19,10 @@ from icmpd_kg.namespaces import PREFIXES
 # Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
 rdflib.NORMALIZE_LITERALS = False
 
-RESULT_FORMATS = {**serializers(RESULTS_ANSWER), "text/html": "html"}  # media type -> writer; HTML for browsers
+RESULT_FORMATS = {
+    **serializers(RESULTS_ANSWER),
+    "text/html": "html",
+}  # media type -> writer; HTML for browsers
 GRAPH_FORMATS = serializers(GRAPH_ANSWER)  # media type -> rdflib graph serializer
 
 
@@ -90,16 +93,27 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
         if wanted in table:
             return wanted
         if wanted in RESULT_FORMATS or wanted in GRAPH_FORMATS:  # a known format, but not for this query form
-            raise ProtocolError(406, f"format {override!r} is not available for a {kind} query; "
-                                     f"available: {', '.join(sorted(set(table)))}")
+            raise ProtocolError(
+                406,
+                f"format {override!r} is not available for a {kind} query; "
+                f"available: {', '.join(sorted(set(table)))}",
+            )
         # an unknown value (clients send their own names: "rdf+xml", "turtle-rdf", …) yields to Accept
-    offered = [m for m in table
-               if not m.startswith(("application/json", "application/xml", "application/x-", "text/plain", "text/html"))]
+    offered = [
+        m
+        for m in table
+        if not m.startswith(
+            ("application/json", "application/xml", "application/x-", "text/plain", "text/html")
+        )
+    ]
     offered += [m for m in table if m not in offered]
     media = negotiate(accept, offered)
     if media is None:
-        raise ProtocolError(406, f"none of the requested media types ({accept}) is available for a {kind} query; "
-                                 f"available: {', '.join(offered)}")
+        raise ProtocolError(
+            406,
+            f"none of the requested media types ({accept}) is available for a {kind} query; "
+            f"available: {', '.join(offered)}",
+        )
     return media
 
 
@@ -174,15 +188,23 @@ def html_table(answer) -> bytes:
             return None
         if isinstance(term, URIRef):
             iri = str(term)
-            href = "/" + iri[len(BASE):] if iri.startswith(BASE) else iri
+            href = "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
             return {"href": href, "iri": iri, "text": iri}
         if isinstance(term, Literal):
-            return {"text": str(term), "lang": term.language, "datatype": str(term.datatype) if term.datatype else None}
+            return {
+                "text": str(term),
+                "lang": term.language,
+                "datatype": str(term.datatype) if term.datatype else None,
+            }
         return {"text": term.n3()}
 
-    page = render("results.html",
-        variables=answer.variables, rows=[[cell(t) for t in row] for row in answer.rows],
-        boolean=answer.boolean if answer.form == "ASK" else None, truncated=answer.truncated)
+    page = render(
+        "results.html",
+        variables=answer.variables,
+        rows=[[cell(t) for t in row] for row in answer.rows],
+        boolean=answer.boolean if answer.form == "ASK" else None,
+        truncated=answer.truncated,
+    )
     return page.encode("utf-8")
 
 
@@ -199,13 +221,15 @@ def write_answer(answer, media: str) -> bytes:
         result = SPARQLResult({"type_": "ASK", "askAnswer": bool(answer.boolean)})
     else:
         variables = [Variable(v) for v in answer.variables]
-        bindings = [{v: t for v, t in zip(variables, row) if t is not None} for row in answer.rows]
+        bindings = [
+            {v: t for v, t in zip(variables, row, strict=True) if t is not None} for row in answer.rows
+        ]
         result = SPARQLResult({"type_": "SELECT", "vars_": variables, "bindings": bindings})
     if RESULT_FORMATS[media] == "tsv":
         return to_tsv(result)
     if RESULT_FORMATS[media] == "html":
         return html_table(answer)
-    body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8")
+    body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8") or b""
     if RESULT_FORMATS[media] == "xml":
         # A carriage return in a literal must be a character reference, or XML parsers turn it into
         # a line feed (XML 1.0 §2.11); rdflib's writer leaves it raw, and only text can hold one.

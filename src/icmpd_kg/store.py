@@ -37,13 +37,19 @@ def _format(path: Path):
 
     found = by_extension(path.name)
     if found is None or found.oxigraph is None:
-        raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r}; "
-                                     f"give one of {', '.join(sorted(rdf_extensions()))}")
+        raise UnsupportedFormatError(
+            f"{path}: unknown RDF file extension {path.suffix!r}; "
+            f"give one of {', '.join(sorted(rdf_extensions()))}"
+        )
     return getattr(ox.RdfFormat, found.oxigraph)
 
 
-def load_files(directory: Path, files: Iterable[Path], progress: Callable[[int], None] | None = None,
-               graph: str | None = None) -> int:
+def load_files(
+    directory: Path,
+    files: Iterable[Path],
+    progress: Callable[[int], None] | None = None,
+    graph: str | None = None,
+) -> int:
     """Bulk-load ``files`` into the Oxigraph store at ``directory`` (created if needed); triples of
     files without graphs go to ``graph`` (default: the default graph). ``progress`` is told the bytes
     read. Returns the number of quads in the store. A file that cannot be parsed is named with the
@@ -86,8 +92,9 @@ def write_dist_store(directory: Path, nquads: bytes, view_turtle: bytes, view_gr
     del store
     mark_union_default(Path(directory))
     datatypes = integer_subtypes(ox.parse(nquads, ox.RdfFormat.N_QUADS))
-    (Path(directory) / DATATYPES_FILE).write_text(json.dumps(datatypes, indent=1, sort_keys=True) + "\n",
-                                                  encoding="utf-8")
+    (Path(directory) / DATATYPES_FILE).write_text(
+        json.dumps(datatypes, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 # Oxigraph stores the XSD subtypes of xsd:integer as xsd:integer ("956"^^xsd:nonNegativeInteger
@@ -96,9 +103,23 @@ def write_dist_store(directory: Path, nquads: bytes, view_turtle: bytes, view_gr
 # pages) give the literals their written datatype back. Rows of a SELECT cannot be mended this way.
 DATATYPES_FILE = "icmpd-kg-datatypes.json"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_SUBTYPES = {XSD + t for t in ("nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
-                                      "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
-                                      "unsignedByte")}
+INTEGER_SUBTYPES = {
+    XSD + t
+    for t in (
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 
 
 def integer_subtypes(quads) -> dict[str, str]:
@@ -137,8 +158,9 @@ UNION_MARKER = "icmpd-kg-default-graph-is-union"
 
 
 def mark_union_default(directory: Path) -> None:
-    (directory / UNION_MARKER).write_text("The default graph of this store holds the merge of all its graphs.\n",
-                                          encoding="utf-8")
+    (directory / UNION_MARKER).write_text(
+        "The default graph of this store holds the merge of all its graphs.\n", encoding="utf-8"
+    )
 
 
 def union_is_stored(directory: Path) -> bool:

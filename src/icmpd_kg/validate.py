@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -29,11 +30,21 @@ from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bin
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
 
 # Classes whose instances may be described in the default graph: provenance and metadata.
-PROVENANCE_CLASSES = frozenset({
-    OA.Annotation, OA.SpecificResource, OA.TextQuoteSelector, OA.TextPositionSelector,
-    IKG.SourceDocument, IKG.EditorialGraph, PROV.Agent, SPDX.Checksum, VOID.Dataset, DCAT.Dataset,
-    DCAT.Distribution,
-})
+PROVENANCE_CLASSES = frozenset(
+    {
+        OA.Annotation,
+        OA.SpecificResource,
+        OA.TextQuoteSelector,
+        OA.TextPositionSelector,
+        IKG.SourceDocument,
+        IKG.EditorialGraph,
+        PROV.Agent,
+        SPDX.Checksum,
+        VOID.Dataset,
+        DCAT.Dataset,
+        DCAT.Distribution,
+    }
+)
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -75,8 +86,12 @@ class Report:
         return f"Conforms: no ({len(self.results)} results)\n\n{body}"
 
     def as_json(self) -> str:
-        return json.dumps({"conforms": self.conforms, "results": [asdict(r) for r in self.results]},
-                          ensure_ascii=False, indent=2, sort_keys=True)
+        return json.dumps(
+            {"conforms": self.conforms, "results": [asdict(r) for r in self.results]},
+            ensure_ascii=False,
+            indent=2,
+            sort_keys=True,
+        )
 
     def as_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -118,7 +133,7 @@ def _result_messages(report: Graph, result: Node, shapes: Graph, shape: Node | N
     messages: dict[str | None, str] = {}
     templates = [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)] if shape else []
     for m in list(report.objects(result, SH.resultMessage)):
-        lang = m.language
+        lang = m.language if isinstance(m, Literal) else None
         if lang is None:
             lang = next((t.language for t in templates if template_regex(str(t)).fullmatch(str(m))), None)
             if lang is not None:
@@ -128,7 +143,9 @@ def _result_messages(report: Graph, result: Node, shapes: Graph, shape: Node | N
     return messages
 
 
-def _dataset_rule_results(kg: KnowledgeGraph, source_file: Path | None) -> list[tuple[Node, Node | None, URIRef, str | None]]:
+def _dataset_rule_results(
+    kg: KnowledgeGraph, source_file: Path | None
+) -> list[tuple[Node, Node | None, URIRef, str | None]]:
     """(focus, value, rule, detail) for each broken dataset rule."""
     data = kg.data
     found: list[tuple[Node, Node | None, URIRef, str | None]] = []
@@ -175,18 +192,22 @@ def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -
     report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport))
     # Only the report's own results: sh:detail nests the results behind an sh:node failure.
     for r in list(report_graph.objects(report_node, SH.result)):
-        shape = _named_shape(kg.shapes, report_graph.value(r, SH.sourceShape))
+        shape = _named_shape(kg.shapes, cast(Node, report_graph.value(r, SH.sourceShape)))
         messages = _result_messages(report_graph, r, kg.shapes, shape)
         message = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
-        results.append(Result(
-            focus=_show(report_graph.value(r, SH.focusNode), nm) or "",
-            path=_show(report_graph.value(r, SH.resultPath), nm),
-            value=_show(report_graph.value(r, SH.value), nm),
-            message=message,
-            message_tr=messages.get("tr"),
-            severity=SEVERITY_NAMES.get(report_graph.value(r, SH.resultSeverity), "Violation"),
-            shape=_show(shape, nm) or "",
-        ))
+        results.append(
+            Result(
+                focus=_show(report_graph.value(r, SH.focusNode), nm) or "",
+                path=_show(report_graph.value(r, SH.resultPath), nm),
+                value=_show(report_graph.value(r, SH.value), nm),
+                message=message,
+                message_tr=messages.get("tr"),
+                severity=SEVERITY_NAMES.get(
+                    cast(URIRef, report_graph.value(r, SH.resultSeverity)), "Violation"
+                ),
+                shape=_show(shape, nm) or "",
+            )
+        )
     for focus, value, rule, detail in _dataset_rule_results(kg, source_file):
         en, tr = _messages(kg.shapes, rule)
         if detail:
@@ -202,8 +223,17 @@ def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -
             report_graph.add((node, SH.resultMessage, Literal(tr, lang="tr")))
         if value is not None:
             report_graph.add((node, SH.value, value))
-        results.append(Result(focus=_show(focus, nm) or "", path=None, value=_show(value, nm), message=en,
-                              message_tr=tr, severity="Violation", shape=_show(rule, nm) or ""))
+        results.append(
+            Result(
+                focus=_show(focus, nm) or "",
+                path=None,
+                value=_show(value, nm),
+                message=en,
+                message_tr=tr,
+                severity="Violation",
+                shape=_show(rule, nm) or "",
+            )
+        )
         conforms = False
     report_graph.set((report_node, SH.conforms, Literal(conforms)))
     results.sort(key=lambda r: (r.shape, r.focus, r.path or "", r.value or "", r.message))
@@ -220,5 +250,3 @@ def meta_validate_shapes(shapes: Graph) -> tuple[bool, str]:
 
     conforms, _, text = meta_validate(shapes)
     return bool(conforms), text
-
-

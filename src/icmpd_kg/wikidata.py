@@ -23,11 +23,12 @@ import logging
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 import httpx
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
@@ -41,8 +42,10 @@ log = logging.getLogger(__name__)
 API = "https://www.wikidata.org/w/api.php"
 ENDPOINT = "https://query.wikidata.org/sparql"
 ENTITY = "http://www.wikidata.org/entity/"
-USER_AGENT = (f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; linked-data reconciliation of a "
-              "knowledge graph about ICMPD) httpx")
+USER_AGENT = (
+    f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; linked-data reconciliation of a "
+    "knowledge graph about ICMPD) httpx"
+)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -111,12 +114,14 @@ class Client:
             except httpx.HTTPError as exc:
                 # A refused connection means nothing listens there: one more try, not the full backoff.
                 if attempt == self.retries or (isinstance(exc, httpx.ConnectError) and attempt >= 1):
-                    raise WikidataUnavailable(f"cannot reach {url}: {exc} (are you offline? use --api/--endpoint "
-                                              "to point at another service)") from None
-                self.sleep(self.backoff * 2 ** attempt)
+                    raise WikidataUnavailable(
+                        f"cannot reach {url}: {exc} (are you offline? use --api/--endpoint "
+                        "to point at another service)"
+                    ) from None
+                self.sleep(self.backoff * 2**attempt)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                delay = retry_after(response.headers.get("retry-after")) or self.backoff * 2 ** attempt
+                delay = retry_after(response.headers.get("retry-after")) or self.backoff * 2**attempt
                 log.info("%s answered %s; retrying in %.1f s", url, response.status_code, delay)
                 self.sleep(delay)
                 continue
@@ -130,23 +135,37 @@ class Client:
 
     def search(self, text: str, language: str) -> list[dict[str, Any]]:
         """``wbsearchentities``: items whose label or alias matches ``text`` in ``language``."""
-        data = self.get_json(self.api, {"action": "wbsearchentities", "search": text, "language": language,
-                                        "uselang": language, "type": "item", "limit": "10", "format": "json"})
+        data = self.get_json(
+            self.api,
+            {
+                "action": "wbsearchentities",
+                "search": text,
+                "language": language,
+                "uselang": language,
+                "type": "item",
+                "limit": "10",
+                "format": "json",
+            },
+        )
         if "error" in data:
             raise WikidataUnavailable(f"{self.api}: {data['error'].get('info', data['error'])}")
         return list(data.get("search", []))
 
     def in_country(self, item: str, country: str) -> bool:
         """Whether ``item``'s country (``wdt:P17``) is ``country``."""
-        query = ("PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
-                 f"ASK {{ wd:{item} wdt:P17 wd:{country} }}")
+        query = (
+            "PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
+            f"ASK {{ wd:{item} wdt:P17 wd:{country} }}"
+        )
         return bool(self.get_json(self.endpoint, {"query": query, "format": "json"}).get("boolean"))
 
     def is_instance_of(self, item: str, classes: list[str]) -> bool:
         """Whether ``item`` is an instance of one of ``classes`` along ``wdt:P31/wdt:P279*``."""
         values = " ".join(f"wd:{c}" for c in classes)
-        query = ("PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
-                 f"ASK {{ VALUES ?class {{ {values} }} wd:{item} wdt:P31/wdt:P279* ?class }}")
+        query = (
+            "PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
+            f"ASK {{ VALUES ?class {{ {values} }} wd:{item} wdt:P31/wdt:P279* ?class }}"
+        )
         data = self.get_json(self.endpoint, {"query": query, "format": "json"})
         return bool(data.get("boolean"))
 
@@ -184,12 +203,23 @@ def unlinked(merged: Graph) -> list[tuple[URIRef, list[str]]]:
     out = []
     for kind in LINKABLE_KINDS:
         prefix = f"{ID}{kind}/"
-        for s in sorted({s for s in merged.subjects(RDFS.label) if isinstance(s, URIRef)
-                         and str(s).startswith(prefix) and "#" not in str(s)}):
-            if any(str(o).startswith(ENTITY) for p in (OWL.sameAs, SKOS.exactMatch) for o in merged.objects(s, p)):
+        for s in sorted(
+            {
+                s
+                for s in merged.subjects(RDFS.label)
+                if isinstance(s, URIRef) and str(s).startswith(prefix) and "#" not in str(s)
+            }
+        ):
+            if any(
+                str(o).startswith(ENTITY) for p in (OWL.sameAs, SKOS.exactMatch) for o in merged.objects(s, p)
+            ):
                 continue
-            names = [str(o) for p in (RDFS.label, SKOS.altLabel, IKG.acronym) for o in sorted(merged.objects(s, p))
-                     if isinstance(o, Literal)]
+            names = [
+                str(o)
+                for p in (RDFS.label, SKOS.altLabel, IKG.acronym)
+                for o in sorted(merged.objects(s, p))
+                if isinstance(o, Literal)
+            ]
             out.append((s, names))
     return out
 
@@ -206,24 +236,36 @@ def class_items(merged: Graph) -> dict[str, list[str]]:
     """Kind → the Wikidata items of its class, from the curated class links."""
     out: dict[str, list[str]] = {}
     for kind, cls in KIND_CLASSES.items():
-        items = [str(o)[len(ENTITY):] for o in merged.objects(cls, SKOS.exactMatch) if str(o).startswith(ENTITY)]
+        items = [
+            str(o)[len(ENTITY) :] for o in merged.objects(cls, SKOS.exactMatch) if str(o).startswith(ENTITY)
+        ]
         if items:
             out[kind] = items
     return out
 
 
-def reconcile(merged: Graph, client: Client, threshold: float = 0.6,
-              progress: Callable[[list], ContextManager[Iterable]] | None = None) -> list[Suggestion]:
+def reconcile(
+    merged: Graph,
+    client: Client,
+    threshold: float = 0.6,
+    progress: Callable[[list], ContextManager[Iterable]] | None = None,
+) -> list[Suggestion]:
     """Candidates for every unlinked record, best first per record, above ``threshold``.
     ``progress`` wraps the list of records (``click.progressbar`` on the command line)."""
     classes = class_items(merged)
-    turkey = next((str(o)[len(ENTITY):] for o in merged.objects(ID["state/turkey"], OWL.sameAs)
-                   if str(o).startswith(ENTITY)), None)
+    turkey = next(
+        (
+            str(o)[len(ENTITY) :]
+            for o in merged.objects(ID["state/turkey"], OWL.sameAs)
+            if str(o).startswith(ENTITY)
+        ),
+        None,
+    )
     todo = unlinked(merged)
     suggestions: list[Suggestion] = []
-    with (progress(todo) if progress else contextlib.nullcontext(todo)) as records:
+    with progress(todo) if progress else contextlib.nullcontext(todo) as records:
         for subject, names in records:
-            kind = str(subject)[len(str(ID)):].rsplit("/", 1)[0]
+            kind = str(subject)[len(str(ID)) :].rsplit("/", 1)[0]
             best: dict[str, Suggestion] = {}
             for name in names:
                 for language in sorted({_language(name, merged, subject), "en"}):
@@ -231,8 +273,10 @@ def reconcile(merged: Graph, client: Client, threshold: float = 0.6,
                         item, label = str(hit.get("id", "")), str(hit.get("label", ""))
                         if not item.startswith("Q"):
                             continue
-                        score = max(similarity(name, label),
-                                    max((similarity(name, a) for a in hit.get("aliases", []) or []), default=0.0))
+                        score = max(
+                            similarity(name, label),
+                            max((similarity(name, a) for a in hit.get("aliases", []) or []), default=0.0),
+                        )
                         if score < threshold or (item in best and best[item].score >= score):
                             continue
                         best[item] = Suggestion(str(subject), name, item, label, round(score, 3))
@@ -256,21 +300,49 @@ def suggestions_table(suggestions: list[Suggestion], date: str) -> str:
     from sssom.util import MappingSetDataFrame
     from sssom.writers import write_table
 
-    prefixes = {"icmpdkg": str(ID), "wd": ENTITY, "skos": str(SKOS), "semapv": "https://w3id.org/semapv/vocab/",
-                "agent": f"{ID}agent/"}
-    rows = [{"subject_id": "icmpdkg:" + s.subject[len(str(ID)):], "subject_label": s.subject_label,
-             "predicate_id": "skos:exactMatch", "object_id": "wd:" + s.item, "object_label": s.item_label,
-             "mapping_justification": "semapv:LexicalMatching", "confidence": s.score,
-             "mapping_tool": f"icmpd-kg link wikidata {__version__}", "mapping_date": date}
-            for s in suggestions]
-    columns = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label", "mapping_justification",
-               "confidence", "mapping_tool", "mapping_date"]
-    metadata = {"mapping_set_id": "https://w3id.org/icmpd-kg/mappings/wikidata-suggestions",
-                "license": "https://creativecommons.org/licenses/by/4.0/",
-                "mapping_set_description": "Candidate Wikidata items for icmpd-kg records without a curated link, "
-                                           "found by label search and type filtering; to be reviewed, not used."}
-    msdf = MappingSetDataFrame(df=pd.DataFrame(rows, columns=columns), converter=Converter.from_prefix_map(prefixes),
-                               metadata=metadata)
+    prefixes = {
+        "icmpdkg": str(ID),
+        "wd": ENTITY,
+        "skos": str(SKOS),
+        "semapv": "https://w3id.org/semapv/vocab/",
+        "agent": f"{ID}agent/",
+    }
+    rows = [
+        {
+            "subject_id": "icmpdkg:" + s.subject[len(str(ID)) :],
+            "subject_label": s.subject_label,
+            "predicate_id": "skos:exactMatch",
+            "object_id": "wd:" + s.item,
+            "object_label": s.item_label,
+            "mapping_justification": "semapv:LexicalMatching",
+            "confidence": s.score,
+            "mapping_tool": f"icmpd-kg link wikidata {__version__}",
+            "mapping_date": date,
+        }
+        for s in suggestions
+    ]
+    columns = [
+        "subject_id",
+        "subject_label",
+        "predicate_id",
+        "object_id",
+        "object_label",
+        "mapping_justification",
+        "confidence",
+        "mapping_tool",
+        "mapping_date",
+    ]
+    metadata = {
+        "mapping_set_id": "https://w3id.org/icmpd-kg/mappings/wikidata-suggestions",
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "mapping_set_description": "Candidate Wikidata items for icmpd-kg records without a curated link, "
+        "found by label search and type filtering; to be reviewed, not used.",
+    }
+    msdf = MappingSetDataFrame(
+        df=pd.DataFrame(rows, columns=columns),
+        converter=Converter.from_prefix_map(prefixes),
+        metadata=metadata,
+    )
     out = io.StringIO()
     write_table(msdf, out)
     return out.getvalue()

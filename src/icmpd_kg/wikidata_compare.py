@@ -64,7 +64,9 @@ def _same(ours: Any, theirs: dict[str, str]) -> bool:
         return value[:digits] == str(ours.timestamp)[:digits]
     if isinstance(ours, Quantity):
         try:
-            return float(value) == float(ours.amount) or (ours.lower is not None and float(value) > ours.lower - 1)
+            return float(value) == float(ours.amount) or (
+                ours.lower is not None and float(value) > ours.lower - 1
+            )
         except ValueError:
             return False
     if isinstance(ours, Literal):
@@ -77,11 +79,14 @@ def wikidata_query(items: list[str], properties: list[str]) -> str:
     of (qualifier P585, point in time) where Wikidata gives one."""
     values_items = " ".join(f"<{i}>" for i in items)
     rows = " ".join(f"(<{WDT}{p}> <{P_NS}{p}> <{PS_NS}{p}>)" for p in properties)
-    return ("PREFIX wikibase: <http://wikiba.se/ontology#> "
-            f"SELECT ?item ?prop ?value ?when WHERE {{ VALUES ?item {{ {values_items} }} "
-            f"VALUES (?prop ?p ?ps) {{ {rows} }} ?item ?p ?statement . ?statement ?ps ?value ; wikibase:rank ?rank . "
-            "FILTER (?rank != wikibase:DeprecatedRank) "
-            "OPTIONAL { ?statement <http://www.wikidata.org/prop/qualifier/P585> ?when } }")
+    return (
+        "PREFIX wikibase: <http://wikiba.se/ontology#> "
+        f"SELECT ?item ?prop ?value ?when WHERE {{ VALUES ?item {{ {values_items} }} "
+        f"VALUES (?prop ?p ?ps) {{ {rows} }} ?item ?p ?statement . "
+        "?statement ?ps ?value ; wikibase:rank ?rank . "
+        "FILTER (?rank != wikibase:DeprecatedRank) "
+        "OPTIONAL { ?statement <http://www.wikidata.org/prop/qualifier/P585> ?when } }"
+    )
 
 
 def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, str], list[dict[str, str]]]:
@@ -92,7 +97,7 @@ def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, s
     out: dict[tuple[str, str], list[dict[str, str]]] = {}
     for b in bindings:
         try:
-            key = (b["item"]["value"], b["prop"]["value"][len(WDT):])
+            key = (b["item"]["value"], b["prop"]["value"][len(WDT) :])
         except KeyError:
             raise InputFileError(where, "every row needs ?item, ?prop and ?value") from None
         value = dict(b["value"])
@@ -102,16 +107,18 @@ def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, s
     return out
 
 
-def compare(data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], their_source: str) -> list[Row]:
+def compare(
+    data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], their_source: str
+) -> list[Row]:
     links = dict(_links(union(data)))
     quotes = fact_quotes(data)
     grouped: dict[tuple[str, str], list[Statement]] = {}
     for s in statements(data):
-        item = links.get(s.subject)
-        if item is not None:
-            grouped.setdefault((str(item), s.prop), []).append(s)
+        linked = links.get(s.subject)
+        if linked is not None:
+            grouped.setdefault((str(linked), s.prop), []).append(s)
     rows = []
-    for (item, prop) in sorted(set(grouped) | set(theirs)):
+    for item, prop in sorted(set(grouped) | set(theirs)):
         mine = grouped.get((item, prop), [])
         values = theirs.get((item, prop), [])
 
@@ -121,8 +128,9 @@ def compare(data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], 
         ours_text = "; ".join(_text(resolved(s.value)) for s in mine)
         if mine and prop in AS_OF_SOURCE:
             ours_text += " as of the source (undated; after July 2019)"
-        theirs_text = "; ".join(v.get("value", "") + (f" as of {v['when'][:10]}" if v.get("when") else "")
-                                for v in values)
+        theirs_text = "; ".join(
+            v.get("value", "") + (f" as of {v['when'][:10]}" if v.get("when") else "") for v in values
+        )
         source = "; ".join(f"{s.fact} “{quotes.get(s.fact, '')}”" for s in mine)
         if not values:
             status = "only ours"
@@ -148,7 +156,9 @@ def fetch(data: Dataset, client: Client) -> dict[str, Any]:
 def as_text(rows: list[Row]) -> str:
     lines = []
     for r in rows:
-        lines.append(f"{r.item} {r.property}: {r.status}\n  ours:   {r.ours or '—'}\n  theirs: {r.theirs or '—'}")
+        lines.append(
+            f"{r.item} {r.property}: {r.status}\n  ours:   {r.ours or '—'}\n  theirs: {r.theirs or '—'}"
+        )
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -172,7 +182,7 @@ def as_json(rows: list[Row]) -> str:
 def _qs_value(value: Any, links: dict) -> str | None:
     if isinstance(value, URIRef):
         target = links.get(value, value)
-        return str(target)[len(str(WD)):] if str(target).startswith(str(WD)) else None
+        return str(target)[len(str(WD)) :] if str(target).startswith(str(WD)) else None
     if isinstance(value, Time):
         return f"+{value.timestamp}/{value.precision}"
     if isinstance(value, Quantity):
@@ -199,7 +209,7 @@ def quickstatements(data: Dataset, rows: list[Row]) -> str:
         value = _qs_value(s.value, links)
         if value is None:
             continue
-        parts = [str(item)[len(str(WD)):], s.prop, value]
+        parts = [str(item)[len(str(WD)) :], s.prop, value]
         for qualifier, qvalue in s.qualifiers:
             rendered = _qs_value(qvalue, links)
             if rendered is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import cast
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -46,8 +47,17 @@ SOURCE = ID["source/icmpd-tr"]
 GREGORIAN = WD.Q1985727
 UNIT_ONE = WD.Q199
 TURKISH = WD.Q256
-PREFIXES = {"wd": str(WD), "wdt": str(WDT), "p": str(P), "ps": str(PS), "psv": str(PSV), "pq": str(PQ),
-            "pqv": str(PQV), "pr": str(PR), "wikibase": str(WIKIBASE)}
+PREFIXES = {
+    "wd": str(WD),
+    "wdt": str(WDT),
+    "p": str(P),
+    "ps": str(PS),
+    "psv": str(PSV),
+    "pq": str(PQ),
+    "pqv": str(PQV),
+    "pr": str(PR),
+    "wikibase": str(WIKIBASE),
+}
 PRECISION = {XSD.gYear: 9, XSD.gYearMonth: 10, XSD.date: 11}
 
 
@@ -59,7 +69,7 @@ class Time:
 
     @property
     def precision(self) -> int:
-        return PRECISION[self.literal.datatype]
+        return PRECISION[cast(URIRef, self.literal.datatype)]
 
     @property
     def timestamp(self) -> Literal:
@@ -98,8 +108,13 @@ def statements(data: Dataset) -> list[Statement]:
     """The facts the view states, each with the fact graph that states it."""
     out: list[Statement] = []
 
-    def add(subject: Node, prop: str, value: Value, triple: tuple[Node, Node, Node],
-            qualifiers: list[tuple[str, Value]] | None = None) -> None:
+    def add(
+        subject: Node,
+        prop: str,
+        value: Value,
+        triple: tuple[Node, Node, Node],
+        qualifiers: list[tuple[str, Value]] | None = None,
+    ) -> None:
         fact = _fact_of(data, triple)
         if fact is not None and isinstance(subject, URIRef):
             out.append(Statement(subject, prop, value, fact, qualifiers or []))
@@ -111,7 +126,7 @@ def statements(data: Dataset) -> list[Statement]:
             for subject in union.subjects(RDF.type, cls):
                 add(subject, "P31", item, (subject, RDF.type, cls))
     for org, year in union.subject_objects(IKG.foundingYear):
-        add(org, "P571", Time(year), (org, IKG.foundingYear, year))
+        add(org, "P571", Time(cast(Literal, year)), (org, IKG.foundingYear, year))
     for subject, acronym in union.subject_objects(IKG.acronym):
         add(subject, "P1813", Literal(str(acronym), lang="tr"), (subject, IKG.acronym, acronym))
     for org in union.subjects(RDF.type, IKG.IntergovernmentalOrganisation):
@@ -122,10 +137,10 @@ def statements(data: Dataset) -> list[Statement]:
         add(org, "P856", page, (org, FOAF_HOMEPAGE, page))
     for org, count in union.subject_objects(IKG.memberStateCount):
         for value in union.objects(count, IKG.exactValue):
-            add(org, "P2124", Quantity(int(value)), (count, IKG.exactValue, value))
+            add(org, "P2124", Quantity(int(cast(Literal, value))), (count, IKG.exactValue, value))
     for org, count in union.subject_objects(IKG.staffCount):
         for bound in union.objects(count, IKG.exclusiveLowerBound):
-            least = int(bound) + 1
+            least = int(cast(Literal, bound)) + 1
             add(org, "P1128", Quantity(least, lower=least), (count, IKG.exclusiveLowerBound, bound))
     for org, other in union.subject_objects(IKG.hasObserverStatusAt):
         add(org, "P10624", other, (org, IKG.hasObserverStatusAt, other))
@@ -135,7 +150,7 @@ def statements(data: Dataset) -> list[Statement]:
         member, organisation = union.value(membership, ORG.member), union.value(membership, ORG.organization)
         qualifiers: list[tuple[str, Value]] = []
         for start in union.objects(membership, ORG.memberDuring / TIME.hasBeginning / TIME.inXSDDate):
-            qualifiers.append(("P580", Time(start)))
+            qualifiers.append(("P580", Time(cast(Literal, start))))
         for ordinal in union.objects(membership, IKG.memberOrdinal):
             qualifiers.append(("P1545", Literal(str(ordinal))))
         if member is not None and organisation is not None:
@@ -145,9 +160,9 @@ def statements(data: Dataset) -> list[Statement]:
             if isinstance(title, Literal) and title.language == "tr":
                 add(project, "P1476", title, (project, RDFS.label, title))
         for end in union.objects(project, IKG.endDate):
-            add(project, "P582", Time(end), (project, IKG.endDate, end))
+            add(project, "P582", Time(cast(Literal, end)), (project, IKG.endDate, end))
     for law, published in union.subject_objects(ELI.date_publication):
-        add(law, "P577", Time(published), (law, ELI.date_publication, published))
+        add(law, "P577", Time(cast(Literal, published)), (law, ELI.date_publication, published))
     for law, issue in union.subject_objects(IKG.publishedIn):
         for gazette in union.objects(issue, IKG.issueOf):
             add(law, "P1433", gazette, (law, IKG.publishedIn, issue))
@@ -204,10 +219,21 @@ def view(data: Dataset) -> Graph:
     found = statements(data)
     for s in found:
         subject = entity(s.subject)
-        slug = str(s.subject)[len(str(ID)):].replace("/", "-") if str(s.subject).startswith(str(ID)) else _hash(s.subject)
+        slug = (
+            str(s.subject)[len(str(ID)) :].replace("/", "-")
+            if str(s.subject).startswith(str(ID))
+            else _hash(s.subject)
+        )
         node = ID[f"wikidata/statement/{slug}-{s.prop}-{_hash(_key(s.value))}"]
-        truthy = s.value.timestamp if isinstance(s.value, Time) else (
-            Literal(f"+{s.value.amount}", datatype=XSD.decimal) if isinstance(s.value, Quantity) else entity(s.value))
+        truthy = (
+            s.value.timestamp
+            if isinstance(s.value, Time)
+            else (
+                Literal(f"+{s.value.amount}", datatype=XSD.decimal)
+                if isinstance(s.value, Quantity)
+                else entity(s.value)
+            )
+        )
         g.add((subject, WDT[s.prop], truthy))
         g.add((subject, P[s.prop], node))
         g.add((node, RDF.type, WIKIBASE.Statement))
@@ -216,7 +242,7 @@ def view(data: Dataset) -> Graph:
         value_nodes(s.value, PS, PSV, s.prop, node)
         for qualifier, value in s.qualifiers:
             value_nodes(value, PQ, PQV, qualifier, node)
-        reference = ID[f"wikidata/reference/{str(s.fact)[len(str(ID['fact/'])):]}"]
+        reference = ID[f"wikidata/reference/{str(s.fact)[len(str(ID['fact/'])) :]}"]
         g.add((node, PROV_DERIVED, reference))
         g.add((reference, RDF.type, WIKIBASE.Reference))
         g.add((reference, PR.P854, SOURCE))
@@ -231,8 +257,12 @@ def view(data: Dataset) -> Graph:
 
 def _links(union: Graph) -> list[tuple[Node, Node]]:
     """Our resources and concepts with a curated item (not vocabulary terms: they are classes)."""
-    return sorted((s, o) for p in (OWL.sameAs, SKOS.exactMatch) for s, o in union.subject_objects(p)
-                  if str(o).startswith(str(WD)) and str(s).startswith(str(ID)))
+    return sorted(
+        (s, o)
+        for p in (OWL.sameAs, SKOS.exactMatch)
+        for s, o in union.subject_objects(p)
+        if str(o).startswith(str(WD)) and str(s).startswith(str(ID))
+    )
 
 
 def view_dataset(data: Dataset) -> Dataset:

@@ -42,8 +42,17 @@ log = logging.getLogger("icmpd_kg.workers")
 # Workers fork from a small server process that has already imported the engine: a new worker is
 # ready in milliseconds (plus opening the store), and the web server's threads are never forked.
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(["icmpd_kg.engine", "icmpd_kg.functions", "icmpd_kg.store", "pyoxigraph", "rdflib",
-                               "rdflib.plugins.sparql", "httpx"])
+_CTX.set_forkserver_preload(
+    [
+        "icmpd_kg.engine",
+        "icmpd_kg.functions",
+        "icmpd_kg.store",
+        "pyoxigraph",
+        "rdflib",
+        "rdflib.plugins.sparql",
+        "httpx",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,7 @@ async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
     fd = conn.fileno()
+
     def wake_up() -> None:
         if not ready.done():
             ready.set_result(True)
@@ -224,9 +234,20 @@ class _Running:
 
 
 class WorkerPool:
-    def __init__(self, source: Source, policy: Policy, *, fast: int = 2, slow: int = 2, spares: int = 2,
-                 fast_budget: float = 0.5, min_run: float = 0.05, client_share: int = 1,
-                 memory_limit_mb: int | None = 2048, start_timeout: float = 120.0):
+    def __init__(
+        self,
+        source: Source,
+        policy: Policy,
+        *,
+        fast: int = 2,
+        slow: int = 2,
+        spares: int = 2,
+        fast_budget: float = 0.5,
+        min_run: float = 0.05,
+        client_share: int = 1,
+        memory_limit_mb: int | None = 2048,
+        start_timeout: float = 120.0,
+    ):
         self.source, self.policy = source, policy
         self.fast_slots, self.slow_slots, self.spares = fast, slow, spares
         self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
@@ -247,8 +268,9 @@ class WorkerPool:
     # --- processes ---------------------------------------------------------------------------------
     async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
-        process = _CTX.Process(target=_worker_main, args=(child, self.source, self.policy, self.memory_limit_mb),
-                               daemon=True)
+        process = _CTX.Process(
+            target=_worker_main, args=(child, self.source, self.policy, self.memory_limit_mb), daemon=True
+        )
         generation = self.source.generation
         self._spawning += 1
         try:
@@ -305,8 +327,12 @@ class WorkerPool:
                     self._failures += 1
                     self.last_error = str(exc)
                     delay = min(30.0, 0.25 * 2 ** min(self._failures, 7))
-                    log.error("query worker failed to start (attempt %d, retrying in %.1f s): %s",
-                              self._failures, delay, exc)
+                    log.error(
+                        "query worker failed to start (attempt %d, retrying in %.1f s): %s",
+                        self._failures,
+                        delay,
+                        exc,
+                    )
                     await asyncio.sleep(delay)
         finally:
             self._refilling -= 1  # before _release: a stale worker's _kill then refills in its place
@@ -345,9 +371,15 @@ class WorkerPool:
         return sum(1 for w in self._idle if w.process.is_alive()) + running
 
     def status(self) -> dict[str, Any]:
-        return {"workers": self.serving, "idle": len(self._idle), "fast": len(self._fast),
-                "slow": sum(self._slow.values()), "starting": self._spawning, "generation": self.source.generation,
-                "store": self.source.spec.kind}  # the kind only: paths and internal URLs stay private
+        return {
+            "workers": self.serving,
+            "idle": len(self._idle),
+            "fast": len(self._fast),
+            "slow": sum(self._slow.values()),
+            "starting": self._spawning,
+            "generation": self.source.generation,
+            "store": self.source.spec.kind,
+        }  # the kind only: paths and internal URLs stay private
 
     # --- queries -----------------------------------------------------------------------------------
     def _leave_fast(self, entry: _Running) -> None:
@@ -390,16 +422,25 @@ class WorkerPool:
             raise QueryTimeout() from None
         except WorkerCrash as exc:
             self.last_error = str(exc)
-            raise Busy(503, "no query worker is available now (one could not be started; the operator's log "
-                            "says why); retry later", 5) from None
+            raise Busy(
+                503,
+                "no query worker is available now (one could not be started; the operator's log "
+                "says why); retry later",
+                5,
+            ) from None
         finally:
             self._replenish()
 
     def _retry_after(self) -> int:
         return max(1, math.ceil(self.fast_budget * 4))
 
-    async def _wait(self, entry: _Running, until: float, disconnected: Callable[[], Awaitable[bool]] | None,
-                    wake: asyncio.Event | None):
+    async def _wait(
+        self,
+        entry: _Running,
+        until: float,
+        disconnected: Callable[[], Awaitable[bool]] | None,
+        wake: asyncio.Event | None,
+    ):
         """The worker's message, or None when ``until`` passes or ``wake`` is set."""
         loop = asyncio.get_running_loop()
         assert entry.worker is not None
@@ -421,8 +462,13 @@ class WorkerPool:
             if disconnected is not None and await disconnected():
                 raise ClientGone()
 
-    async def run(self, request: QueryRequest, timeout: float, client: str = "-",
-                  disconnected: Callable[[], Awaitable[bool]] | None = None) -> QueryResponse:
+    async def run(
+        self,
+        request: QueryRequest,
+        timeout: float,
+        client: str = "-",
+        disconnected: Callable[[], Awaitable[bool]] | None = None,
+    ) -> QueryResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         entry = _Running(client, loop.time())
@@ -432,14 +478,18 @@ class WorkerPool:
             entry.worker = await self._take(deadline)
             entry.started = loop.time()
             entry.worker.conn.send((request, deadline - loop.time()))
-            message = await self._wait(entry, min(deadline, entry.started + self.fast_budget), disconnected,
-                                       entry.moved)
+            message = await self._wait(
+                entry, min(deadline, entry.started + self.fast_budget), disconnected, entry.moved
+            )
             if message is None and loop.time() < deadline:  # it outran the fast lane
                 self._leave_fast(entry)
                 if self._slow[client] >= self.client_share:
-                    raise Busy(429, f"this client already runs {self._slow[client]} slow quer"
-                                    f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
-                               self._retry_after())
+                    raise Busy(
+                        429,
+                        f"this client already runs {self._slow[client]} slow quer"
+                        f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
+                        self._retry_after(),
+                    )
                 if sum(self._slow.values()) >= self.slow_slots:
                     raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
                 self._slow[client] += 1
@@ -461,7 +511,9 @@ class WorkerPool:
                     del self._slow[client]
         worker, entry.worker = entry.worker, None
         status, payload = message
-        if in_slow and not _restore_priority(worker):  # a low-priority worker: replace it rather than reuse it
+        if in_slow and not _restore_priority(
+            worker
+        ):  # a low-priority worker: replace it rather than reuse it
             worker.generation = -1
         if status in ("ok", "error"):
             self._release(worker)
@@ -476,8 +528,11 @@ class WorkerPool:
         if status == "memory" or (status == "died" and payload == -6):
             limit = f"{self.memory_limit_mb} MB" if self.memory_limit_mb else "the machine's memory"
             log.warning("a query passed the per-query memory limit (%s); its worker was replaced", limit)
-            raise ProtocolError(400, f"the query needed more memory than the per-query limit ({limit}) and was "
-                                     "stopped; make it more selective")
+            raise ProtocolError(
+                400,
+                f"the query needed more memory than the per-query limit ({limit}) and was "
+                "stopped; make it more selective",
+            )
         log.error("a query worker crashed (exit code %s); it was replaced", payload)
         raise WorkerCrash(f"the query's worker crashed (exit code {payload}); it was replaced")
 
@@ -492,8 +547,9 @@ class WorkerPool:
             suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
             target = self._state_dir / f"generation-{generation}.{suffix}"
             parent, child = _CTX.Pipe()
-            process = _CTX.Process(target=_update_main, args=(child, self.source, str(target), text, self.policy),
-                                   daemon=True)
+            process = _CTX.Process(
+                target=_update_main, args=(child, self.source, str(target), text, self.policy), daemon=True
+            )
             await asyncio.to_thread(process.start)
             child.close()
             try:
@@ -502,10 +558,14 @@ class WorkerPool:
                 try:
                     status, payload = parent.recv()
                 except (EOFError, OSError):
-                    raise WorkerCrash(f"the update's process crashed (exit code {process.exitcode})") from None
+                    raise WorkerCrash(
+                        f"the update's process crashed (exit code {process.exitcode})"
+                    ) from None
             except BaseException:
                 process.kill()
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
+                    missing_ok=True
+                )
                 raise
             finally:
                 await asyncio.to_thread(process.join, 5)

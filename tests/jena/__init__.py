@@ -18,12 +18,42 @@ JAVA_DIR = Path("/usr/share/java")
 BATCH = Path(__file__).resolve().parent / "ShaclBatch.java"
 # Jena's modules and what they need, as Debian names the jars in /usr/share/java.
 JARS = (
-    "jena-base", "jena-core", "jena-arq", "jena-iri", "jena-shacl", "jena-cmds", "jena-shex",
-    "jena-rdfconnection", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage", "jena-dboe-trans-data",
-    "jena-dboe-transaction", "jena-tdb", "jena-tdb2", "commons-cli", "commons-codec", "commons-compress",
-    "commons-csv", "commons-io", "commons-lang3", "dexx.collection", "gson", "guava", "httpclient", "httpcore",
-    "jackson-core", "jackson-databind", "jackson-annotations", "jsonld-java", "slf4j-api", "slf4j-nop", "protobuf",
-    "titanium-json-ld", "thrift", "jakarta.json-api",
+    "jena-base",
+    "jena-core",
+    "jena-arq",
+    "jena-iri",
+    "jena-shacl",
+    "jena-cmds",
+    "jena-shex",
+    "jena-rdfconnection",
+    "jena-dboe-base",
+    "jena-dboe-index",
+    "jena-dboe-storage",
+    "jena-dboe-trans-data",
+    "jena-dboe-transaction",
+    "jena-tdb",
+    "jena-tdb2",
+    "commons-cli",
+    "commons-codec",
+    "commons-compress",
+    "commons-csv",
+    "commons-io",
+    "commons-lang3",
+    "dexx.collection",
+    "gson",
+    "guava",
+    "httpclient",
+    "httpcore",
+    "jackson-core",
+    "jackson-databind",
+    "jackson-annotations",
+    "jsonld-java",
+    "slf4j-api",
+    "slf4j-nop",
+    "protobuf",
+    "titanium-json-ld",
+    "thrift",
+    "jakarta.json-api",
 )
 
 
@@ -44,7 +74,7 @@ def classpath(work: Path) -> str:
             prefix = "org/apache/jena/ext/xerces/"
             for name in jar.namelist():
                 if name.startswith(prefix) and name.endswith(".properties"):
-                    target = bundles / "xerces" / name[len(prefix):]
+                    target = bundles / "xerces" / name[len(prefix) :]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(jar.read(name))
     jars = [str(JAVA_DIR / f"{j}.jar") for j in JARS if (JAVA_DIR / f"{j}.jar").is_file()]
@@ -53,7 +83,16 @@ def classpath(work: Path) -> str:
 
 def validate(work: Path, shapes: Path, schema: list[Path], data: list[Path]) -> dict[str, dict]:
     """Run Jena SHACL over each data file (merged with the schema files) in one JVM; results by file."""
-    command = ["java", "-cp", classpath(work), str(BATCH), str(shapes), *map(str, schema), "--", *map(str, data)]
+    command = [
+        "java",
+        "-cp",
+        classpath(work),
+        str(BATCH),
+        str(shapes),
+        *map(str, schema),
+        "--",
+        *map(str, data),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"Jena SHACL failed ({done.returncode}): {done.stderr[-2000:]}")

@@ -64,10 +64,15 @@ def static(request: Request, path: Path, media_type: str) -> Response:
     """A file with a content-hash ETag, answering 304 to a matching If-None-Match."""
     data = path.read_bytes()
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
-               "Cache-Control": "public, max-age=3600"}
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
+        "Cache-Control": "public, max-age=3600",
+    }
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+    if if_none_match and (
+        if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]
+    ):
         return Response(status_code=304, headers=headers)
     if media_type.startswith("text/") and "charset" not in media_type:
         media_type += "; charset=utf-8"
@@ -100,8 +105,11 @@ def document_links(path: str) -> list[tuple[str, str, str]]:
 
 def alternates(path: str, current: str) -> str:
     """A Link header naming the document's other formats (rel="alternate")."""
-    return ", ".join(f'<{href}>; rel="alternate"; type="{media}"'
-                     for _, media, href in document_links(path) if media != current)
+    return ", ".join(
+        f'<{href}>; rel="alternate"; type="{media}"'
+        for _, media, href in document_links(path)
+        if media != current
+    )
 
 
 def not_acceptable(headers: dict) -> JSONResponse:
@@ -111,9 +119,10 @@ def not_acceptable(headers: dict) -> JSONResponse:
 def rdf_response(graph: Graph, media: str, headers: dict) -> Response:
     """``graph`` in the RDF syntax ``media`` (one of GRAPH_ANSWER), with the project's prefixes."""
     fmt = BY_MEDIA_TYPE[media]
-    body = bind_prefixes(graph).serialize(format=fmt.rdflib, encoding="utf-8")
-    return Response(body, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""),
-                    headers=headers)
+    body = bind_prefixes(graph).serialize(format=fmt.rdflib or fmt.key, encoding="utf-8")
+    return Response(
+        body, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""), headers=headers
+    )
 
 
 def rdf_file(request: Request, path: Path) -> Response:
@@ -136,7 +145,9 @@ def parse_select(body: bytes) -> Any:
 
     result = Result.parse(io.BytesIO(body), format="json")
     names = list(result.vars or [])
-    return Answer("SELECT", [str(v) for v in names], [tuple(b.get(v) for v in names) for b in result.bindings])
+    return Answer(
+        "SELECT", [str(v) for v in names], [tuple(b.get(v) for v in names) for b in result.bindings]
+    )
 
 
 async def select(ctx: Context, query: str) -> Any:

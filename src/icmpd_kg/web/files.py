@@ -31,8 +31,11 @@ async def well_known_void(request: Request) -> Response:
 async def dumps_index(request: Request) -> HTMLResponse:
     """The files of the build, with their media types and sizes."""
     dist = context(request).dist
-    files = [{"name": p.name, "size": p.stat().st_size, "media": media_type_of_file(p.name)}
-             for p in sorted(dist.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    files = [
+        {"name": p.name, "size": p.stat().st_size, "media": media_type_of_file(p.name)}
+        for p in sorted(dist.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    ]
     return HTMLResponse(render("dumps.html", files=files))
 
 

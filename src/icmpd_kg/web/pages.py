@@ -60,7 +60,9 @@ def _site(ctx: Context) -> Site:
         from icmpd_kg.store import recorded_datatypes
 
         store = ctx.pool.source.spec
-        datatypes = recorded_datatypes(Path(store.location)) if store.kind == "oxigraph" and store.location else {}
+        datatypes = (
+            recorded_datatypes(Path(store.location)) if store.kind == "oxigraph" and store.location else {}
+        )
         text = (ctx.dist / SOURCE_NAME).read_text(encoding="utf-8")
         return Site(select_from_thread(ctx), _ontology(ctx), text, datatypes=datatypes)
 
@@ -75,9 +77,17 @@ def query_ui(request: Request) -> HTMLResponse:
     """YASGUI, from this server's own assets, with the build's example queries as tabs."""
     ctx = context(request)
     yasgui = ctx.config.yasgui_dir is not None and (ctx.config.yasgui_dir / "yasgui.min.js").is_file()
-    page = ctx.cached("query-ui", lambda: render(
-        "query.html", lang="en", examples=example_queries(ctx.dist), prefixes=PREFIXES, yasgui=yasgui,
-        endpoint=ctx.config.public_url.rstrip("/") + "/sparql"))
+    page = ctx.cached(
+        "query-ui",
+        lambda: render(
+            "query.html",
+            lang="en",
+            examples=example_queries(ctx.dist),
+            prefixes=PREFIXES,
+            yasgui=yasgui,
+            endpoint=ctx.config.public_url.rstrip("/") + "/sparql",
+        ),
+    )
     return HTMLResponse(page, headers={"Vary": "Accept"})
 
 
@@ -91,7 +101,9 @@ async def _timeline(ctx: Context, lang: str) -> list[Any]:
         ld = await asyncio.to_thread(site.resource, s) if isinstance(s, URIRef) else None
         subject = ld.label(s, lang) if ld is not None else str(s)
         prop = ld.label(p, lang) if ld is not None else str(p)
-        events.append(Event(str(date), f"{subject}: {prop}", local_href(str(g)), str(exact) if exact else None))
+        events.append(
+            Event(str(date), f"{subject}: {prop}", local_href(str(g)), str(exact) if exact else None)
+        )
     return events
 
 
@@ -120,7 +132,9 @@ async def resource(path: str, request: Request) -> Response:
         ld = await asyncio.to_thread(site.resource, iri)
     except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
         log.warning("Linked Data page for %s not served: %r", iri, exc)
-        return error(503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"})
+        return error(
+            503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"}
+        )
     if ld is None:
         return error(404, f"no resource {iri} in this graph")
     choice, headers = negotiate_document(request, "Accept, Accept-Language")
@@ -146,8 +160,9 @@ async def ontology(request: Request) -> Response:
         return not_acceptable(headers)
     if choice == "text/html":
         lang, _, _ = _language(request)
-        page = await asyncio.to_thread(ctx.cached, f"ontology-{lang}",
-                                       lambda: ontology_html(ctx.dist / ONTOLOGY_NAME, lang))
+        page = await asyncio.to_thread(
+            ctx.cached, f"ontology-{lang}", lambda: ontology_html(ctx.dist / ONTOLOGY_NAME, lang)
+        )
         return HTMLResponse(page, headers={**headers, "Content-Language": lang})
     if choice == "text/turtle":
         return static(request, ctx.dist / ONTOLOGY_NAME, "text/turtle")
@@ -159,7 +174,9 @@ def ontology_diagram(ontology: Graph, lang: str) -> Any:
     from icmpd_kg.diagrams import Node, class_diagram
 
     def label(node: URIRef) -> str:
-        found = {(v.language or ""): str(v) for v in ontology.objects(node, RDFS.label) if hasattr(v, "language")}
+        found = {
+            (v.language or ""): str(v) for v in ontology.objects(node, RDFS.label) if hasattr(v, "language")
+        }
         return found.get(lang) or found.get("en") or str(node).rsplit("#", 1)[-1]
 
     def members(node: Any) -> list[URIRef]:
@@ -174,19 +191,28 @@ def ontology_diagram(ontology: Graph, lang: str) -> Any:
         return [m for m in Collection(ontology, union) if isinstance(m, URIRef)]
 
     ns = str(IKG._NS)
-    ours = sorted(c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns))
+    ours = sorted(
+        c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns)
+    )
     nodes = {c: Node(label(c), local_href(str(c)), title=str(c), kind="class") for c in ours}
-    relations = []
+    relations: list[tuple[Node, Node, str, str | None, str]] = []
     for prop in sorted(p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)):
         for domain in members(ontology.value(prop, RDFS.domain)):
             for target in members(ontology.value(prop, RDFS.range)):
                 if domain in nodes and target in nodes:
                     relations.append((nodes[domain], nodes[target], label(prop), local_href(str(prop)), ""))
     for c in ours:
-        for parent in sorted(ontology.objects(c, RDFS.subClassOf)):
+        for parent in sorted(o for o in ontology.objects(c, RDFS.subClassOf) if isinstance(o, URIRef)):
             if parent in nodes:
-                relations.append((nodes[c], nodes[parent], "alt sınıfı" if lang == "tr" else "subclass of", None,
-                                  "subclass"))
+                relations.append(
+                    (
+                        nodes[c],
+                        nodes[parent],
+                        "alt sınıfı" if lang == "tr" else "subclass of",
+                        None,
+                        "subclass",
+                    )
+                )
     return class_diagram(list(nodes.values()), relations)
 
 
@@ -195,8 +221,10 @@ async def ontology_diagram_page(request: Request) -> HTMLResponse:
     ctx = context(request)
     lang, other, switch = _language(request)
     diagram = ontology_diagram(_ontology(ctx), lang)
-    return HTMLResponse(render("ontology_diagram.html", lang=lang, other=other, switch=switch, diagram=diagram),
-                        headers={"Content-Language": lang, "Vary": "Accept-Language"})
+    return HTMLResponse(
+        render("ontology_diagram.html", lang=lang, other=other, switch=switch, diagram=diagram),
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
+    )
 
 
 @router.get("/functions")

@@ -59,7 +59,9 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"a percent-encoded parameter is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise ProtocolError(
+            400, f"a percent-encoded parameter is not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from None
 
 
 def _values(pairs: list[tuple[str, str]], name: str) -> list[str]:
@@ -76,7 +78,9 @@ async def _update(request: Request, ctx: Context, update: str) -> Response:
     if not hmac.compare_digest(presented, f"Bearer {config.update_key}".encode()):
         return error(403, "SPARQL Update needs the update key (Authorization: Bearer KEY).", VARY)
     if len(update) > config.max_query_length:
-        return error(413, f"the update is {len(update)} characters long; the limit is {config.max_query_length}")
+        return error(
+            413, f"the update is {len(update)} characters long; the limit is {config.max_query_length}"
+        )
     try:
         await ctx.pool.update(update, config.timeout)
     except QueryTimeout:
@@ -92,20 +96,37 @@ def _description(request: Request, ctx: Context) -> Response:
     """No query: the service description, or the query UI for a browser."""
     from icmpd_kg.web.pages import query_ui
 
-    offered = ["text/turtle", "application/rdf+xml", "text/html", "application/ld+json", "application/n-triples"]
+    offered = [
+        "text/turtle",
+        "application/rdf+xml",
+        "text/html",
+        "application/ld+json",
+        "application/n-triples",
+    ]
     choice = negotiate(request.headers.get("accept"), offered)
     if choice == "text/html":
         return query_ui(request)
     if choice is None:
-        return error(406, "the service description is available as " + ", ".join(m for m in offered if m != "text/html"),
-                     VARY)
-    graph = ctx.cached("service-description",
-                       lambda: service_description(ctx.config.public_url, ctx.config.service_allowlist))
+        return error(
+            406,
+            "the service description is available as " + ", ".join(m for m in offered if m != "text/html"),
+            VARY,
+        )
+    graph = ctx.cached(
+        "service-description",
+        lambda: service_description(ctx.config.public_url, ctx.config.service_allowlist),
+    )
     return Response(graph.serialize(format=BY_MEDIA_TYPE[choice].rdflib), media_type=choice, headers=VARY)
 
 
-async def _answer(request: Request, query: str | None, update: str | None, default_uris: list[str],
-                  named_uris: list[str], fmt: str | None) -> Response:
+async def _answer(
+    request: Request,
+    query: str | None,
+    update: str | None,
+    default_uris: list[str],
+    named_uris: list[str],
+    fmt: str | None,
+) -> Response:
     ctx = context(request)
     config = ctx.config
     if update is not None:
@@ -113,16 +134,26 @@ async def _answer(request: Request, query: str | None, update: str | None, defau
     if query is None:
         return _description(request, ctx)
     if len(query) > config.max_query_length:
-        return error(413, f"the query is {len(query)} characters long; the limit is {config.max_query_length}")
-    req = QueryRequest(query=query, default_graph_uris=default_uris, named_graph_uris=named_uris,
-                       accept=request.headers.get("accept"), format=fmt)
+        return error(
+            413, f"the query is {len(query)} characters long; the limit is {config.max_query_length}"
+        )
+    req = QueryRequest(
+        query=query,
+        default_graph_uris=default_uris,
+        named_graph_uris=named_uris,
+        accept=request.headers.get("accept"),
+        format=fmt,
+    )
     try:
         result = await ctx.run(req, request)
     except Busy as exc:
         return error(exc.status, exc.message, {**VARY, "Retry-After": str(exc.retry_after)})
     except QueryTimeout:
-        return error(503, f"the query ran longer than {config.timeout:g} s (waiting included) and was stopped",
-                     {**VARY, "Retry-After": str(max(1, round(config.timeout)))})
+        return error(
+            503,
+            f"the query ran longer than {config.timeout:g} s (waiting included) and was stopped",
+            {**VARY, "Retry-After": str(max(1, round(config.timeout)))},
+        )
     except ClientGone:
         return Response(status_code=499)
     except WorkerCrash as exc:
@@ -144,10 +175,20 @@ async def _get(request: Request) -> Response:
         return error(400, "more than one 'query' parameter")
     if _values(pairs, "update"):
         key = context(request).config.update_key
-        return error(405 if key else 403, "SPARQL Update is not accepted by GET (SPARQL 1.1 Protocol §2.2): POST it"
-                     if key else "SPARQL Update is disabled: this endpoint is read-only.")
-    return await _answer(request, queries[0] if queries else None, None, _values(pairs, "default-graph-uri"),
-                         _values(pairs, "named-graph-uri"), (_values(pairs, "format") or [None])[0])
+        return error(
+            405 if key else 403,
+            "SPARQL Update is not accepted by GET (SPARQL 1.1 Protocol §2.2): POST it"
+            if key
+            else "SPARQL Update is disabled: this endpoint is read-only.",
+        )
+    return await _answer(
+        request,
+        queries[0] if queries else None,
+        None,
+        _values(pairs, "default-graph-uri"),
+        _values(pairs, "named-graph-uri"),
+        next(iter(_values(pairs, "format")), None),
+    )
 
 
 async def _post(request: Request) -> Response:
@@ -158,10 +199,16 @@ async def _post(request: Request) -> Response:
     except UnicodeDecodeError:
         return error(400, "the request body is not UTF-8")
     url_pairs = _pairs(request.url.query)
-    fmt = (_values(url_pairs, "format") or [None])[0]
+    fmt = next(iter(_values(url_pairs, "format")), None)
     if content_type == "application/sparql-query":
-        return await _answer(request, body, None, _values(url_pairs, "default-graph-uri"),
-                             _values(url_pairs, "named-graph-uri"), fmt)
+        return await _answer(
+            request,
+            body,
+            None,
+            _values(url_pairs, "default-graph-uri"),
+            _values(url_pairs, "named-graph-uri"),
+            fmt,
+        )
     if content_type == "application/sparql-update":
         return await _answer(request, None, body, [], [], fmt)
     if content_type == "application/x-www-form-urlencoded":
@@ -169,9 +216,14 @@ async def _post(request: Request) -> Response:
         queries, updates = _values(pairs, "query"), _values(pairs, "update")
         if len(queries) + len(updates) != 1:
             return error(400, "give exactly one 'query' (or 'update') parameter")
-        return await _answer(request, queries[0] if queries else None, updates[0] if updates else None,
-                             _values(pairs, "default-graph-uri"), _values(pairs, "named-graph-uri"),
-                             (_values(pairs, "format") or [fmt])[0])
+        return await _answer(
+            request,
+            queries[0] if queries else None,
+            updates[0] if updates else None,
+            _values(pairs, "default-graph-uri"),
+            _values(pairs, "named-graph-uri"),
+            next(iter(_values(pairs, "format")), fmt),
+        )
     return error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
 
 
