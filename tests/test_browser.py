@@ -17,23 +17,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _browser(p):
+    return p.chromium.launch(
+        executable_path=shutil.which("chromium"),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
 def test_query_ui_runs_an_example_offline(server):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = _browser(p)
         try:
             page = browser.new_page()
 
@@ -57,21 +61,6 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
         finally:
             browser.close()
     assert outside == [], f"the UI tried to reach: {outside}"
-
-
-def _browser(p):
-    return p.chromium.launch(
-        executable_path=shutil.which("chromium"),
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    )
 
 
 def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # noqa: F811
