@@ -98,3 +98,18 @@ def test_page_assets_are_served(server, path):  # noqa: F811
     response = httpx.get(server + path)
     assert response.status_code == 200 and response.headers["etag"]
     assert httpx.get(server + "/assets/../server.py").status_code == 404
+
+
+def test_reading_a_build_does_not_load_the_build_stack(dist):
+    """The workers open the store and answer without pySHACL, pyld or the build modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from icmpd_kg.engine import open_engine; "
+        f"open_engine(Path({str(dist)!r}), None).query('ASK {{ ?s ?p ?o }}'); "
+        "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'icmpd_kg.validate', 'icmpd_kg.export') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
