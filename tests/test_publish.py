@@ -25,40 +25,25 @@ pytestmark = pytest.mark.skipif(available() is not None, reason=str(available())
 def published(dist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("virtuoso")
     with virtuoso(folder, free_port(), free_port()) as base:
-        refused = CliRunner().invoke(
-            main,
-            [
-                "publish",
+
+        def publish(password: str, *more: str):
+            to = base + "/sparql-graph-crud-auth"
+            args = [
                 "--dist",
                 str(dist),
                 "--to",
-                base + "/sparql-graph-crud-auth",
+                to,
                 "--auth",
                 "digest",
                 "--user",
                 "dba",
                 "--password",
-                "wrong",
-            ],
-        )
-        result = CliRunner().invoke(
-            main,
-            [
-                "publish",
-                "--dist",
-                str(dist),
-                "--to",
-                base + "/sparql-graph-crud-auth",
-                "--auth",
-                "digest",
-                "--user",
-                "dba",
-                "--password",
-                "dba",
-                "--default-graph",
-                DEFAULT,
-            ],
-        )
+                password,
+            ]
+            return CliRunner().invoke(main, ["publish", *args, *more])
+
+        refused = publish("wrong")
+        result = publish("dba", "--default-graph", DEFAULT)
         yield base, result, refused
 
 

@@ -56,15 +56,17 @@ QUERIES_DIR = "queries"  # the example queries (NAME.rq), the query UI's tabs
 def example_queries(dist: Path) -> list[dict[str, str]]:
     """The example queries of the build in ``dist``, each named by its English title header, those
     marked ``# requires: internet`` last (the query UI opens the first)."""
+    from icmpd_kg.paths import query_files
+
     found = []
-    for path in sorted((Path(dist) / QUERIES_DIR).glob("*.rq")):
+    for path in query_files(Path(dist) / QUERIES_DIR):
         text = path.read_text(encoding="utf-8")
         head = text.splitlines()[:5]
         title = next(
             (line.split(":", 1)[1].strip() for line in head if line.startswith("# title@en:")), path.stem
         )
-        found.append(({"name": title, "file": path.name, "query": text}, "# requires: internet" in head))
-    return [example for example, internet in sorted(found, key=lambda f: (f[1], f[0]["file"]))]
+        found.append({"name": title, "file": path.name, "query": text})
+    return found
 
 
 def missing_for_serving(dist: Path) -> list[str]:

@@ -664,6 +664,22 @@ def _prefix_lines(scanned: Scan) -> str:
     return lines + scanned.prologue + "\n"
 
 
+def answer_from_json(body: bytes, limit: int | None = None) -> Answer:
+    """SPARQL 1.1 JSON results (SELECT or ASK) as an ``Answer``; rows past ``limit`` cut."""
+    import io
+
+    from rdflib.query import Result
+
+    result = Result.parse(io.BytesIO(body), format="json")
+    if result.type == "ASK":
+        return Answer("ASK", boolean=bool(result.askAnswer))
+    variables = [str(v) for v in result.vars or []]
+    rows = [tuple(b.get(Variable(v)) for v in variables) for b in result.bindings]
+    if limit is None:
+        return Answer("SELECT", variables, rows)
+    return Answer("SELECT", variables, rows[:limit], truncated=len(rows) > limit)
+
+
 class RemoteBackend:
     """Another SPARQL 1.1 Protocol server (Virtuoso, Fuseki, GraphDB, QLever, an Oxigraph server …)."""
 
@@ -686,7 +702,6 @@ class RemoteBackend:
         deadline: float,
     ) -> Answer:
         import httpx
-        from rdflib.query import Result
 
         params: list[tuple[str, str | int | float | bool | None]] = [
             ("default-graph-uri", u) for u in default_graphs
@@ -717,14 +732,7 @@ class RemoteBackend:
             graph = Graph().parse(data=response.content, format="nt")
             triples = sorted(graph)
             return Answer(form or "CONSTRUCT", triples=triples[:limit], truncated=len(triples) > limit)
-        import io
-
-        result = Result.parse(io.BytesIO(response.content), format="json")
-        if result.type == "ASK":
-            return Answer("ASK", boolean=bool(result.askAnswer))
-        variables = [str(v) for v in result.vars or []]
-        rows = [tuple(b.get(Variable(v)) for v in variables) for b in result.bindings]
-        return Answer("SELECT", variables, rows[:limit], truncated=len(rows) > limit)
+        return answer_from_json(response.content, limit)
 
     def update(self, text: str) -> None:
         raise ProtocolError(

@@ -177,3 +177,11 @@ def alias(value: str, graph: bool) -> str | None:
         if wanted == f.key or wanted in f.aliases:
             return f.media_type
     return None
+
+
+DOCUMENT_FORMATS = ("html", "turtle", "jsonld", "nt", "rdfxml")  # the ?format= values pages link to
+
+
+def document_links(path: str) -> list[tuple[str, str, str]]:
+    """(?format= value, media type, href) of each format a Linked Data document comes in."""
+    return [(key, alias(key, graph=True) or "", f"{path}?format={key}") for key in DOCUMENT_FORMATS]

@@ -8,7 +8,7 @@ mention. The HTML page also shows, for each fact, the source sentence it comes f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -43,6 +43,24 @@ def choose_language(accept_language: str | None, lang_param: str | None) -> str:
         if tag in ("tr", "en") and q > best_q:
             best, best_q = tag, q
     return best
+
+
+def pick_label(graphs: Iterable[Graph], node, lang: str) -> str:
+    """``node``'s label in ``graphs``: in ``lang`` ("en" also finds "en-t-tr", English translated
+    from Turkish), else in the other language, else any, else its CURIE (by the last graph's prefixes)."""
+    labels: dict[str, str] = {}
+    last = None
+    for graph in graphs:
+        last = graph
+        for value in sorted(graph.objects(node, RDFS.label)):
+            if isinstance(value, Literal):
+                labels.setdefault((value.language or "").split("-")[0], str(value))
+    return (
+        labels.get(lang)
+        or labels.get("en" if lang == "tr" else "tr")
+        or next(iter(labels.values()), None)
+        or (last.namespace_manager.normalizeUri(node) if last is not None else str(node))
+    )
 
 
 @dataclass
@@ -104,19 +122,7 @@ class LinkedData:
         return g
 
     def label(self, node, lang: str) -> str:
-        """The label in ``lang`` ("en" also finds "en-t-tr", English translated from Turkish), else
-        in the other language, else any, else the CURIE."""
-        labels: dict[str, str] = {}
-        for graph in (self.ontology, self.union):
-            for value in sorted(graph.objects(node, RDFS.label)):
-                if isinstance(value, Literal):
-                    labels.setdefault((value.language or "").split("-")[0], str(value))
-        return (
-            labels.get(lang)
-            or labels.get("en" if lang == "tr" else "tr")
-            or next(iter(labels.values()), None)
-            or self.union.namespace_manager.normalizeUri(node)
-        )
+        return pick_label((self.ontology, self.union), node, lang)
 
     def jsonld(self, iri: URIRef) -> str:
         """The resource's description as compacted JSON-LD, the resource first; same bytes every time."""
@@ -252,15 +258,11 @@ def _neighbourhood(ld: LinkedData, iri: URIRef, lang: str) -> tuple[Any, int]:
     return diagram, max(0, len(links) - len(diagram.nodes) + 1)
 
 
-def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str, query: str = "") -> dict[str, Any]:
-    """What ``templates/entity.html`` shows of ``iri`` in ``lang``; ``query`` is the request's
-    query string, kept (with ``lang`` changed) by the link to the other language."""
-    from urllib.parse import parse_qsl, urlencode
-
-    from icmpd_kg.web.common import document_links
+def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str) -> dict[str, Any]:
+    """What ``templates/entity.html`` shows of ``iri`` in ``lang`` (the page adds its language switch)."""
+    from icmpd_kg.formats import document_links
 
     nm = ld.union.namespace_manager
-    other = "en" if lang == "tr" else "tr"
     rows = []
     for subject in ld._subjects(iri):
         for p, o in sorted(ld.union.predicate_objects(subject)):
@@ -287,11 +289,8 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str, query: str = 
             entry.update(before=before, quote=quote, after=after, start=f.start, end=f.end)
         sources.append(entry)
     diagram, more = _neighbourhood(ld, iri, lang)
-    switch = dict(parse_qsl(query, keep_blank_values=True))
-    switch["lang"] = other
     return {
         "lang": lang,
-        "other": other,
         "t": LABELS[lang],
         "title": ld.label(iri, lang),
         "iri": str(iri),
@@ -309,7 +308,6 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str, query: str = 
             if str(o).startswith(WIKIDATA)
         ),
         "formats": [(key, media, href) for key, media, href in document_links(path) if key != "html"],
-        "switch": "?" + urlencode(switch),
         "jsonld": ld.jsonld(iri),
         "diagram": diagram,
         "more": more,

@@ -84,6 +84,7 @@ def query_needs_internet(path: Path) -> bool:
     return "# requires: internet" in path.read_text(encoding="utf-8").splitlines()[:5]
 
 
-def query_files() -> list[Path]:
-    """The example queries by name, those that need the internet last (the query UI opens the first)."""
-    return sorted(QUERIES_DIR.glob("*.rq"), key=lambda p: (query_needs_internet(p), p.name))
+def query_files(folder: Path = QUERIES_DIR) -> list[Path]:
+    """The example queries in ``folder`` by name, those that need the internet last (the query UI
+    opens the first)."""
+    return sorted(folder.glob("*.rq"), key=lambda p: (query_needs_internet(p), p.name))

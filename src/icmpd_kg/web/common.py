@@ -4,6 +4,7 @@ content negotiation of RDF documents."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import Graph
 
-from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_media_types
+from icmpd_kg.engine import answer_from_json
+from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_links, document_media_types
 from icmpd_kg.namespaces import bind_prefixes
 from icmpd_kg.sparql import QueryRequest, QueryResponse, negotiate
 
@@ -60,13 +62,23 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
     return JSONResponse(status_code=status, content={"message": message}, headers=headers)
 
 
+@functools.lru_cache(maxsize=256)
+def _etag(path: Path, mtime_ns: int, size: int) -> str:
+    """A file's content-hash ETag, computed once per version of the file (its time and size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
 def static(request: Request, path: Path, media_type: str) -> Response:
-    """A file with a content-hash ETag, answering 304 to a matching If-None-Match."""
-    data = path.read_bytes()
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    """A file with a content-hash ETag, answering 304 to a matching If-None-Match (unread)."""
+    stat = path.stat()
+    etag = _etag(path, stat.st_mtime_ns, stat.st_size)
     headers = {
         "ETag": etag,
-        "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
         "Cache-Control": "public, max-age=3600",
     }
     if_none_match = request.headers.get("if-none-match")
@@ -76,7 +88,7 @@ def static(request: Request, path: Path, media_type: str) -> Response:
         return Response(status_code=304, headers=headers)
     if media_type.startswith("text/") and "charset" not in media_type:
         media_type += "; charset=utf-8"
-    return Response(data, media_type=media_type, headers=headers)
+    return Response(path.read_bytes(), media_type=media_type, headers=headers)
 
 
 def negotiate_document(request: Request, vary: str) -> tuple[str | None, dict[str, str]]:
@@ -93,14 +105,6 @@ def negotiate_document(request: Request, vary: str) -> tuple[str | None, dict[st
     if choice is not None:
         headers["Link"] = alternates(request.url.path, choice)
     return choice, headers
-
-
-DOCUMENT_FORMATS = ("html", "turtle", "jsonld", "nt", "rdfxml")  # the ?format= values pages link to
-
-
-def document_links(path: str) -> list[tuple[str, str, str]]:
-    """(?format= value, media type, href) of each format a Linked Data document comes in."""
-    return [(key, alias(key, graph=True) or "", f"{path}?format={key}") for key in DOCUMENT_FORMATS]
 
 
 def alternates(path: str, current: str) -> str:
@@ -132,28 +136,14 @@ def rdf_file(request: Request, path: Path) -> Response:
         return not_acceptable(headers)
     if choice in ("text/turtle", "text/html"):
         return static(request, path, "text/turtle")
-    return rdf_response(Graph().parse(path, format="turtle"), choice, headers)
-
-
-def parse_select(body: bytes) -> Any:
-    """SPARQL JSON results as the engine's ``Answer`` (rows of rdflib terms)."""
-    import io
-
-    from rdflib.query import Result
-
-    from icmpd_kg.engine import Answer
-
-    result = Result.parse(io.BytesIO(body), format="json")
-    names = list(result.vars or [])
-    return Answer(
-        "SELECT", [str(v) for v in names], [tuple(b.get(v) for v in names) for b in result.bindings]
-    )
+    graph = context(request).cached(f"graph:{path}", lambda: Graph().parse(path, format="turtle"))
+    return rdf_response(graph, choice, headers)
 
 
 async def select(ctx: Context, query: str) -> Any:
     """A SELECT for the pages, run by the same workers (and engine) as /sparql."""
     response = await ctx.run(QueryRequest(query=query, accept="application/sparql-results+json"))
-    return parse_select(response.body)
+    return answer_from_json(response.body)
 
 
 def select_from_thread(ctx: Context) -> Any:

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries
-from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href
-from icmpd_kg.namespaces import BASE, IKG, PREFIXES
+from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
+from icmpd_kg.namespaces import BASE, IKG, PREFIXES, bind_prefixes
 from icmpd_kg.sparql import ProtocolError
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
@@ -94,17 +94,23 @@ def query_ui(request: Request) -> HTMLResponse:
 async def _timeline(ctx: Context, lang: str) -> list[Any]:
     from icmpd_kg.diagrams import Event
 
-    site = _site(ctx)
-    answer = await select(ctx, TIMELINE_QUERY)
-    events = []
-    for s, p, date, g, exact in answer.rows:
-        ld = await asyncio.to_thread(site.resource, s) if isinstance(s, URIRef) else None
-        subject = ld.label(s, lang) if ld is not None else str(s)
-        prop = ld.label(p, lang) if ld is not None else str(p)
-        events.append(
-            Event(str(date), f"{subject}: {prop}", local_href(str(g)), str(exact) if exact else None)
+    rows = (await select(ctx, TIMELINE_QUERY)).rows
+    labels = bind_prefixes(Graph())  # the subjects' labels, in one query; the properties' are the ontology's
+    subjects = " ".join(sorted({s.n3() for s, *_ in rows if isinstance(s, URIRef)}))
+    if subjects:
+        query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {subjects} }} ?s <{RDFS.label}> ?l }}"
+        for s, label in (await select(ctx, query)).rows:
+            labels.add((s, RDFS.label, label))
+    graphs = (_ontology(ctx), labels)
+    return [
+        Event(
+            str(date),
+            f"{pick_label(graphs, s, lang)}: {pick_label(graphs, p, lang)}",
+            local_href(str(g)),
+            str(exact) if exact else None,
         )
-    return events
+        for s, p, date, g, exact in rows
+    ]
 
 
 @router.get("/")
@@ -141,9 +147,10 @@ async def resource(path: str, request: Request) -> Response:
     if choice is None:
         return not_acceptable(headers)
     if choice == "text/html":
-        lang, _, _ = _language(request)
-        view = await asyncio.to_thread(entity_view, ld, iri, lang, request.url.path, request.url.query)
-        return HTMLResponse(render("entity.html", **view), headers={**headers, "Content-Language": lang})
+        lang, other, switch = _language(request)
+        view = await asyncio.to_thread(entity_view, ld, iri, lang, request.url.path)
+        page = render("entity.html", **view, other=other, switch=switch)
+        return HTMLResponse(page, headers={**headers, "Content-Language": lang})
     if choice == "application/ld+json":
         body = (await asyncio.to_thread(ld.jsonld, iri)).encode("utf-8")
         return Response(body, media_type=choice, headers=headers)
@@ -174,10 +181,7 @@ def ontology_diagram(ontology: Graph, lang: str) -> Any:
     from icmpd_kg.diagrams import Node, class_diagram
 
     def label(node: URIRef) -> str:
-        found = {
-            (v.language or ""): str(v) for v in ontology.objects(node, RDFS.label) if hasattr(v, "language")
-        }
-        return found.get(lang) or found.get("en") or str(node).rsplit("#", 1)[-1]
+        return pick_label((ontology,), node, lang)
 
     def members(node: Any) -> list[URIRef]:
         """A class, or the members of an owl:unionOf."""
