@@ -188,13 +188,14 @@ def validate_synthetic(path: Path, limit: float) -> tuple[float | None, bool, li
     """SHACL validation (our shapes, no inference) of the synthetic data: seconds, conforms apart
     from the rule that checks the source's project tally, and the rules that failed."""
     code = f"""
-import time, json, pyshacl
+import time, json
 from pathlib import Path
 from icmpd_kg.graph import KnowledgeGraph
+from icmpd_kg.validate import run_shacl
 kg = KnowledgeGraph.load([Path({str(path)!r})])
 data = kg.validation_graph()
 start = time.perf_counter()
-conforms, report, text = pyshacl.validate(data_graph=data, shacl_graph=kg.shapes, inference="none", advanced=True)
+conforms, report, text = run_shacl(data, kg.shapes)
 elapsed = time.perf_counter() - start
 from rdflib.namespace import SH
 shapes = sorted({{str(report.value(r, SH.sourceShape)) for r in report.subjects(SH.resultSeverity, None)}})

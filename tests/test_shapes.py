@@ -103,3 +103,22 @@ def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports)
         if not iri_hits:
             missing.append(rule)
     assert not missing, f"sh:class rules without a wrong-class IRI fixture: {missing}"
+
+
+def test_shacl_sparql_is_prepared_once_per_text_and_rdflib_is_restored(kg):
+    """pySHACL passes each SHACL-SPARQL constraint to rdflib as text once per focus node; the
+    project's runner translates each distinct text once and gives rdflib its own processor back."""
+    from rdflib import plugin
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+    from rdflib.query import Processor
+
+    from icmpd_kg import validate as v
+
+    selects = {str(t) for t in kg.shapes.objects(None, SH.select)}
+    v._translated.cache_clear()
+    conforms, _, _ = v.run_shacl(kg.validation_graph(), kg.shapes)
+    info = v._translated.cache_info()
+    assert conforms
+    assert 0 < info.misses <= len(selects)
+    assert info.hits > 5 * info.misses  # the same texts, once per focus node
+    assert plugin.get("sparql", Processor) is SPARQLProcessor

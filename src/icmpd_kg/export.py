@@ -240,15 +240,12 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
 def wikidata_view_turtle(kg: KnowledgeGraph) -> str:
     """The Wikidata-shaped view as Turtle, byte-identical on every run; refused if its own shapes
     (shapes/wikidata-view-shapes.ttl) do not accept it."""
-    import pyshacl
-
+    from icmpd_kg.validate import run_shacl
     from icmpd_kg.wikidata_view import PREFIXES as VIEW_PREFIXES
     from icmpd_kg.wikidata_view import view
 
     graph = view(kg.data)
-    conforms, _, text = pyshacl.validate(
-        graph, shacl_graph=str(paths.WIKIDATA_VIEW_SHAPES_FILE), inference="none"
-    )
+    conforms, _, text = run_shacl(graph, str(paths.WIKIDATA_VIEW_SHAPES_FILE), advanced=False)
     if not conforms:
         raise NonConformantError(
             f"the Wikidata view does not conform to its shapes; nothing was written:\n{text}"
