@@ -24,11 +24,12 @@ import logging
 import math
 import multiprocessing as mp
 import os
+import select
 import shutil
 import tempfile
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -187,35 +188,34 @@ def _restore_priority(worker: _Worker) -> bool:
         return False
 
 
-async def _readable(conn, timeout: float, wake: asyncio.Event | None = None) -> bool:
-    """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is set (False)."""
-    if conn.poll():
-        return True
-    if timeout <= 0:
-        return False
+async def _readable(conn, timeout: float, wake: asyncio.Future | None = None) -> bool:
+    """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is done (False).
+    One future and callbacks, no task: this runs twice for every query. A pipe keeps no buffer of
+    its own, so the descriptor is readable exactly when a message waits."""
+    if timeout <= 0 or (wake is not None and wake.done()):
+        return bool(conn.poll())
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
     fd = conn.fileno()
 
-    def wake_up() -> None:
+    def finish(value: bool) -> None:
         if not ready.done():
-            ready.set_result(True)
+            ready.set_result(value)
 
-    loop.add_reader(fd, wake_up)
-    waiter: asyncio.Future | None = None
+    def woken(_future: asyncio.Future) -> None:
+        finish(False)
+
+    loop.add_reader(fd, finish, True)
+    timer = loop.call_later(timeout, finish, False)
+    if wake is not None:
+        wake.add_done_callback(woken)
     try:
-        if wake is None:
-            await asyncio.wait_for(ready, timeout)
-            return True
-        waiter = asyncio.ensure_future(wake.wait())
-        await asyncio.wait({ready, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        return ready.done()
-    except asyncio.TimeoutError:
-        return False
+        return await ready
     finally:
         loop.remove_reader(fd)
-        if waiter is not None:
-            waiter.cancel()
+        timer.cancel()
+        if wake is not None:
+            wake.remove_done_callback(woken)
 
 
 @dataclass(eq=False)
@@ -224,13 +224,22 @@ class _Worker:
     conn: Any
     generation: int
 
+    def alive(self) -> bool:
+        """``Process.is_alive()`` without building a selector each time (it runs twice a query):
+        a process's sentinel becomes readable when the process ends."""
+        try:
+            return not select.select([self.process.sentinel], [], [], 0)[0]
+        except (OSError, ValueError):
+            return False
+
 
 @dataclass(eq=False)
 class _Running:
     client: str
     started: float
     worker: _Worker | None = None
-    moved: asyncio.Event = field(default_factory=asyncio.Event)  # told to leave the fast lane
+    # done when told to leave the fast lane
+    moved: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class WorkerPool:
@@ -262,7 +271,7 @@ class WorkerPool:
         self._tasks: set[asyncio.Task] = set()
         self._state_dir: Path | None = None
         self._update_lock: asyncio.Lock | None = None
-        self._freed = asyncio.Event()
+        self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
         self.last_error: str | None = None
 
     # --- processes ---------------------------------------------------------------------------------
@@ -301,7 +310,7 @@ class WorkerPool:
         self._replenish()
 
     def _release(self, worker: _Worker) -> None:
-        if self._stopped or worker.generation != self.source.generation or not worker.process.is_alive():
+        if self._stopped or worker.generation != self.source.generation or not worker.alive():
             self._kill(worker)
         else:
             self._idle.append(worker)
@@ -385,8 +394,16 @@ class WorkerPool:
     def _leave_fast(self, entry: _Running) -> None:
         if entry in self._fast:
             self._fast.remove(entry)
-            self._freed.set()  # wake the queries waiting for a fast slot
-            self._freed = asyncio.Event()
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Wake the query that has waited longest for a fast slot (one, not all: the others would
+        only find the slot taken)."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def _enter_fast(self, entry: _Running, deadline: float) -> None:
         loop = asyncio.get_running_loop()
@@ -397,21 +414,30 @@ class WorkerPool:
             oldest = min(running, key=lambda r: r.started) if running else None
             ran = loop.time() - oldest.started if oldest is not None else 0.0
             if oldest is not None and ran >= self.min_run:
-                oldest.moved.set()
+                if not oldest.moved.done():
+                    oldest.moved.set_result(None)
             if loop.time() >= deadline:
                 raise QueryTimeout()
-            freed = self._freed
             wait = min(deadline - loop.time(), max(0.001, self.min_run - ran) if ran < self.min_run else 0.01)
+            waiter = loop.create_future()
+            self._waiting.append(waiter)
             try:
-                await asyncio.wait_for(freed.wait(), wait)
+                await asyncio.wait_for(waiter, wait)
             except asyncio.TimeoutError:
                 pass
+            except BaseException:  # cancelled (the client left): a wake-up meant for it goes on
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_next()
+                raise
+            finally:
+                if waiter in self._waiting:  # timed out (wait_for cancelled it), not woken
+                    self._waiting.remove(waiter)
         self._fast.append(entry)
 
     async def _take(self, deadline: float) -> _Worker:
         while self._idle:
             worker = self._idle.pop()
-            if worker.process.is_alive() and worker.generation == self.source.generation:
+            if worker.alive() and worker.generation == self.source.generation:
                 self._replenish()
                 return worker
             self._kill(worker)
@@ -439,14 +465,14 @@ class WorkerPool:
         entry: _Running,
         until: float,
         disconnected: Callable[[], Awaitable[bool]] | None,
-        wake: asyncio.Event | None,
+        wake: asyncio.Future | None,
     ):
         """The worker's message, or None when ``until`` passes or ``wake`` is set."""
         loop = asyncio.get_running_loop()
         assert entry.worker is not None
         while True:
             left = until - loop.time()
-            if left <= 0 or (wake is not None and wake.is_set()):
+            if left <= 0 or (wake is not None and wake.done()):
                 return None
             step = min(left, 0.1) if disconnected is not None else left
             if await _readable(entry.worker.conn, step, wake):
