@@ -197,3 +197,39 @@ def test_each_request_is_logged_with_its_status_and_time(server):
     wait_for(lambda: "/id/project/nonexistent 404" in server.log())
     log = server.log()
     assert " GET /sparql 200 " in log and " ms" in log
+
+
+def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
+    """One slot, two waiting queries: when the slot frees, the first to wait enters and the other
+    keeps waiting (one waiter woken, in order, not every waiter racing for it)."""
+    import asyncio
+
+    from icmpd_kg.engine import Policy, StoreSpec
+    from icmpd_kg.workers import QueryTimeout, Source, WorkerPool, _Running
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(Source(StoreSpec("memory"), None), Policy(), fast=1, min_run=1.0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        holder, first, second = (_Running(name, loop.time()) for name in ("holder", "first", "second"))
+        entered: list[str] = []
+
+        async def enter(entry: _Running) -> None:
+            await pool._enter_fast(entry, deadline)
+            entered.append(entry.client)
+
+        await pool._enter_fast(holder, deadline)
+        waiting_first = asyncio.ensure_future(enter(first))
+        await asyncio.sleep(0.01)
+        waiting_second = asyncio.ensure_future(enter(second))
+        await asyncio.sleep(0.01)
+        pool._leave_fast(holder)
+        await asyncio.sleep(0.05)
+        assert waiting_first.done() and not waiting_second.done()
+        pool._leave_fast(first)
+        await asyncio.wait_for(waiting_second, 1)
+        with pytest.raises(QueryTimeout):  # the slot is taken again and the deadline has passed
+            await pool._enter_fast(_Running("late", loop.time()), loop.time())
+        return entered
+
+    assert asyncio.run(scenario()) == ["first", "second"]
