@@ -257,8 +257,13 @@ def queries(dist: Path) -> dict[str, str]:
     return found | EXTRA_QUERIES
 
 
-def engine_latencies(store: Path, texts: dict[str, str], rounds: int = 5) -> dict[str, tuple[float, float]]:
-    """Per query: median seconds on our engine and on pyoxigraph used directly, interleaved."""
+def latencies(
+    base: str, store: Path, texts: dict[str, str], rounds: int = 5
+) -> dict[str, tuple[float, float, float]]:
+    """Median seconds of each query on our engine, on pyoxigraph directly and over HTTP from our
+    server (which opened the same store), the three taken in turn in every round, so that the
+    machine's ups and downs fall on all three alike."""
+    import httpx
     import pyoxigraph as ox
 
     from icmpd_kg.engine import Engine, OxigraphBackend
@@ -267,39 +272,28 @@ def engine_latencies(store: Path, texts: dict[str, str], rounds: int = 5) -> dic
     engine = Engine(OxigraphBackend.open(store))
     raw = ox.Store.read_only(str(store))
     result = {}
-    for name, text in texts.items():
-        ours, theirs = [], []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            engine.query(text)
-            ours.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            answer = raw.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
-            if isinstance(answer, ox.QuerySolutions):
-                [[s[v] for v in answer.variables] for s in answer]
-            theirs.append(time.perf_counter() - start)
-        result[name] = (statistics.median(ours), statistics.median(theirs))
-    return result
-
-
-def http_latencies(base: str, texts: dict[str, str], rounds: int = 5) -> dict[str, float]:
-    import httpx
-
-    out = {}
     with httpx.Client(timeout=120) as client:
         for name, text in texts.items():
-            times = []
+            ours, theirs, http = [], [], []
             for _ in range(rounds):
+                start = time.perf_counter()
+                engine.query(text)
+                ours.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                answer = raw.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+                if isinstance(answer, ox.QuerySolutions):
+                    [[s[v] for v in answer.variables] for s in answer]
+                theirs.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 r = client.post(
                     base + "/sparql",
                     data={"query": text},
                     headers={"Accept": "application/sparql-results+json"},
                 )
-                times.append(time.perf_counter() - start)
+                http.append(time.perf_counter() - start)
                 assert r.status_code == 200, r.text
-            out[name] = statistics.median(times)
-    return out
+            result[name] = (statistics.median(ours), statistics.median(theirs), statistics.median(http))
+    return result
 
 
 def cli_costs(store: Path, dump: Path, text: str) -> dict:
@@ -797,9 +791,10 @@ def main() -> None:
                     ready=lambda r: r.status_code == 200 and r.json().get("idle", 0) >= 1,
                 ) as (base, proc, up):
                     row["startup_s"] = up
-                    row["http_each"] = http_latencies(base, texts)
+                    each3 = latencies(base, store, texts)
                     row["serve_rss_mb"] = rss_tree(proc.pid) / 2**20
-                each = engine_latencies(store, texts)
+                row["http_each"] = {q: h for q, (_o, _t, h) in each3.items()}
+                each = {q: (o, t) for q, (o, t, _h) in each3.items()}
                 per_query = each
                 row["engine_ms"] = sum(o for o, _ in each.values()) * 1000
                 row["oxi_ms"] = sum(t for _, t in each.values()) * 1000

@@ -17,3 +17,32 @@ def test_rdflib_dataset_update_inserts_data_into_the_default_graph():
     ds = Dataset()
     ds.update("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")
     assert (URIRef("urn:x:a"), URIRef("urn:x:b"), URIRef("urn:x:c")) in ds.graph(DATASET_DEFAULT_GRAPH_ID)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pySHACL fills a SHACL-SPARQL constraint's sh:message templates as plain strings, "
+    "dropping their language tags; validate._result_messages recovers them from the templates",
+)
+def test_pyshacl_keeps_the_language_of_sparql_constraint_messages():
+    import pyshacl
+    from rdflib import Graph, Literal
+    from rdflib.namespace import SH
+
+    shapes = Graph().parse(
+        format="turtle",
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:Shape a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:message "has {?value}"@en , "{?value} var"@tr ;
+            sh:sparql [ a sh:SPARQLConstraint ;
+                        sh:select "SELECT $this ?value WHERE { $this <http://example.org/p> ?value }" ] .
+        """,
+    )
+    data = Graph().parse(format="turtle", data='<http://example.org/a> <http://example.org/p> "x" .')
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    assert not conforms
+    messages = [m for m in report.objects(None, SH.resultMessage) if isinstance(m, Literal)]
+    assert len(messages) == 2
+    assert {m.language for m in messages} == {"en", "tr"}
