@@ -233,3 +233,19 @@ def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
         return entered
 
     assert asyncio.run(scenario()) == ["first", "second"]
+
+
+def test_serve_keeps_asyncio_event_loop_where_uvloop_is_installed(server):
+    """uvicorn picks uvloop when it is installed, and under uvloop reading a worker's pipe fails
+    (MagicStack/uvloop#686): every query was then reported as a crashed worker. uvloop is in the
+    test extra, so this server could pick it; serve must keep asyncio's loop."""
+    import importlib.util
+
+    assert importlib.util.find_spec("uvloop") is not None, "uvloop belongs to the test extra"
+    earlier = len(server.log())  # an earlier test of this module crashes a worker on purpose
+    for _ in range(6):
+        r = httpx.get(server.base + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert r.status_code == 200 and r.json()["boolean"] is True
+        page = httpx.get(server.base + "/id/organisation/icmpd", headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200
+    assert "crashed" not in server.log()[earlier:]

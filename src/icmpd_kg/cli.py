@@ -718,10 +718,14 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
     # Requests are logged by the app (icmpd_kg.access, with their time), so uvicorn's own access log is off.
+    # asyncio's own event loop, even where uvloop is installed (uvicorn would pick it): the pool
+    # waits for its workers' pipes with loop.add_reader, and under uvloop reading such a pipe fails
+    # (https://github.com/MagicStack/uvloop/issues/686), so workers were reported as crashed.
     uvicorn.run(
         create_app(config),
         host=host,
         port=port,
+        loop="asyncio",
         log_level="info",
         timeout_graceful_shutdown=3,
         access_log=False,
