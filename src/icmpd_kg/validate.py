@@ -233,8 +233,6 @@ def run_shacl(data: Graph, shapes: Graph | str, advanced: bool = True) -> tuple[
 
 def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -> Report:
     conforms, report_graph, _ = run_shacl(kg.validation_graph(), kg.shapes)
-    if not isinstance(report_graph, Graph):
-        raise IcmpdKgError(f"the shapes cannot be applied: {report_graph}")
     bind_prefixes(report_graph)
     nm = bind_prefixes(Graph())
     results: list[Result] = []

@@ -236,5 +236,5 @@ async def sparql(request: Request) -> Response:
 
 
 # A plain Starlette route: the endpoint reads the request itself, so FastAPI's dependency
-# resolution (a third of the web layer's time per query) has nothing to do.
+# resolution (a sixth of the web layer's processor time per query) has nothing to do.
 router.add_route("/sparql", sparql, methods=["GET", "POST"])
