@@ -17,6 +17,31 @@ def _fail(exc: IcmpdKgError) -> None:
     sys.exit(exc.exit_code)
 
 
+def _store_spec(text: str, option: str = "--store"):
+    """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), or a usage error."""
+    from icmpd_kg.engine import StoreSpec
+
+    try:
+        return StoreSpec.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+_dist_option = click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=paths.DEFAULT_DIST,
+    show_default=True,
+    help="Directory of the built graph (from 'icmpd-kg build').",
+)
+_allow_service_option = click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="icmpd-kg")
 def main() -> None:
@@ -77,14 +102,10 @@ def build(out: Path, store: str | None) -> None:
     Refuses to write anything if the graph does not conform (exit 1); a failed build leaves an
     existing output directory (and store) untouched.
     """
-    from icmpd_kg.engine import StoreSpec
     from icmpd_kg.export import build as run_build
 
     if store is not None:
-        try:
-            spec = StoreSpec.parse(store)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--store") from None
+        spec = _store_spec(store)
         if spec.kind == "sparql":
             raise click.BadParameter(
                 "build writes a local store: give 'memory' or 'oxigraph:DIR' "
@@ -330,14 +351,9 @@ def _store_option(help_text: str):
 
 
 def _parse_store(text: str | None, dist: Path):
-    from icmpd_kg.engine import StoreSpec, default_store
+    from icmpd_kg.engine import default_store
 
-    if text is None:
-        return default_store(dist)
-    try:
-        return StoreSpec.parse(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--store") from None
+    return default_store(dist) if text is None else _store_spec(text)
 
 
 @main.command()
@@ -356,23 +372,12 @@ def _parse_store(text: str | None, dist: Path):
     show_default=True,
     help="Result format: SELECT/ASK as a table, CSV or SPARQL JSON; CONSTRUCT as Turtle or JSON-LD.",
 )
-@click.option(
-    "--dist",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=paths.DEFAULT_DIST,
-    show_default=True,
-    help="Directory of the built graph (from 'icmpd-kg build').",
-)
+@_dist_option
 @_store_option(
     "Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "[default: the build's Oxigraph store, DIST/oxigraph]."
 )
-@click.option(
-    "--allow-service",
-    "allow_service",
-    multiple=True,
-    help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].",
-)
+@_allow_service_option
 @click.option(
     "--timeout",
     default=600.0,
@@ -449,13 +454,9 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
     import shutil
     import tempfile
 
-    from icmpd_kg.engine import StoreSpec
     from icmpd_kg.store import load_files
 
-    try:
-        spec = StoreSpec.parse(into)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--into") from None
+    spec = _store_spec(into, "--into")
     if spec.kind != "oxigraph":
         raise click.BadParameter("give an Oxigraph store, 'oxigraph:DIR'", param_hint="--into")
     target = Path(spec.location)
@@ -490,13 +491,7 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
     help="The SPARQL 1.1 Graph Store HTTP Protocol endpoint (e.g. Virtuoso's /sparql-graph-crud-auth, "
     "Fuseki's /DATASET/data).",
 )
-@click.option(
-    "--dist",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=paths.DEFAULT_DIST,
-    show_default=True,
-    help="Directory of the built graph (from 'icmpd-kg build').",
-)
+@_dist_option
 @click.option(
     "--auth",
     "scheme",
@@ -575,13 +570,7 @@ def publish(
     default=None,
     help="Public base URL of this server, used in the service description [default: http://HOST:PORT].",
 )
-@click.option(
-    "--dist",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=paths.DEFAULT_DIST,
-    show_default=True,
-    help="Directory of the built graph (from 'icmpd-kg build').",
-)
+@_dist_option
 @click.option(
     "--timeout",
     default=10.0,
@@ -636,12 +625,7 @@ def publish(
     type=click.IntRange(min=0),
     help="Memory a query may use, in MB (0: no limit); past it the query is stopped.",
 )
-@click.option(
-    "--allow-service",
-    "allow_service",
-    multiple=True,
-    help="SPARQL endpoint that SERVICE may call (repeatable) [default: https://query.wikidata.org/sparql].",
-)
+@_allow_service_option
 @click.option(
     "--yasgui-dir",
     type=click.Path(path_type=Path, file_okay=False, exists=True),

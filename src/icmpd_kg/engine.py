@@ -31,7 +31,6 @@ results are materialised inside the engine's error boundary, so a user's mistake
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 from collections.abc import Iterable
@@ -45,6 +44,7 @@ import rdflib
 from rdflib import RDFS, BNode, Dataset, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+from rdflib.query import ResultException
 
 from icmpd_kg import __version__
 from icmpd_kg.namespaces import PREFIXES
@@ -358,15 +358,17 @@ class Answer:
 
 
 class Backend(Protocol):
+    """A store's SPARQL engine. ``evaluate`` gets the text to run (SERVICE patterns already answered)
+    and the scan of the query as written (its form, prologue and FROM clauses)."""
+
     name: str
 
     def evaluate(
         self,
         text: str,
-        form: str | None,
+        scanned: Scan,
         default_graphs: list[str],
         named_graphs: list[str],
-        has_dataset_clause: bool,
         limit: int,
         deadline: float,
     ) -> Answer: ...
@@ -476,10 +478,9 @@ class OxigraphBackend:
     def evaluate(
         self,
         text: str,
-        form: str | None,
+        scanned: Scan,
         default_graphs: list[str],
         named_graphs: list[str],
-        has_dataset_clause: bool,
         limit: int,
         deadline: float,
     ) -> Answer:
@@ -492,7 +493,7 @@ class OxigraphBackend:
                 text,
                 prefixes=PREFIXES,
                 custom_functions=self.functions,
-                **self._dataset_args(default_graphs, named_graphs, has_dataset_clause),
+                **self._dataset_args(default_graphs, named_graphs, scanned.has_dataset_clause),
             )
             if isinstance(result, ox.QueryBoolean):
                 return Answer("ASK", boolean=bool(result))
@@ -507,7 +508,7 @@ class OxigraphBackend:
             triples: list[tuple[Any, Any, Any]] = []
             for triple in result:
                 if len(triples) == limit:
-                    return Answer(form or "CONSTRUCT", triples=triples, truncated=True)
+                    return Answer(scanned.form or "CONSTRUCT", triples=triples, truncated=True)
                 predicate = _term_to_rdflib(triple.predicate)
                 triples.append(
                     (
@@ -516,7 +517,7 @@ class OxigraphBackend:
                         restore_datatype(self.datatypes, predicate, _term_to_rdflib(triple.object)),
                     )
                 )
-            return Answer(form or "CONSTRUCT", triples=triples)
+            return Answer(scanned.form or "CONSTRUCT", triples=triples)
         except SyntaxError as exc:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
         except (ValueError, TypeError) as exc:
@@ -600,10 +601,9 @@ class RdflibBackend:
     def evaluate(
         self,
         text: str,
-        form: str | None,
+        scanned: Scan,
         default_graphs: list[str],
         named_graphs: list[str],
-        has_dataset_clause: bool,
         limit: int,
         deadline: float,
     ) -> Answer:
@@ -694,10 +694,9 @@ class RemoteBackend:
     def evaluate(
         self,
         text: str,
-        form: str | None,
+        scanned: Scan,
         default_graphs: list[str],
         named_graphs: list[str],
-        has_dataset_clause: bool,
         limit: int,
         deadline: float,
     ) -> Answer:
@@ -707,11 +706,10 @@ class RemoteBackend:
             ("default-graph-uri", u) for u in default_graphs
         ]
         params += [("named-graph-uri", u) for u in named_graphs]
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        graph_form = scanned.form in ("CONSTRUCT", "DESCRIBE")
         accept = (
             "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
         )
-        scanned = scan(text)
         body = _prefix_lines(scanned) + text[len(scanned.prologue) :]
         try:
             response = self.client.post(
@@ -731,7 +729,9 @@ class RemoteBackend:
         if graph_form:
             graph = Graph().parse(data=response.content, format="nt")
             triples = sorted(graph)
-            return Answer(form or "CONSTRUCT", triples=triples[:limit], truncated=len(triples) > limit)
+            return Answer(
+                scanned.form or "CONSTRUCT", triples=triples[:limit], truncated=len(triples) > limit
+            )
         return answer_from_json(response.content, limit)
 
     def update(self, text: str) -> None:
@@ -847,8 +847,16 @@ class Engine:
                             503, f"SERVICE <{part.iri}> did not answer within the query's time"
                         )
                     chunks.append(chunk)
-            return _inline_data(json.loads(b"".join(chunks)))
-        except (ProtocolError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            return _inline_data(answer_from_json(b"".join(chunks)))
+        except (
+            ProtocolError,
+            httpx.HTTPError,
+            ValueError,
+            KeyError,
+            TypeError,
+            NotImplementedError,  # rdflib's reader, for a term type SPARQL JSON does not have
+            ResultException,
+        ) as exc:
             if part.silent:
                 return "{}"
             if isinstance(exc, ProtocolError):
@@ -873,8 +881,13 @@ class Engine:
         deadline: float | None = None,
     ) -> Answer:
         """Evaluate ``text`` under the policy; raises ``ProtocolError`` for anything refused or wrong."""
+        prepared = prepare(text, self.policy.service_allowlist)
+        return self._evaluate(prepared, list(default_graphs), list(named_graphs), deadline)
+
+    def _evaluate(
+        self, prepared: Prepared, default_graphs: list[str], named_graphs: list[str], deadline: float | None
+    ) -> Answer:
         deadline = deadline if deadline is not None else time.monotonic() + 3600
-        default_graphs, named_graphs = list(default_graphs), list(named_graphs)
         for uri in default_graphs + named_graphs:
             if not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$", uri):
                 raise ProtocolError(
@@ -882,16 +895,9 @@ class Engine:
                     f"a graph must be named by an absolute IRI, not {uri!r} "
                     "(default-graph-uri, named-graph-uri)",
                 )
-        prepared = prepare(text, self.policy.service_allowlist)
         final = self._without_services(prepared, deadline)
         answer = self.backend.evaluate(
-            final,
-            prepared.scan.form,
-            list(default_graphs),
-            list(named_graphs),
-            prepared.scan.has_dataset_clause,
-            self.policy.max_rows,
-            deadline,
+            final, prepared.scan, default_graphs, named_graphs, self.policy.max_rows, deadline
         )
         if prepared.languages is not None and answer.form == "SELECT":
             self.fill_labels(answer, prepared.languages)
@@ -905,7 +911,9 @@ class Engine:
         """A protocol request answered as bytes of the negotiated format."""
         prepared = prepare(request.query, self.policy.service_allowlist)
         media = choose_format(prepared.scan.form or "SELECT", request.accept, request.format)
-        answer = self.query(request.query, request.default_graph_uris, request.named_graph_uris, deadline)
+        answer = self._evaluate(
+            prepared, list(request.default_graph_uris), list(request.named_graph_uris), deadline
+        )
         if answer.form in ("CONSTRUCT", "DESCRIBE") and prepared.scan.form not in ("CONSTRUCT", "DESCRIBE"):
             media = choose_format(answer.form, request.accept, request.format)
         body = write_answer(answer, media)
@@ -941,15 +949,8 @@ class Engine:
         labels: dict[Any, dict[str, Literal]] = {}
         if nodes:
             values = " ".join(n.n3() for n in nodes)
-            found = self.backend.evaluate(
-                f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}",
-                "SELECT",
-                [],
-                [],
-                False,
-                1_000_000,
-                time.monotonic() + 60,
-            )
+            text = f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}"
+            found = self.backend.evaluate(text, scan(text), [], [], 1_000_000, time.monotonic() + 60)
             for x, value in found.rows:
                 if isinstance(value, Literal) and value.language:
                     labels.setdefault(x, {}).setdefault(value.language.lower(), value)
@@ -995,30 +996,22 @@ def _in_order_of_appearance(answer: Answer, text: str) -> None:
     answer.rows = [tuple(row[i] for i in order) for row in answer.rows]
 
 
-def _inline_data(results: dict) -> str:
-    """SPARQL JSON results as a group with a VALUES block (blank nodes become skolem IRIs)."""
-    variables = [str(v) for v in results["head"].get("vars", [])]
-    bindings = results["results"]["bindings"]
-    if not variables:
-        return "{}" if bindings else "{ FILTER(false) }"
+def _inline_data(answer: Answer) -> str:
+    """SELECT results as a group with a VALUES block (blank nodes become skolem IRIs)."""
+    if answer.form != "SELECT":
+        raise ValueError("the answer is not a SELECT result")
+    if not answer.variables:
+        return "{}" if answer.rows else "{ FILTER(false) }"
 
-    def term(value: dict | None) -> str:
+    def term(value: Any) -> str:
         if value is None:
             return "UNDEF"
-        kind = value["type"]
-        if kind == "uri":
-            return URIRef(value["value"]).n3()
-        if kind == "bnode":
-            return URIRef(BNode(value["value"]).skolemize()).n3()
-        datatype = value.get("datatype")
-        return Literal(
-            value["value"],
-            lang=value.get("xml:lang"),
-            datatype=URIRef(datatype) if datatype and not value.get("xml:lang") else None,
-        ).n3()
+        if isinstance(value, BNode):
+            return URIRef(value.skolemize()).n3()
+        return value.n3()
 
-    rows = " ".join("(" + " ".join(term(b.get(v)) for v in variables) + ")" for b in bindings)
-    return "{ VALUES (" + " ".join("?" + v for v in variables) + ") { " + rows + " } }"
+    rows = " ".join("(" + " ".join(term(t) for t in row) + ")" for row in answer.rows)
+    return "{ VALUES (" + " ".join("?" + v for v in answer.variables) + ") { " + rows + " } }"
 
 
 def open_engine(dist: Path, store: StoreSpec | str | None = None, policy: Policy | None = None) -> Engine:

@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import graph_to_jsonld
-from icmpd_kg.namespaces import BASE, bind_prefixes
+from icmpd_kg.namespaces import BASE, OA, bind_prefixes
 from icmpd_kg.paths import SOURCE_FILE
 
 WIKIDATA = "http://www.wikidata.org/entity/"
@@ -73,13 +73,19 @@ class Fact:
 
 
 class LinkedData:
-    def __init__(self, data: Dataset, ontology: Graph, source_text: str | None = None):
+    def __init__(
+        self,
+        data: Dataset,
+        ontology: Graph,
+        source_text: str | None = None,
+        context: dict[str, Any] | None = None,
+    ):
         self.data = data
         self.union = bind_prefixes(Graph())
         for s, p, o, _ in data.quads((None, None, None, None)):
             self.union.add((s, p, o))
         self.ontology = ontology
-        self.context = jsonld_context(ontology)
+        self.context = context if context is not None else jsonld_context(ontology)
         self.text = source_text if source_text is not None else SOURCE_FILE.read_text(encoding="utf-8")
         self.graph_of: dict[tuple, set[Any]] = {}
         for s, p, o, g in data.quads((None, None, None, None)):
@@ -138,32 +144,32 @@ class LinkedData:
         return self.text[left:right].strip()
 
     def facts_about(self, iri: URIRef) -> list[Fact]:
-        graphs = {iri} if (None, URIRef(OA + "hasBody"), iri) in self.union else set()
+        graphs = {iri} if (None, OA.hasBody, iri) in self.union else set()
         for subject in self._subjects(iri):
             for p, o in self.union.predicate_objects(subject):
                 graphs |= self.graph_of.get((subject, p, o), set())
-        facts = []
-        for g in sorted(graphs):
-            row = next(
-                iter(
-                    self.union.query(
-                        """
-                PREFIX oa: <http://www.w3.org/ns/oa#>
-                SELECT ?exact ?start ?end WHERE {
-                    ?a oa:hasBody ?g ; oa:hasTarget ?t . ?t oa:hasSelector ?q , ?p .
-                    ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end . }""",
-                        initBindings={"g": g},
-                    )
-                ),
-                None,
-            )
-            if row is None:
-                facts.append(Fact(g, None, None, None, None))
-            else:
-                found = cast(Any, row)
-                start, end = int(found.start), int(found.end)
-                facts.append(Fact(g, str(found.exact), self.sentence_around(start, end), start, end))
-        return facts
+        return [self._fact(g) for g in sorted(graphs)]
+
+    def _fact(self, graph: URIRef) -> Fact:
+        """The fact graph with the quote and offsets its annotation's selectors give."""
+        u = self.union
+        for annotation in sorted(u.subjects(OA.hasBody, graph)):
+            for target in sorted(u.objects(annotation, OA.hasTarget)):
+                selectors = sorted(u.objects(target, OA.hasSelector))
+                exact = next((x for q in selectors for x in sorted(u.objects(q, OA.exact))), None)
+                offsets = next(
+                    (
+                        (int(str(start)), int(str(end)))
+                        for q in selectors
+                        for start in sorted(u.objects(q, OA.start))
+                        for end in sorted(u.objects(q, OA.end))
+                    ),
+                    None,
+                )
+                if exact is not None and offsets is not None:
+                    start, end = offsets
+                    return Fact(graph, str(exact), self.sentence_around(start, end), start, end)
+        return Fact(graph, None, None, None, None)
 
 
 def local_href(iri: str) -> str:
@@ -314,7 +320,6 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str) -> dict[str, 
     }
 
 
-OA = "http://www.w3.org/ns/oa#"
 NOT_A_PROPERTY = "<urn:icmpd-kg:no-such-property>"  # !<…> matches every predicate: any one step
 
 
@@ -338,6 +343,7 @@ def fetch(
     ontology: Graph,
     text: str | None = None,
     datatypes: dict[str, str] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> LinkedData | None:
     """``iri``'s description, read through ``select`` (a function that runs a SELECT on the one
     engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
@@ -366,7 +372,7 @@ def fetch(
         values = " ".join(g.n3() for g in graphs)
         add(
             select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?body {{ {values} }}
-            ?a <{OA}hasBody> ?body ; <{OA}hasTarget> ?t . ?t <{OA}hasSelector> ?sel .
+            ?a <{OA.hasBody}> ?body ; <{OA.hasTarget}> ?t . ?t <{OA.hasSelector}> ?sel .
             VALUES ?which {{ 1 2 3 }} BIND(IF(?which = 1, ?a, IF(?which = 2, ?t, ?sel)) AS ?s)
             ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows
         )
@@ -377,7 +383,7 @@ def fetch(
             select(f"""SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} BIND(<{RDFS.label}> AS ?p)
             ?s ?p ?o OPTIONAL {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""").rows
         )
-    return LinkedData(bind_prefixes(ds), ontology, text)
+    return LinkedData(bind_prefixes(ds), ontology, text, context)
 
 
 class Site:
@@ -391,9 +397,10 @@ class Site:
         datatypes: dict[str, str] | None = None,
     ):
         self.select, self.ontology, self.text, self.datatypes = select, ontology, text, datatypes
+        self.context = jsonld_context(ontology)  # once, not per page
 
     def resource(self, iri: URIRef) -> LinkedData | None:
-        return fetch(self.select, iri, self.ontology, self.text, self.datatypes)
+        return fetch(self.select, iri, self.ontology, self.text, self.datatypes, self.context)
 
     def jsonld(self, iri: URIRef) -> str:
         found = self.resource(iri)

@@ -377,7 +377,7 @@ class WorkerPool:
     def serving(self) -> int:
         """Workers alive: idle, or running a query."""
         running = sum(1 for r in self._fast if r.worker is not None) + sum(self._slow.values())
-        return sum(1 for w in self._idle if w.process.is_alive()) + running
+        return sum(1 for w in self._idle if w.alive()) + running
 
     def status(self) -> dict[str, Any]:
         return {
@@ -483,7 +483,7 @@ class WorkerPool:
                     entry.worker.process.join(1)
                     code = entry.worker.process.exitcode if code is None else code
                     return ("died", code)
-            if not entry.worker.process.is_alive():
+            if not entry.worker.alive():
                 return ("died", entry.worker.process.exitcode)
             if disconnected is not None and await disconnected():
                 raise ClientGone()

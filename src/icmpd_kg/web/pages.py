@@ -224,7 +224,7 @@ def ontology_diagram(ontology: Graph, lang: str) -> Any:
 async def ontology_diagram_page(request: Request) -> HTMLResponse:
     ctx = context(request)
     lang, other, switch = _language(request)
-    diagram = ontology_diagram(_ontology(ctx), lang)
+    diagram = ctx.cached(f"ontology-diagram-{lang}", lambda: ontology_diagram(_ontology(ctx), lang))
     return HTMLResponse(
         render("ontology_diagram.html", lang=lang, other=other, switch=switch, diagram=diagram),
         headers={"Content-Language": lang, "Vary": "Accept-Language"},
