@@ -46,3 +46,32 @@ def test_pyshacl_keeps_the_language_of_sparql_constraint_messages():
     messages = [m for m in report.objects(None, SH.resultMessage) if isinstance(m, Literal)]
     assert len(messages) == 2
     assert {m.language for m in messages} == {"en", "tr"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="https://github.com/RDFLib/rdflib/issues/2332 — VALUES followed by OPTIONAL drops rows "
+    "when the optional part matches other values; engine._values_keep_their_variables works around it",
+)
+def test_rdflib_values_then_optional_keeps_every_row():
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDFS
+
+    g = Graph()
+    g.add((URIRef("urn:x:b"), RDFS.label, Literal("b")))
+    rows = list(g.query("SELECT * WHERE { VALUES ?s { <urn:x:a> } OPTIONAL { ?s <%s> ?l } }" % RDFS.label))
+    assert len(rows) == 1
+
+
+def test_the_workaround_keeps_every_row_on_the_memory_store():
+    from rdflib import Literal
+    from rdflib.namespace import RDFS
+
+    from icmpd_kg.engine import Engine
+
+    ds = Dataset()
+    ds.add((URIRef("urn:x:b"), RDFS.label, Literal("b")))
+    rows = Engine.for_dataset(ds).query(
+        "SELECT ?s ?l WHERE { VALUES ?s { <urn:x:a> <urn:x:b> } OPTIONAL { ?s rdfs:label ?l } } ORDER BY ?s"
+    )
+    assert [(str(s), l and str(l)) for s, l in rows.rows] == [("urn:x:a", None), ("urn:x:b", "b")]

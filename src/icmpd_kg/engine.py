@@ -30,7 +30,6 @@ results are materialised inside the engine's error boundary, so a user's mistake
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Iterable
@@ -40,26 +39,30 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
-import rdflib
-from rdflib import RDFS, BNode, Dataset, Literal, URIRef, Variable
+from rdflib import BNode, Dataset, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes
 from rdflib.query import ResultException
 
 from icmpd_kg import __version__
-from icmpd_kg.namespaces import PREFIXES
+from icmpd_kg.label_service import (
+    WIKIBASE_LABEL,
+    WIKIBASE_LANGUAGE,
+    LabelServiceError,
+    automatic_bindings,
+    languages_of,
+    manual_bindings,
+    patterns,
+    without_helpers,
+)
+from icmpd_kg.namespaces import QUERY_PREFIXES
 from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse, choose_format, write_answer
-
-# Never fetch a graph named in FROM / FROM NAMED (rdflib would): they name graphs of the store.
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 USER_AGENT = (
     f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
     "about ICMPD; federated SERVICE call) httpx"
 )
-WIKIBASE_LABEL = "http://wikiba.se/ontology#label"
-WIKIBASE_LANGUAGE = "http://wikiba.se/ontology#language"
-DEFAULT_LABEL_LANGUAGES = ("tr", "en")
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -153,7 +156,7 @@ def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | 
 
 def scan(text: str) -> Scan:
     toks = tokens(text)
-    prefixes = dict(PREFIXES)
+    prefixes = dict(QUERY_PREFIXES)
     base: str | None = None
     prologue_end = 0
     i = 0
@@ -235,21 +238,88 @@ def substitute(text: str, replacements: list[tuple[ServicePart, str]]) -> str:
     return text
 
 
-def label_languages(part: ServicePart, scanned: Scan) -> tuple[str, ...]:
-    """The languages a ``SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" }`` asks for."""
-    found: list[str] = []
-    body = tokens(part.body)
-    for a, b in itertools.pairwise(body):
-        if (
-            a.kind in ("iri", "pname")
-            and _resolve(a, scanned.prefixes, scanned.base) == WIKIBASE_LANGUAGE
-            and b.kind == "string"
-        ):
-            value = b.value.strip("\"'")
-            found += [
-                x.strip().lower() for x in value.split(",") if x.strip() and not x.strip().startswith("[")
-            ]
-    return tuple(found) or DEFAULT_LABEL_LANGUAGES
+def _term(token: Token, scanned: Scan) -> str:
+    """A term of a label service's body: ``?name``, an IRI, or a string's value."""
+    if token.kind == "var":
+        return "?" + token.value[1:]
+    if token.kind == "word" and token.value == "a":
+        return RDF_TYPE
+    if token.kind == "string":
+        quote = 3 if token.value[:3] in ('"""', "'''") else 1
+        return token.value[quote:-quote]
+    resolved = _resolve(token, scanned.prefixes, scanned.base)
+    if resolved is None:
+        raise LabelServiceError(f"unexpected {token.value!r} at character {token.start + 1}")
+    return resolved
+
+
+def _triples(body: list[Token], scanned: Scan) -> list[tuple[str, str, str]]:
+    """The triple patterns of a label service's body (``.``, ``;`` and ``,`` as in Turtle)."""
+    out: list[tuple[str, str, str]] = []
+    i, n = 0, len(body)
+
+    def take() -> str:
+        nonlocal i
+        if i >= n:
+            raise LabelServiceError("the label service's body ends in the middle of a triple")
+        token = body[i]
+        i += 1
+        term = _term(token, scanned)
+        while i < n and token.kind == "string" and body[i].value in ("@", "^"):  # a tag or a datatype
+            i += 2 if body[i].value == "@" else 3
+        return term
+
+    while i < n:
+        subject = take()
+        while True:
+            predicate = take()
+            out.append((subject, predicate, take()))
+            while i < n and body[i].value == ",":
+                i += 1
+                out.append((subject, predicate, take()))
+            if i < n and body[i].value == ";":
+                i += 1
+                if i < n and body[i].value not in (".", ";"):
+                    continue
+            break
+        while i < n and body[i].value in (".", ";"):
+            i += 1
+    return out
+
+
+def _rewrite_label_services(text: str, scanned: Scan, parts: list[ServicePart]) -> str:
+    """Each ``SERVICE wikibase:label`` replaced by its patterns at the end of its group
+    (``icmpd_kg.label_service``)."""
+    toks = tokens(text)
+    inside = [(p.start, p.end) for p in parts]
+    variables = {
+        t.value[1:] for t in toks if t.kind == "var" and not any(a <= t.start < b for a, b in inside)
+    }
+    edits: list[tuple[int, int, str]] = []
+    taken: set[str] = set()
+    for part in parts:
+        triples = _triples(tokens(part.body)[1:-1], scanned)
+        languages = languages_of(o for _, p, o in triples if p == WIKIBASE_LANGUAGE)
+        chosen = manual_bindings(triples) or [
+            b for b in automatic_bindings(variables) if b.target not in taken
+        ]
+        taken |= {b.target for b in chosen}
+        depth, close = 0, len(text)
+        for token in toks:
+            if token.start < part.end:
+                continue
+            if token.kind == "open":
+                depth += 1
+            elif token.kind == "close":
+                if depth == 0:
+                    close = token.start
+                    break
+                depth -= 1
+        edits.append((part.start, part.end, ""))
+        edits.append((close, close, "\n" + "\n".join(patterns(b, languages) for b in chosen) + "\n"))
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -259,8 +329,6 @@ class Prepared:
     text: str  # after \\u escape expansion
     scan: Scan
     calls: tuple[ServicePart, ...]  # SERVICE patterns to call (allowlisted)
-    label_parts: tuple[ServicePart, ...]  # SERVICE wikibase:label patterns, answered here
-    languages: tuple[str, ...] | None
 
 
 def _rdflib_has_service(text: str, update: bool) -> bool:
@@ -305,15 +373,20 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
     except ValueError as exc:
         raise ProtocolError(400, f"SPARQL error: {exc}") from None
     scanned = scan(text)
+    label_parts = [part for part in scanned.services if part.iri == WIKIBASE_LABEL]
+    if label_parts and not scanned.nested_service:
+        try:
+            text = _rewrite_label_services(text, scanned, label_parts)
+        except LabelServiceError as exc:
+            raise ProtocolError(400, f"SPARQL error in SERVICE wikibase:label: {exc}") from None
+        scanned = scan(text)
     if update and scanned.has_load:
         raise ProtocolError(403, "LOAD is not allowed: this endpoint fetches no documents")
     if scanned.nested_service:
         raise ProtocolError(400, "a SERVICE pattern inside another SERVICE pattern is not supported")
-    calls, label_parts = [], []
+    calls = []
     for part in scanned.services:
-        if part.iri == WIKIBASE_LABEL:
-            label_parts.append(part)
-        elif part.iri is None or part.iri not in allowlist:
+        if part.iri is None or part.iri not in allowlist:
             allowed = ", ".join(allowlist) or "none"
             target = "a variable" if part.iri is None else f"<{part.iri}>"
             raise ProtocolError(
@@ -329,8 +402,7 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
         raise ProtocolError(
             400, "the query's SERVICE pattern could not be isolated; write it as SERVICE <endpoint> { ... }"
         )
-    languages = label_languages(label_parts[0], scanned) if label_parts else None
-    return Prepared(text, scanned, tuple(calls), tuple(label_parts), languages)
+    return Prepared(text, scanned, tuple(calls))
 
 
 # --- answers ----------------------------------------------------------------------------------------
@@ -491,7 +563,7 @@ class OxigraphBackend:
         try:
             result = self.store.query(
                 text,
-                prefixes=PREFIXES,
+                prefixes=QUERY_PREFIXES,
                 custom_functions=self.functions,
                 **self._dataset_args(default_graphs, named_graphs, scanned.has_dataset_clause),
             )
@@ -527,7 +599,7 @@ class OxigraphBackend:
         from icmpd_kg.store import MERGE_UPDATE
 
         try:
-            self.store.update(text, prefixes=PREFIXES, custom_functions=self.functions)
+            self.store.update(text, prefixes=QUERY_PREFIXES, custom_functions=self.functions)
             if self.union_stored:  # add what the update put into named graphs to the stored merge
                 self.store.update(MERGE_UPDATE)
         except SyntaxError as exc:
@@ -538,6 +610,24 @@ class OxigraphBackend:
 
     def close(self) -> None:
         self.store = None
+
+
+def _values_keep_their_variables(tree: Any) -> None:
+    """rdflib gives a ``VALUES`` block no variables (``_vars`` empty), and its OPTIONAL then drops
+    every row whose optional part matches for some other value (RDFLib/rdflib#2332: ``VALUES ?x
+    { … } OPTIONAL { ?x rdfs:label ?l }`` answers nothing). The block's variables are set here."""
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def visit(node: Any) -> None:
+        if isinstance(node, CompValue) and node.name == "ToMultiSet":
+            inner = node.get("p")
+            if isinstance(inner, CompValue) and inner.name == "values":
+                names = {v for row in inner.get("res") or [] for v in row}
+                node._vars = set(node.get("_vars") or set()) | names
+                inner._vars = set(inner.get("_vars") or set()) | names
+
+    traverse(tree, visitPost=visit)
 
 
 class RdflibBackend:
@@ -557,11 +647,12 @@ class RdflibBackend:
         from rdflib.plugins.sparql.parser import parseQuery
 
         try:
-            query = translateQuery(parseQuery(text), initNs=PREFIXES)
+            query = translateQuery(parseQuery(text), initNs=QUERY_PREFIXES)
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions for bad queries
             raise ProtocolError(400, f"SPARQL error: {exc}") from None
+        _values_keep_their_variables(query.algebra)
         # FROM / FROM NAMED are taken out of the query: they select graphs of the store (below)
         clauses = query.algebra.get("datasetClause") or []
         query.algebra["datasetClause"] = None
@@ -647,7 +738,7 @@ class RdflibBackend:
             warnings.simplefilter("ignore", DeprecationWarning)
             graph = ConjunctiveGraph(store=self.data.store, identifier=DATASET_DEFAULT_GRAPH_ID)
         try:
-            graph.update(text, initNs=PREFIXES)
+            graph.update(text, initNs=QUERY_PREFIXES)
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except Exception as exc:  # noqa: BLE001
@@ -660,7 +751,7 @@ class RdflibBackend:
 def _prefix_lines(scanned: Scan) -> str:
     """PREFIX declarations for every project prefix the query does not declare itself, then its own."""
     own = {t.value[:-1] for t in tokens(scanned.prologue) if t.kind == "pname"}
-    lines = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in own)
+    lines = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in QUERY_PREFIXES.items() if p not in own)
     return lines + scanned.prologue + "\n"
 
 
@@ -864,12 +955,10 @@ class Engine:
             raise ProtocolError(502, f"SERVICE <{part.iri}> failed: {exc}") from None
 
     def _without_services(self, prepared: Prepared, deadline: float) -> str:
-        """The text to evaluate: each allowlisted SERVICE pattern replaced by its answer as inline
-        data, each label service by an empty group (its labels are filled in afterwards)."""
-        if not prepared.calls and not prepared.label_parts:
+        """The text to evaluate: each allowlisted SERVICE pattern replaced by its answer as inline data."""
+        if not prepared.calls:
             return prepared.text
-        replacements = [(part, "{}") for part in prepared.label_parts]
-        replacements += [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
+        replacements = [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
         return substitute(prepared.text, replacements)
 
     # queries ---------------------------------------------------------------------------------------
@@ -899,8 +988,6 @@ class Engine:
         answer = self.backend.evaluate(
             final, prepared.scan, default_graphs, named_graphs, self.policy.max_rows, deadline
         )
-        if prepared.languages is not None and answer.form == "SELECT":
-            self.fill_labels(answer, prepared.languages)
         if answer.form == "SELECT" and re.search(
             r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", final, re.IGNORECASE
         ):
@@ -934,49 +1021,6 @@ class Engine:
         prepared = prepare(text, self.policy.service_allowlist, update=True)
         self.backend.update(self._without_services(prepared, deadline))
 
-    def fill_labels(self, answer: Answer, languages: tuple[str, ...]) -> None:
-        """Bind every unbound ``?xLabel`` to ``?x``'s label in the first language that has one
-        (``en`` also finds ``en-t-tr``), else, as WDQS does, to the entity's own name (its Q-id)."""
-        label_vars = [i for i, v in enumerate(answer.variables) if v.endswith("Label") and len(v) > 5]
-        pairs = [
-            (i, answer.variables.index(answer.variables[i][:-5]))
-            for i in label_vars
-            if answer.variables[i][:-5] in answer.variables
-        ]
-        if not pairs:
-            return
-        nodes = sorted({row[j] for row in answer.rows for _, j in pairs if isinstance(row[j], URIRef)})
-        labels: dict[Any, dict[str, Literal]] = {}
-        if nodes:
-            values = " ".join(n.n3() for n in nodes)
-            text = f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}"
-            found = self.backend.evaluate(text, scan(text), [], [], 1_000_000, time.monotonic() + 60)
-            for x, value in found.rows:
-                if isinstance(value, Literal) and value.language:
-                    labels.setdefault(x, {}).setdefault(value.language.lower(), value)
-
-        def label(node: Any) -> Literal:
-            by_lang = labels.get(node, {})
-            choice = next(
-                (
-                    by_lang[tag]
-                    for lang in languages
-                    for tag in sorted(by_lang)
-                    if tag == lang or tag.startswith(lang + "-")
-                ),
-                None,
-            )
-            return choice if choice is not None else Literal(str(node).rstrip("/").rsplit("/", 1)[-1])
-
-        rows = []
-        for row in answer.rows:
-            cells = list(row)
-            for i, j in pairs:
-                if cells[i] is None and cells[j] is not None:
-                    cells[i] = label(cells[j]) if isinstance(cells[j], URIRef) else Literal(str(cells[j]))
-            rows.append(tuple(cells))
-        answer.rows = rows
-
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
@@ -991,7 +1035,8 @@ def _in_order_of_appearance(answer: Answer, text: str) -> None:
         match = re.search(r"[?$]" + re.escape(v) + r"\b", text)
         return match.start() if match else len(text)
 
-    order = sorted(range(len(answer.variables)), key=lambda i: first(answer.variables[i]))
+    shown = without_helpers(answer.variables)  # the label service's helper variables left out
+    order = sorted(shown, key=lambda i: first(answer.variables[i]))
     answer.variables = [answer.variables[i] for i in order]
     answer.rows = [tuple(row[i] for i in order) for row in answer.rows]
 

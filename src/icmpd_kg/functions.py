@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rdflib import Namespace, URIRef
+from rdflib import URIRef
 
+from icmpd_kg.namespaces import IKGFN
 from icmpd_kg.provenance import TURKISH_MONTHS
 from icmpd_kg.wikidata import similarity, turkish_fold
 
 if TYPE_CHECKING:
     from rdflib_endpoint.dataset_ext import DatasetExt
 
-IKGFN = Namespace("https://w3id.org/icmpd-kg/functions#")
 ENGLISH_MONTHS = (
     "January",
     "February",

@@ -109,6 +109,59 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 WD = Namespace("http://www.wikidata.org/entity/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
+IKGFN = Namespace(BASE + "functions#")  # the project's SPARQL extension functions
+
+# The prefixes the Wikidata Query Service predeclares, so that a query copied from it runs here
+# unchanged. Read from its source (wikimedia/wikidata-query-rdf: WikibaseContextListener.addPrefixes,
+# PropertyType, dist/src/script/prefixes.conf; Blazegraph's PrefixDeclProcessor.defaultDecls for
+# rdf, rdfs, owl, xsd, hint, bd, bds, fn, foaf, dc, sesame). ``schema:`` is the one prefix that
+# means something else here: WDQS has http://schema.org/, our data (like schema.org today) uses
+# https://schema.org/, and the project's meaning stands (QUERY_PREFIXES). See the README.
+WIKIDATA = "http://www.wikidata.org/"
+WDQS_PREFIXES: dict[str, str] = {
+    "wd": WIKIDATA + "entity/",
+    "wdata": WIKIDATA + "wiki/Special:EntityData/",
+    "wds": WIKIDATA + "entity/statement/",
+    "wdv": WIKIDATA + "value/",
+    "wdref": WIKIDATA + "reference/",
+    "wdt": WIKIDATA + "prop/direct/",
+    "wdtn": WIKIDATA + "prop/direct-normalized/",
+    "p": WIKIDATA + "prop/",
+    "ps": WIKIDATA + "prop/statement/",
+    "psv": WIKIDATA + "prop/statement/value/",
+    "psn": WIKIDATA + "prop/statement/value-normalized/",
+    "pq": WIKIDATA + "prop/qualifier/",
+    "pqv": WIKIDATA + "prop/qualifier/value/",
+    "pqn": WIKIDATA + "prop/qualifier/value-normalized/",
+    "pr": WIKIDATA + "prop/reference/",
+    "prv": WIKIDATA + "prop/reference/value/",
+    "prn": WIKIDATA + "prop/reference/value-normalized/",
+    "wdno": WIKIDATA + "prop/novalue/",
+    "wikibase": "http://wikiba.se/ontology#",
+    "wikibaseqs": "http://wikiba.se/queryService#",
+    "schema": "http://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "geof": "http://www.opengis.net/def/geosparql/function/",
+    "mediawiki": "https://www.mediawiki.org/ontology#",
+    "mwapi": "https://www.mediawiki.org/ontology#API/",
+    "gas": "http://www.bigdata.com/rdf/gas#",
+    "ontolex": "http://www.w3.org/ns/lemon/ontolex#",
+    "dct": "http://purl.org/dc/terms/",
+    "wdsubgraph": "https://query.wikidata.org/subgraph/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "hint": "http://www.bigdata.com/queryHints#",
+    "bd": "http://www.bigdata.com/rdf#",
+    "bds": "http://www.bigdata.com/rdf/search#",
+    "fn": "http://www.w3.org/2005/xpath-functions#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "sesame": "http://www.openrdf.org/schema/sesame#",
+}
 
 # Record namespaces: one path segment per kind of thing.
 RECORD_PATHS = (
@@ -172,6 +225,11 @@ PREFIXES: dict[str, str] = {
         for path in RECORD_PATHS
     },
 }
+
+
+# Predeclared in every query (the endpoint, ``icmpd-kg query``, the pages, the query UI's
+# autocompletion): WDQS's, then the project's own (which win where both name a prefix: schema:).
+QUERY_PREFIXES: dict[str, str] = {**WDQS_PREFIXES, **PREFIXES, "ikgfn": str(IKGFN)}
 
 
 def bind_prefixes(graph: G) -> G:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import rdflib
 from rdflib import Dataset, Graph
 
-from icmpd_kg import distfiles
+from icmpd_kg import distfiles, settings
 from icmpd_kg.errors import InputFileError
 from icmpd_kg.namespaces import bind_prefixes
 
@@ -25,16 +24,14 @@ def load_quads(dump: Path, view: Path | None = None) -> Dataset:
     if not Path(dump).is_file():
         raise InputFileError(dump, "no built graph here; run 'icmpd-kg build' first (or give --dist)")
     # Keep every literal's lexical form as written ("…T00:00:00Z" stays so), as the server does.
-    previous, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
     try:
-        ds = new_dataset()
-        ds.parse(dump, format="nquads")
-        if view is not None and view.is_file():
-            ds.graph(VIEW_GRAPH).parse(view, format="turtle")
+        with settings.literals_as_written():
+            ds = new_dataset()
+            ds.parse(dump, format="nquads")
+            if view is not None and view.is_file():
+                ds.graph(VIEW_GRAPH).parse(view, format="turtle")
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputFileError(dump, f"cannot read the graph: {exc}") from None
-    finally:
-        rdflib.NORMALIZE_LITERALS = previous
     ds.default_union = True
     bind_prefixes(ds)
     return ds

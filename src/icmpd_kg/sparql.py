@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import rdflib
 from rdflib import Graph, Literal, Variable
 from rdflib.plugins.sparql.processor import SPARQLResult
 
+from icmpd_kg import settings
 from icmpd_kg.formats import GRAPH_ANSWER, RESULTS_ANSWER, alias, serializers
 from icmpd_kg.namespaces import PREFIXES
 
 # Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
-rdflib.NORMALIZE_LITERALS = False
+settings.for_queries()
 
 RESULT_FORMATS = {
     **serializers(RESULTS_ANSWER),

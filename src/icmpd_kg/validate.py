@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
 import pyshacl
-from rdflib import RDF, BNode, Graph, Literal, URIRef, plugin
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql.processor import SPARQLProcessor
-from rdflib.query import Processor
 from rdflib.term import Node
 
-from icmpd_kg import paths
+from icmpd_kg import paths, settings
 from icmpd_kg.errors import IcmpdKgError
 from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
 from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bind_prefixes
@@ -208,15 +205,11 @@ class PreparingProcessor(SPARQLProcessor):
         return super().query(strOrQuery, initBindings or {}, initNs, base, DEBUG)
 
 
-@contextmanager
-def prepared_sparql() -> Iterator[None]:
+def prepared_sparql():
     """rdflib's default SPARQL processor is ``PreparingProcessor`` while this lasts (pySHACL offers no
-    way to pass one); the two answer alike, so other code running meanwhile is not affected."""
-    plugin.register("sparql", Processor, __name__, "PreparingProcessor")
-    try:
-        yield
-    finally:
-        plugin.register("sparql", Processor, "rdflib.plugins.sparql.processor", "SPARQLProcessor")
+    way to pass one); the two answer alike, so other code running meanwhile is not affected. Every
+    rdflib setting pySHACL changes meanwhile (it sets ``NORMALIZE_LITERALS`` back to True) is restored."""
+    return settings.sparql_processor(__name__, "PreparingProcessor")
 
 
 def run_shacl(data: Graph, shapes: Graph | str, advanced: bool = True) -> tuple[bool, Graph, str]:

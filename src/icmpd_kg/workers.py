@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from icmpd_kg import settings
 from icmpd_kg.engine import Policy, StoreSpec
 from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse
 
@@ -113,9 +114,7 @@ def _open_engine(source: Source, policy: Policy):
 
 
 def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | None) -> None:  # child
-    import rdflib
-
-    rdflib.NORMALIZE_LITERALS = False  # answer with the data's lexical forms as written
+    settings.for_queries()  # answer with the data's lexical forms as written
     try:
         engine = _open_engine(source, policy)
     except BaseException:  # noqa: BLE001 - tell the pool why, then end
@@ -141,9 +140,7 @@ def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | No
 
 def _update_main(conn, source: Source, target: str, text: str, policy: Policy) -> None:  # child
     """Apply one update to a new copy of the store at ``target``; report ok or the error."""
-    import rdflib
-
-    rdflib.NORMALIZE_LITERALS = False
+    settings.for_queries()
     try:
         from icmpd_kg.engine import Engine, OxigraphBackend
 

@@ -15,7 +15,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
-from icmpd_kg.namespaces import BASE, IKG, PREFIXES, bind_prefixes
+from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
 from icmpd_kg.sparql import ProtocolError
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
@@ -83,7 +83,7 @@ def query_ui(request: Request) -> HTMLResponse:
             "query.html",
             lang="en",
             examples=example_queries(ctx.dist),
-            prefixes=PREFIXES,
+            prefixes=QUERY_PREFIXES,
             yasgui=yasgui,
             endpoint=ctx.config.public_url.rstrip("/") + "/sparql",
         ),

@@ -1,0 +1,139 @@
+"""The Wikidata Query Service's label service, rewritten into patterns that every store evaluates.
+
+On WDQS, ``SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" . }`` binds, for every
+variable ``?x`` of the query, ``?xLabel`` (its label in the first language of the list that has
+one, else the entity's own ID, such as ``Q43``), ``?xDescription`` and ``?xAltLabel`` (the alias
+labels of that language, joined by ", "); in manual mode the service's body says which variable
+gets what (``?x rdfs:label ?name``, ``?x schema:description ?d``, ``?x skos:altLabel ?a``). The
+service is evaluated after the other patterns of its group. See the WDQS user manual, "Label
+service".
+
+Here the service names no remote endpoint and calls nothing: ``rewrite`` replaces it by ordinary
+SPARQL at the end of its group (a chain of ``OPTIONAL`` patterns, one per language, then a ``BIND``
+with the fallback), so the labels are part of evaluation: they sort (``ORDER BY``), group, filter
+and aggregate like any other variable, on every store. Our translations are tagged ``en-t-tr``
+(English, translated from Turkish): after an exact language tag, a label whose tag starts with it
+(``LANGMATCHES``) is taken. ``[AUTO_LANGUAGE]`` (filled in by the WDQS user interface) is dropped
+as WDQS drops it when it reaches the server; an empty list means ``en``. Helper variables are
+named ``?ikglabel_…`` and left out of ``SELECT *``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WIKIBASE_LABEL = "http://wikiba.se/ontology#label"
+WIKIBASE_LANGUAGE = "http://wikiba.se/ontology#language"
+SERVICE_PARAM = "http://www.bigdata.com/rdf#serviceParam"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+SCHEMA_DESCRIPTIONS = ("http://schema.org/description", "https://schema.org/description")
+DEFAULT_LANGUAGES = ("en",)
+AUTO_LANGUAGE = "[AUTO_LANGUAGE]"
+HELPER = "ikglabel_"  # the prefix of the rewrite's own variables
+SUFFIXES = (("AltLabel", "alt"), ("Label", "label"), ("Description", "description"))
+KIND_OF_PREDICATE = {RDFS_LABEL: "label", SKOS_ALT_LABEL: "alt"} | {
+    iri: "description" for iri in SCHEMA_DESCRIPTIONS
+}
+PREDICATE_OF_KIND = {"label": RDFS_LABEL, "description": SCHEMA_DESCRIPTIONS[0], "alt": SKOS_ALT_LABEL}
+
+
+class LabelServiceError(ValueError):
+    """A label service body this rewrite cannot read (the message says what and where)."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``target`` gets the ``kind`` (label, description, alt) of ``subject``."""
+
+    subject: str  # variable name, without '?'
+    kind: str
+    target: str
+
+
+def languages_of(values: Iterable[str]) -> tuple[str, ...]:
+    """The language list of ``wikibase:language "tr,en"`` values, in order, without repeats."""
+    found: list[str] = []
+    for value in values:
+        for code in value.split(","):
+            code = code.strip().lower()
+            if code and code != AUTO_LANGUAGE.lower() and code not in found:
+                found.append(code)
+    return tuple(found) or DEFAULT_LANGUAGES
+
+
+def automatic_bindings(variables: Iterable[str]) -> list[Binding]:
+    """Automatic mode: every ``?xLabel``, ``?xDescription`` and ``?xAltLabel`` whose ``?x`` the query has."""
+    names = set(variables)
+    out = []
+    for name in sorted(names):
+        for suffix, kind in SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                if name[: -len(suffix)] in names:
+                    out.append(Binding(name[: -len(suffix)], kind, name))
+                break
+    return out
+
+
+def _string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def patterns(binding: Binding, languages: tuple[str, ...]) -> str:
+    """SPARQL for one binding: the first language with a value wins; labels fall back to the ID."""
+    x, target = "?" + binding.subject, "?" + binding.target
+    predicate = f"<{PREDICATE_OF_KIND[binding.kind]}>"
+    helper = f"?{HELPER}{binding.target}"
+    parts = []
+    if binding.kind == "alt":
+        # WDQS gives the aliases of the first language that has any, joined by ", "
+        values = []
+        for n, lang in enumerate(languages):
+            joined, each = f"{helper}_{n}", f"?{HELPER}{binding.target}_a{n}"
+            parts.append(
+                f'OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=", ") AS {joined}) '
+                f"WHERE {{ {x} {predicate} {each} FILTER(LANGMATCHES(LANG({each}), {_string(lang)})) }} "
+                f"GROUP BY {x} }}"
+            )
+            values.append(f"STRLANG(STR({joined}), {_string(lang)})")
+        parts.append(f"BIND(COALESCE({', '.join(values)}) AS {target})")
+        return "\n".join(parts)
+    for lang in languages:
+        parts.append(f"OPTIONAL {{ {x} {predicate} {helper} FILTER(LANG({helper}) = {_string(lang)}) }}")
+        parts.append(
+            f"OPTIONAL {{ {x} {predicate} {helper} FILTER(LANGMATCHES(LANG({helper}), {_string(lang)})) }}"
+        )
+    fallback = (
+        f', IF(isIRI({x}), REPLACE(STR({x}), "^.*[/#]", ""), STR({x}))' if binding.kind == "label" else ""
+    )
+    parts.append(f"BIND(COALESCE({helper}{fallback}) AS {target})")
+    return "\n".join(parts)
+
+
+def without_helpers(variables: list[str]) -> list[int]:
+    """Positions of the variables a ``SELECT *`` should show (the rewrite's helpers left out)."""
+    return [i for i, v in enumerate(variables) if not v.startswith(HELPER)]
+
+
+_VARIABLE = re.compile(r"^[?$]")
+
+
+def manual_bindings(triples: list[tuple[str, str, str]]) -> list[Binding]:
+    """Manual mode: ``?x rdfs:label ?name`` (and schema:description, skos:altLabel) in the body."""
+    out = []
+    for subject, predicate, obj in triples:
+        if subject == SERVICE_PARAM:
+            continue
+        kind = KIND_OF_PREDICATE.get(predicate)
+        if kind is None:
+            raise LabelServiceError(
+                f"the label service knows rdfs:label, schema:description and skos:altLabel, not <{predicate}>"
+            )
+        if not (_VARIABLE.match(subject) and _VARIABLE.match(obj)):
+            raise LabelServiceError(
+                "in the label service, write ?entity rdfs:label ?variable (two variables)"
+            )
+        out.append(Binding(subject[1:], kind, obj[1:]))
+    return out

@@ -1,0 +1,101 @@
+"""Every process-wide setting of a library that the project changes, in one place, each with its restore.
+
+rdflib keeps three settings for the whole process; the project needs each set one way, and pySHACL
+sets one of them back behind our back (``rdflib.NORMALIZE_LITERALS`` is True again after every
+validation). As pySHACL's own ``monkey`` module does, they are changed here and nowhere else:
+
+- ``rdflib.NORMALIZE_LITERALS``: False wherever terms are read to be answered or written, so a
+  literal keeps the lexical form its source gave it (``"+19"^^xsd:decimal``, Wikibase's amounts;
+  ``"1.0E6"``). ``literals_as_written`` sets it for a block and restores the previous value;
+  ``for_queries`` sets it for a process that answers queries (the command line, the server and its
+  workers).
+- ``rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS``: False, always: a graph named in ``FROM`` names a
+  graph of the store; rdflib would otherwise download it.
+- rdflib's default SPARQL processor plugin: ``icmpd_kg.validate.PreparingProcessor`` while pySHACL
+  validates (``sparql_processor``), rdflib's own again afterwards.
+
+``preserved`` takes a snapshot of all three and puts it back, around code (pySHACL) that changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import rdflib
+import rdflib.plugins.sparql
+from rdflib import plugin
+from rdflib.query import Processor
+
+RDFLIB_PROCESSOR = ("rdflib.plugins.sparql.processor", "SPARQLProcessor")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    normalize_literals: bool
+    load_graphs: bool
+    processor: tuple[str, str]
+
+
+_processor = RDFLIB_PROCESSOR  # which class rdflib's "sparql" processor plugin names now
+
+
+def snapshot() -> Snapshot:
+    return Snapshot(
+        bool(rdflib.NORMALIZE_LITERALS), bool(rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS), _processor
+    )
+
+
+def _register_processor(module: str, name: str) -> None:
+    global _processor
+    plugin.register("sparql", Processor, module, name)
+    _processor = (module, name)
+
+
+def restore(saved: Snapshot) -> None:
+    rdflib.NORMALIZE_LITERALS = saved.normalize_literals
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = saved.load_graphs
+    if _processor != saved.processor:
+        _register_processor(*saved.processor)
+
+
+def for_queries() -> Snapshot:
+    """Settings of a process that answers queries; returns what they were, for ``restore``."""
+    saved = snapshot()
+    rdflib.NORMALIZE_LITERALS = False
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+    return saved
+
+
+@contextmanager
+def preserved() -> Iterator[None]:
+    """Whatever the block changes of these settings is undone when it ends."""
+    saved = snapshot()
+    try:
+        yield
+    finally:
+        restore(saved)
+
+
+@contextmanager
+def literals_as_written() -> Iterator[None]:
+    """Terms made in the block keep their lexical forms (no normalisation)."""
+    saved = snapshot()
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        restore(saved)
+
+
+@contextmanager
+def sparql_processor(module: str, name: str) -> Iterator[None]:
+    """rdflib's default SPARQL processor is ``module.name`` while the block runs."""
+    with preserved():
+        _register_processor(module, name)
+        yield
+
+
+# Never fetch a graph named in FROM / FROM NAMED: set once, for every process that imports the package.
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
