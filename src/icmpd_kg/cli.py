@@ -86,6 +86,16 @@ _store_option_build = click.option(
 )
 
 
+_reference_url_option = click.option(
+    "--reference-url",
+    envvar="ICMPD_KG_REFERENCE_URL",
+    default=None,
+    metavar="URL",
+    help="The reference URL (P854) of every statement handed to Wikidata: the published release "
+    "or the source. Also read from ICMPD_KG_REFERENCE_URL. [default: the source's IRI]",
+)
+
+
 @main.command()
 @click.option(
     "--out",
@@ -95,7 +105,8 @@ _store_option_build = click.option(
     help="Directory to write the built files to (replaced as a whole).",
 )
 @_store_option_build
-def build(out: Path, store: str | None) -> None:
+@_reference_url_option
+def build(out: Path, store: str | None, reference_url: str | None) -> None:
     """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums,
     and the dataset as an Oxigraph store (OUT/oxigraph, which 'serve' and 'query' open).
 
@@ -113,7 +124,7 @@ def build(out: Path, store: str | None) -> None:
                 param_hint="--store",
             )
     try:
-        result = run_build(out, store=store)
+        result = run_build(out, store=store, reference_url=reference_url)
     except NonConformantError as exc:
         if exc.report is not None:
             click.echo(exc.report.as_text(), err=True)
@@ -137,7 +148,8 @@ def export() -> None:
     default=None,
     help="File to write the Turtle to (default: standard output).",
 )
-def export_wikidata(out: Path | None) -> None:
+@_reference_url_option
+def export_wikidata(out: Path | None, reference_url: str | None) -> None:
     """Our facts in the Wikibase RDF format of the Wikidata dumps and Query Service (Turtle).
 
     Truthy wdt: statements, p:/ps:/pq: statement nodes with ranks, date and quantity value nodes,
@@ -148,7 +160,7 @@ def export_wikidata(out: Path | None) -> None:
     from icmpd_kg.graph import KnowledgeGraph
 
     try:
-        text = wikidata_view_turtle(KnowledgeGraph.load())
+        text = wikidata_view_turtle(KnowledgeGraph.load(), reference_url)
     except IcmpdKgError as exc:
         _fail(exc)
     if out is None:
@@ -247,19 +259,32 @@ def compare_wikidata(snapshot: Path | None, endpoint: str, cache_dir: Path, fmt:
 @_snapshot_option
 @_endpoint_option
 @_cache_option
-def export_quickstatements(snapshot: Path | None, endpoint: str, cache_dir: Path) -> None:
+@_reference_url_option
+@click.option(
+    "--no-reference-check",
+    is_flag=True,
+    help="Write the reference URL even if it does not resolve (it is checked by default).",
+)
+def export_quickstatements(
+    snapshot: Path | None, endpoint: str, cache_dir: Path, reference_url: str | None, no_reference_check: bool
+) -> None:
     """QuickStatements (V1) for our sourced facts that Wikidata lacks, with S854/S1683/S407 references.
 
-    Decided by the same comparison as 'icmpd-kg compare wikidata' (live, or from --snapshot); only
-    statements about linked items whose values Wikidata can hold are written. Review before use.
+    Decided by the same comparison as 'icmpd-kg compare wikidata' (live, or from --snapshot): the
+    missing values of partly held properties too. Only statements about linked items whose values
+    Wikidata can hold are written. The reference URL must resolve (checked first; exit 2 if it does
+    not). Review before use.
     """
-    from icmpd_kg.wikidata_compare import quickstatements
+    from icmpd_kg.wikidata_compare import check_reference, quickstatements
+    from icmpd_kg.wikidata_view import SOURCE
 
     try:
+        if not no_reference_check:
+            check_reference(reference_url or str(SOURCE))
         data, rows = _wikidata_facts(snapshot, endpoint, cache_dir)
     except IcmpdKgError as exc:
         _fail(exc)
-    click.echo(quickstatements(data, rows), nl=False)
+    click.echo(quickstatements(data, rows, reference_url), nl=False)
 
 
 @main.group()

@@ -237,14 +237,14 @@ def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
     return g
 
 
-def wikidata_view_turtle(kg: KnowledgeGraph) -> str:
+def wikidata_view_turtle(kg: KnowledgeGraph, reference_url: str | None = None) -> str:
     """The Wikidata-shaped view as Turtle, byte-identical on every run; refused if its own shapes
-    (shapes/wikidata-view-shapes.ttl) do not accept it."""
+    (shapes/wikidata-view-shapes.ttl) do not accept it. ``reference_url`` is every reference's P854."""
     from icmpd_kg.validate import run_shacl
     from icmpd_kg.wikidata_view import PREFIXES as VIEW_PREFIXES
     from icmpd_kg.wikidata_view import view
 
-    graph = view(kg.data)
+    graph = view(kg.data, reference_url)
     conforms, _, text = run_shacl(graph, str(paths.WIKIDATA_VIEW_SHAPES_FILE), advanced=False)
     if not conforms:
         raise NonConformantError(
@@ -284,7 +284,7 @@ class BuildResult:
     triples: int
 
 
-def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
+def render(kg: KnowledgeGraph, report: Report, reference_url: str | None = None) -> dict[str, bytes]:
     """Every output file's name and bytes; nothing touches the disk here."""
     published = publishable(kg)
     files: dict[str, bytes] = {}
@@ -294,7 +294,7 @@ def render(kg: KnowledgeGraph, report: Report) -> dict[str, bytes]:
     files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
     files[MAPPINGS_NAME] = paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
     files[UNLINKED_NAME] = unlinked_report(union(published)).encode("utf-8")
-    files[VIEW_NAME] = wikidata_view_turtle(kg).encode("utf-8")
+    files[VIEW_NAME] = wikidata_view_turtle(kg, reference_url).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = (
         _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
@@ -357,10 +357,14 @@ def replace_store(target: Path, nquads: bytes, view: bytes) -> None:
 
 
 def build(
-    out: Path = paths.DEFAULT_DIST, data_files: list[Path] | None = None, store: str | None = None
+    out: Path = paths.DEFAULT_DIST,
+    data_files: list[Path] | None = None,
+    store: str | None = None,
+    reference_url: str | None = None,
 ) -> BuildResult:
     """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
-    ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``)."""
+    ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``);
+    ``reference_url`` is the reference URL (P854) of the Wikidata view's statements."""
     kg = KnowledgeGraph.load(data_files)
     report = validate(kg)
     if not report.conforms:
@@ -368,7 +372,7 @@ def build(
             f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
             report,
         )
-    files = render(kg, report)
+    files = render(kg, report, reference_url)
 
     def in_dist(staging: Path) -> None:
         from icmpd_kg.store import write_dist_store

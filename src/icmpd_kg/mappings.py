@@ -13,11 +13,15 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import DCTERMS, PROV, RDF, RDFS, Dataset, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError
 from icmpd_kg.namespaces import ID, IKG
 
@@ -98,3 +102,35 @@ def to_dataset(path: Path) -> Dataset:
     )
     default.add((LINKS_GRAPH, PROV.wasAttributedTo, EDITORS))
     return ds
+
+
+@dataclass(frozen=True)
+class WikidataId:
+    """One row of ``data/mappings/wikidata-ids.tsv``: a Wikidata property or item the code uses."""
+
+    id: str
+    kind: str  # property, item
+    label: str
+    datatype: str  # a property's Wikibase datatype (wikibase-item, time, quantity, …)
+    role: str  # statement, qualifier, reference, item
+    compared: str  # for statement properties: 'one value' or 'each value'
+    evidence: str
+
+
+@lru_cache(maxsize=4)
+def wikidata_ids(path: Path = paths.WIKIDATA_IDS_FILE) -> dict[str, WikidataId]:
+    """The verified identifiers, by ID; a row that is not complete is an error that names its line."""
+    out: dict[str, WikidataId] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [(n, line) for n, line in enumerate(lines, start=1) if line and not line.startswith("#")]
+    header = rows[0][1].split("\t") if rows else []
+    if header != list(WikidataId.__dataclass_fields__):
+        raise InputFileError(path, f"the header must be {', '.join(WikidataId.__dataclass_fields__)}")
+    for number, line in rows[1:]:
+        cells = line.split("\t")
+        if len(cells) != len(header) or not re.fullmatch(r"[PQ][1-9][0-9]*", cells[0]) or not cells[-1]:
+            raise InputFileError(
+                path, f"line {number}: needs {len(header)} cells, a P or Q ID and its evidence"
+            )
+        out[cells[0]] = WikidataId(*cells)
+    return out

@@ -57,6 +57,7 @@ YASGUI_DIR = _yasgui_dir()
 
 MAPPINGS_DIR = DATA_DIR / "mappings"
 WIKIDATA_MAPPINGS_FILE = MAPPINGS_DIR / "wikidata.sssom.tsv"
+WIKIDATA_IDS_FILE = MAPPINGS_DIR / "wikidata-ids.tsv"  # every Wikidata property and item ID the code uses
 
 
 def data_files() -> list[Path]:

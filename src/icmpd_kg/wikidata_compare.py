@@ -1,14 +1,23 @@
-"""Our facts beside Wikidata's, fact by fact, and QuickStatements for what Wikidata lacks.
+"""Our facts beside Wikidata's, value by value, and QuickStatements for exactly what Wikidata lacks.
 
 For every statement of the Wikidata-shaped view whose subject is a linked item, the comparison
 asks Wikidata (the Query Service, through the polite client of ``icmpd_kg.wikidata``; or a saved
-SPARQL JSON result, the same format, as a snapshot) for the item's truthy values of the same
-property, and reports each (item, property) as ``agrees``, ``differs``, ``only ours`` or ``only
-Wikidata's``, with both values and both sources. Dates compare at the precision we state them
-(a year with a year), quantities as numbers, texts with their language.
+SPARQL JSON result, the same format, as a snapshot) for the item's non-deprecated values of the same
+property. How a property is compared is said in ``data/mappings/wikidata-ids.tsv``:
 
-QuickStatements (version 1 commands) are written for the ``only ours`` statements, each with its
-references: ``S854`` the source's IRI, ``S1683`` the Turkish quotation, ``S407`` Turkish.
+- ``one value`` (a founding date, a member count): one row per (item, property), ``agrees``,
+  ``differs``, ``only ours`` or ``only Wikidata's``;
+- ``each value`` (operating areas, memberships, short names): one row per value, ``agrees``,
+  ``only ours`` or ``only Wikidata's``, so that a property Wikidata holds in part gets exactly its
+  missing values proposed.
+
+Dates compare at the precision we state them (a year with a year), quantities as numbers, texts
+with their language, except short names (P1813): an acronym is the same string in every language.
+
+QuickStatements (version 1, one tab-separated command per line) are written for the ``only ours``
+values, qualifiers first, then one reference: ``S854`` (a reference URL that resolves: the published
+release or the source; checked before anything is written), ``S1683`` (the Turkish quotation) and
+``S407`` (Turkish). Times are written as Wikibase stores them (unknown month and day as ``00``).
 """
 
 from __future__ import annotations
@@ -16,23 +25,44 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import Dataset, Literal, URIRef
 
-from icmpd_kg.errors import InputFileError
+from icmpd_kg.errors import IcmpdKgError, InputFileError
 from icmpd_kg.graph import union
+from icmpd_kg.mappings import wikidata_ids
 from icmpd_kg.provenance import fact_quotes
-from icmpd_kg.wikidata import Client
-from icmpd_kg.wikidata_view import WD, Quantity, Statement, Time, _links, statements
+from icmpd_kg.wikidata import USER_AGENT, Client
+from icmpd_kg.wikidata_view import (
+    SOURCE,
+    WD,
+    WDQS_PREFIXES,
+    Quantity,
+    SomeValue,
+    Statement,
+    Time,
+    links,
+    statements,
+    wd,
+)
 
-WDT = "http://www.wikidata.org/prop/direct/"
-P_NS = "http://www.wikidata.org/prop/"
-PS_NS = "http://www.wikidata.org/prop/statement/"
-AS_OF_SOURCE = {"P2124", "P1128"}  # counts the source gives "bugün" (today): as of its undated date
-SOURCE_IRI = "https://w3id.org/icmpd-kg/id/source/icmpd-tr"
+WDT = WDQS_PREFIXES["wdt"]
+P_NS = WDQS_PREFIXES["p"]
+PS_NS = WDQS_PREFIXES["ps"]
+PQ_NS = WDQS_PREFIXES["pq"]
+REFERENCE_HINT = (
+    "give --reference-url with the URL of the published release or of the source, "
+    "or --no-reference-check to write it anyway"
+)
+LANGUAGE_NEUTRAL = {"P1813"}  # a short name (an acronym) is the same string in every language
+
+
+class ReferenceError(IcmpdKgError):
+    """The reference URL to hand to Wikidata does not resolve."""
 
 
 @dataclass(frozen=True)
@@ -50,27 +80,27 @@ def _text(value: Any) -> str:
     if isinstance(value, Time):
         return f"{value.literal} (precision {value.precision})"
     if isinstance(value, Quantity):
-        return f"{value.amount}" + (f" (at least {value.lower})" if value.lower is not None else "")
+        return str(value.amount)
     if isinstance(value, Literal) and value.language:
         return f"{value}@{value.language}"
     return str(value)
 
 
-def _same(ours: Any, theirs: dict[str, str]) -> bool:
+def _same(prop: str, ours: Any, theirs: dict[str, str]) -> bool:
     """Whether one of Wikidata's SPARQL JSON terms states our value."""
     value = theirs.get("value", "")
     if isinstance(ours, Time):
         digits = {9: 4, 10: 7, 11: 10}[ours.precision]
-        return value[:digits] == str(ours.timestamp)[:digits]
+        return value.lstrip("+")[:digits] == str(ours.timestamp)[:digits]
     if isinstance(ours, Quantity):
         try:
-            return float(value) == float(ours.amount) or (
-                ours.lower is not None and float(value) > ours.lower - 1
-            )
+            return float(value) == float(ours.amount)
         except ValueError:
             return False
     if isinstance(ours, Literal):
-        return value == str(ours) and (not ours.language or theirs.get("xml:lang", "") == ours.language)
+        if value != str(ours):
+            return False
+        return prop in LANGUAGE_NEUTRAL or not ours.language or theirs.get("xml:lang", "") == ours.language
     return value == str(ours)
 
 
@@ -85,7 +115,7 @@ def wikidata_query(items: list[str], properties: list[str]) -> str:
         f"VALUES (?prop ?p ?ps) {{ {rows} }} ?item ?p ?statement . "
         "?statement ?ps ?value ; wikibase:rank ?rank . "
         "FILTER (?rank != wikibase:DeprecatedRank) "
-        "OPTIONAL { ?statement <http://www.wikidata.org/prop/qualifier/P585> ?when } }"
+        f"OPTIONAL {{ ?statement <{PQ_NS}P585> ?when }} }}"
     )
 
 
@@ -98,57 +128,104 @@ def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, s
     for b in bindings:
         try:
             key = (b["item"]["value"], b["prop"]["value"][len(WDT) :])
-        except KeyError:
+            value = dict(b["value"])
+        except (KeyError, TypeError):
             raise InputFileError(where, "every row needs ?item, ?prop and ?value") from None
-        value = dict(b["value"])
         if "when" in b:
             value["when"] = b["when"].get("value", "")
         out.setdefault(key, []).append(value)
     return out
 
 
+def _their_text(values: list[dict[str, str]]) -> str:
+    return "; ".join(
+        v.get("value", "")
+        + (f"@{v['xml:lang']}" if v.get("xml:lang") else "")
+        + (f" as of {v['when'][:10]}" if v.get("when") else "")
+        for v in values
+    )
+
+
+def _our_text(prop: str, statements_: list[Statement], resolved: Any) -> str:
+    text = "; ".join(_text(resolved(s.value)) for s in statements_)
+    as_of = [q for s in statements_ for q in s.qualifiers if q[0] == "P1319"]
+    if statements_ and any(isinstance(v, SomeValue) for s in statements_ for _, v in s.qualifiers):
+        earliest = as_of[0][1] if as_of else None
+        bound = f", not before {earliest.literal}" if isinstance(earliest, Time) else ""
+        text += f" as of the source's date (unknown{bound})"
+    return text
+
+
 def compare(
     data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], their_source: str
 ) -> list[Row]:
-    links = dict(_links(union(data)))
+    linked = links(union(data))
     quotes = fact_quotes(data)
+    ids = wikidata_ids()
     grouped: dict[tuple[str, str], list[Statement]] = {}
     for s in statements(data):
-        linked = links.get(s.subject)
-        if linked is not None:
-            grouped.setdefault((str(linked), s.prop), []).append(s)
+        if s.subject in linked:
+            grouped.setdefault((str(linked[s.subject]), s.prop), []).append(s)
+
+    def resolved(value: Any) -> Any:
+        return linked.get(value, value) if isinstance(value, URIRef) else value
+
+    def source_of(mine: list[Statement]) -> str:
+        return "; ".join(f"{s.fact} “{quotes.get(s.fact, '')}”" for s in mine)
+
     rows = []
     for item, prop in sorted(set(grouped) | set(theirs)):
         mine = grouped.get((item, prop), [])
         values = theirs.get((item, prop), [])
-
-        def resolved(value: Any) -> Any:
-            return links.get(value, value) if isinstance(value, URIRef) else value
-
-        ours_text = "; ".join(_text(resolved(s.value)) for s in mine)
-        if mine and prop in AS_OF_SOURCE:
-            ours_text += " as of the source (undated; after July 2019)"
-        theirs_text = "; ".join(
-            v.get("value", "") + (f" as of {v['when'][:10]}" if v.get("when") else "") for v in values
-        )
-        source = "; ".join(f"{s.fact} “{quotes.get(s.fact, '')}”" for s in mine)
+        entry = ids.get(prop)
+        if entry is not None and entry.compared == "each value":
+            matched: list[dict[str, str]] = []
+            for s in mine:
+                same = [v for v in values if _same(prop, resolved(s.value), v)]
+                matched += same
+                status = "agrees" if same else "only ours"
+                rows.append(
+                    Row(
+                        item,
+                        prop,
+                        status,
+                        _our_text(prop, [s], resolved),
+                        _their_text(same),
+                        source_of([s]),
+                        their_source if same else "",
+                    )
+                )
+            for v in values:
+                if not any(v is m for m in matched):
+                    rows.append(Row(item, prop, "only Wikidata's", "", _their_text([v]), "", their_source))
+            continue
         if not values:
             status = "only ours"
         elif not mine:
             status = "only Wikidata's"
-        elif all(any(_same(resolved(s.value), v) for v in values) for s in mine):
+        elif all(any(_same(prop, resolved(s.value), v) for v in values) for s in mine):
             status = "agrees"
         else:
             status = "differs"
-        rows.append(Row(item, prop, status, ours_text, theirs_text, source, their_source if values else ""))
+        rows.append(
+            Row(
+                item,
+                prop,
+                status,
+                _our_text(prop, mine, resolved),
+                _their_text(values),
+                source_of(mine),
+                their_source if values else "",
+            )
+        )
     return rows
 
 
 def fetch(data: Dataset, client: Client) -> dict[str, Any]:
     """Wikidata's values for our linked items and properties, from the Query Service."""
-    links = dict(_links(union(data)))
-    found = [s for s in statements(data) if s.subject in links]
-    items = sorted({str(links[s.subject]) for s in found})
+    linked = links(union(data))
+    found = [s for s in statements(data) if s.subject in linked]
+    items = sorted({str(linked[s.subject]) for s in found})
     properties = sorted({s.prop for s in found})
     return client.get_json(client.endpoint, {"query": wikidata_query(items, properties), "format": "json"})
 
@@ -179,42 +256,78 @@ def as_json(rows: list[Row]) -> str:
     return json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
 
 
-def _qs_value(value: Any, links: dict) -> str | None:
+def _qs_value(value: Any, linked: dict) -> str | None:
+    """A value in QuickStatements V1 syntax, or None when Wikidata has no item for it."""
     if isinstance(value, URIRef):
-        target = links.get(value, value)
+        target = linked.get(value, value)
         return str(target)[len(str(WD)) :] if str(target).startswith(str(WD)) else None
     if isinstance(value, Time):
-        return f"+{value.timestamp}/{value.precision}"
+        return f"{value.wikibase_json}/{value.precision}"
     if isinstance(value, Quantity):
-        # "more than 200" has no honest QuickStatements form (no one-sided bound): left out
-        return str(value.amount) if value.lower is None else None
+        return str(value.amount)
+    if isinstance(value, SomeValue):
+        return "somevalue"
     if isinstance(value, Literal) and value.language:
-        return f'{value.language}:"{value}"'
+        return f'{value.language}:"{_one_line(str(value))}"'
     if isinstance(value, Literal):
         return json.dumps(str(value), ensure_ascii=False)
     return None
 
 
-def quickstatements(data: Dataset, rows: list[Row]) -> str:
-    """QuickStatements V1 for the statements Wikidata lacks (``only ours``) on linked items, with
-    S854/S1683/S407 references; statements whose value has no Wikidata item are left out."""
-    links = dict(_links(union(data)))
+def _one_line(text: str) -> str:
+    """QuickStatements reads one command per line, cells between tabs: line breaks and tabs in a
+    quotation become spaces (nothing else of the source's characters changes)."""
+    return re.sub(r"[\t\r\n]+", " ", text)
+
+
+def check_reference(url: str, timeout: float = 10.0) -> None:
+    """Raise ``ReferenceError`` unless ``url`` resolves (HTTP status below 400 after redirects)."""
+    import httpx
+
+    try:
+        response = httpx.get(url, follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
+    except httpx.HTTPError as exc:
+        raise ReferenceError(f"the reference URL {url} does not resolve ({exc}); {REFERENCE_HINT}") from None
+    if response.status_code >= 400:
+        raise ReferenceError(
+            f"the reference URL {url} does not resolve (HTTP {response.status_code}); {REFERENCE_HINT}"
+        )
+
+
+def quickstatements(data: Dataset, rows: list[Row], reference_url: str | None = None) -> str:
+    """QuickStatements V1 for the values Wikidata lacks (``only ours``) on linked items, each with
+    its qualifiers and one reference (S854, S1683, S407); values without a Wikidata item are left out."""
+    linked = links(union(data))
     quotes = fact_quotes(data)
-    lacking = {(r.item, r.property) for r in rows if r.status == "only ours"}
-    lines = []
+    ids = wikidata_ids()
+    lacking = {(r.item, r.property, r.ours) for r in rows if r.status == "only ours"}
+    reference = reference_url or str(SOURCE)
+
+    def resolved(value: Any) -> Any:
+        return linked.get(value, value) if isinstance(value, URIRef) else value
+
+    grouped: dict[tuple[str, str], list[Statement]] = {}
     for s in statements(data):
-        item = links.get(s.subject)
-        if item is None or (str(item), s.prop) not in lacking:
+        if s.subject in linked:
+            grouped.setdefault((str(linked[s.subject]), s.prop), []).append(s)
+    lines = []
+    for (item, prop), mine in sorted(grouped.items()):
+        each = ids[prop].compared == "each value"
+        if not each and (item, prop, _our_text(prop, mine, resolved)) not in lacking:
             continue
-        value = _qs_value(s.value, links)
-        if value is None:
-            continue
-        parts = [str(item)[len(str(WD)) :], s.prop, value]
-        for qualifier, qvalue in s.qualifiers:
-            rendered = _qs_value(qvalue, links)
-            if rendered is not None:
-                parts += [qualifier, rendered]
-        quote = quotes.get(s.fact, "").replace('"', "'")
-        parts += ["S854", f'"{SOURCE_IRI}"', "S1683", f'tr:"{quote}"', "S407", "Q256"]
-        lines.append("\t".join(parts))
+        for s in mine:
+            if each and (item, prop, _our_text(prop, [s], resolved)) not in lacking:
+                continue
+            quote = quotes.get(s.fact, "")
+            value = _qs_value(s.value, linked)
+            if value is None:
+                continue
+            parts = [item[len(str(WD)) :], s.prop, value]
+            for qualifier, qvalue in s.qualifiers:
+                rendered = _qs_value(qvalue, linked)
+                if rendered is not None:
+                    parts += [qualifier, rendered]
+            parts += ["S854", json.dumps(reference), "S1683", f'tr:"{_one_line(quote)}"']
+            parts += ["S407", str(wd("Q256"))[len(str(WD)) :]]
+            lines.append("\t".join(parts))
     return "\n".join(lines) + ("\n" if lines else "")
