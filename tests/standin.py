@@ -28,11 +28,38 @@ class StandIn:
     status: int = 200
     pad_bytes: int = 0  # white space added to the answer, to test size caps
     delay: float = 0.0
+    refused: list[str] = field(default_factory=list)  # queries refused as the real service would
+
+
+def open_ended(query: str) -> bool:
+    """Whether ``query`` asks for every match of a pattern: no VALUES block, and some triple pattern
+    with a variable both as subject and as object (``?item wdt:P571 ?inception``). On the Wikidata
+    Query Service such a query runs past its 60-second limit and fails."""
+    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    found = {"values": False, "open": False}
+
+    def visit(node):
+        if isinstance(node, CompValue) and node.name == "values":
+            found["values"] = True
+        if isinstance(node, CompValue) and node.name == "BGP":
+            for s, _, o in node.triples:
+                if isinstance(s, Variable) and isinstance(o, Variable):
+                    found["open"] = True
+
+    traverse(translateQuery(parseQuery(query)).algebra, visitPost=visit)
+    return found["open"] and not found["values"]
 
 
 @contextmanager
-def stand_in_endpoint(data: str = "", path: str = "/sparql"):
-    """Yields a ``StandIn`` whose ``url`` answers SPARQL over the Turtle ``data``."""
+def stand_in_endpoint(data: str = "", path: str = "/sparql", wdqs_limits: bool = False):
+    """Yields a ``StandIn`` whose ``url`` answers SPARQL over the Turtle ``data``. With
+    ``wdqs_limits`` it behaves as the Wikidata Query Service does under its limits: a request
+    without a User-Agent is refused (403, its User-Agent policy) and an open-ended pattern fails as
+    a query past its timeout does (500 with a TimeoutException), instead of being answered."""
     graph = Graph().parse(data=data, format="turtle") if data else Graph()
     state = StandIn(url="")
 
@@ -47,6 +74,19 @@ def stand_in_endpoint(data: str = "", path: str = "/sparql"):
             if state.status != 200:
                 self.send_response(state.status)
                 self.end_headers()
+                return
+            if wdqs_limits and not self.headers.get("User-Agent"):
+                self.send_response(403)
+                self.end_headers()
+                self.wfile.write(b"Please set a user-agent and respect our robot policy")
+                return
+            if wdqs_limits and open_ended(query):
+                state.refused.append(query)
+                body = b"java.util.concurrent.TimeoutException"
+                self.send_response(500)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
                 return
             try:
                 body = graph.query(query).serialize(format="json") + b" " * state.pad_bytes

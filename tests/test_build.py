@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import hashlib
 import json
 import subprocess
@@ -84,7 +86,10 @@ def test_jsonld_expands_with_pyld_to_the_same_quads(dist, published):
     doc = json.loads((dist / "icmpd-kg.jsonld").read_text(encoding="utf-8"))
     nquads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
     ds = Dataset().parse(data=nquads, format="nquads")
-    assert len(ds) == len(list(published.quads((None, None, None, None))))
+    # quads, not len(ds): a triple stated in two graphs (a fact and an editorial reading) is two quads
+    assert len(list(ds.quads((None, None, None, None)))) == len(
+        list(published.quads((None, None, None, None)))
+    )
 
 
 def test_context_file_matches_inline_context(dist):
@@ -136,11 +141,15 @@ def test_the_store_holds_the_dump_the_view_and_their_merge(dist):
     assert recorded["http://www.w3.org/ns/oa#start"].endswith("#nonNegativeInteger")
     assert recorded["https://w3id.org/icmpd-kg/ontology#memberOrdinal"].endswith("#positiveInteger")
 
+    decimal = "http://www.w3.org/2001/XMLSchema#decimal"
+
     def as_oxigraph_keeps_it(q):  # the integer subtypes become xsd:integer (see store.py)
         o = q.object
         if isinstance(o, ox.Literal) and o.datatype.value in INTEGER_SUBTYPES:
             assert recorded[q.predicate.value] == o.datatype.value
             o = ox.Literal(o.value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        if isinstance(o, ox.Literal) and o.datatype.value == decimal:  # kept by value: "+19" is 19
+            o = ox.Literal(format(Decimal(o.value).normalize(), "f"), datatype=ox.NamedNode(decimal))
         return str(ox.Quad(q.subject, q.predicate, o, q.graph_name))
 
     dump = {
@@ -149,7 +158,7 @@ def test_the_store_holds_the_dump_the_view_and_their_merge(dist):
     assert dump <= quads
     view_graph = ox.NamedNode("https://w3id.org/icmpd-kg/id/graph/wikidata-view")
     view = {
-        str(ox.Quad(t.subject, t.predicate, t.object, view_graph))
+        as_oxigraph_keeps_it(ox.Quad(t.subject, t.predicate, t.object, view_graph))
         for t in ox.parse(path=str(dist / "icmpd-kg-wikidata.ttl"), format=ox.RdfFormat.TURTLE)
     }
     assert view <= quads

@@ -457,7 +457,7 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
         wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime ."""
     query = (_paths.QUERIES_DIR / "federated-member-states-in-wikidata.rq").read_text(encoding="utf-8")
     assert "SERVICE <https://query.wikidata.org/sparql>" in query
-    with stand_in_endpoint(recorded) as stand_in:
+    with stand_in_endpoint(recorded, wdqs_limits=True) as stand_in:
         with live_server(dist, "--allow-service", stand_in.url) as base:
             response = httpx.post(
                 base + "/sparql",
@@ -471,7 +471,8 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
         for r in response.json()["results"]["bindings"]
     ]
     assert rows == [("Avusturya", "Q40", "1918"), ("Türkiye", "Q43", "1923"), ("İsviçre", "Q39", "1848")]
-    assert stand_in.calls, "the stand-in was called"
+    assert stand_in.calls and not stand_in.refused, "the stand-in was asked only bound patterns"
+    assert all("VALUES (?item)" in call.query for call in stand_in.calls)
 
 
 def test_service_description_names_formats_by_iri_in_every_syntax(server):

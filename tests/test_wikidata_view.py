@@ -93,7 +93,9 @@ def test_view_shapes_reject_broken_statements(wikidata_view, mutation):
         broken.set((node, WIKIBASE.timePrecision, Literal(12)))
     elif mutation == "a lower bound alone":  # "more than 200" as it once was: 201 with a lower bound
         node = next(iter(broken.subjects(RDF.type, WIKIBASE.QuantityValue)))
-        broken.add((node, WIKIBASE.quantityLowerBound, Literal("+201", datatype=XSD.decimal, normalize=False)))
+        broken.add(
+            (node, WIKIBASE.quantityLowerBound, Literal("+201", datatype=XSD.decimal, normalize=False))
+        )
     else:
         node = next(iter(broken.subjects(RDF.type, WIKIBASE.TimeValue)))
         broken.remove((node, WIKIBASE.timeCalendarModel, None))
@@ -144,16 +146,19 @@ def test_the_member_count_of_today_is_dated_as_the_source_allows(wikidata_view):
     assert int(wikidata_view.value(node, WIKIBASE.timePrecision)) == 10
 
 
-def test_amounts_keep_wikibases_sign_after_validation(kg):
+@pytest.mark.parametrize("normalize", [True, False])
+def test_amounts_keep_wikibases_sign_after_validation(kg, monkeypatch, normalize):
     """The view is validated by pySHACL before it is written, and pySHACL sets rdflib's
-    NORMALIZE_LITERALS back to True: the amount must still be written "+19"."""
+    NORMALIZE_LITERALS back to True: the amount must still be written "+19", whatever the
+    process's setting, and the setting must be what it was."""
     import rdflib
 
     from icmpd_kg.export import wikidata_view_turtle
 
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", normalize)
     text = wikidata_view_turtle(kg)
     assert '"+19"^^xsd:decimal' in text
-    assert rdflib.NORMALIZE_LITERALS is False  # the process's setting survived pySHACL
+    assert rdflib.NORMALIZE_LITERALS is normalize
 
 
 def test_every_property_is_described_as_wikibase_describes_properties(wikidata_view):

@@ -44,7 +44,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes
 from rdflib.query import ResultException
 
-from icmpd_kg import __version__
+from icmpd_kg import __version__, federation
 from icmpd_kg.label_service import (
     WIKIBASE_LABEL,
     WIKIBASE_LANGUAGE,
@@ -77,6 +77,8 @@ class Policy:
     max_result_bytes: int = 50_000_000  # a serialised result past this is refused
     service_timeout: float = 10.0  # seconds, and never past the query's own deadline
     service_max_bytes: int = 10_000_000  # a SERVICE answer past this is refused
+    service_batch: int = 200  # values sent per SERVICE request (a bind join's batch)
+    service_max_bindings: int = 10_000  # a SERVICE pattern asked about more values than this is refused
     user_agent: str = USER_AGENT
 
 
@@ -906,39 +908,26 @@ class Engine:
             self._http = httpx.Client(headers={"User-Agent": self.policy.user_agent}, follow_redirects=False)
         return self._http
 
-    def call_service(self, part: ServicePart, prepared: Prepared, deadline: float) -> str:
-        """Ask the allowlisted endpoint ``part.iri`` (that exact IRI) for the solutions of the
-        pattern and write them as inline data; SERVICE SILENT turns a failure into one empty solution."""
+    def call_service(
+        self,
+        part: ServicePart,
+        prepared: Prepared,
+        deadline: float,
+        default_graphs: list[str] | tuple[str, ...] = (),
+        named_graphs: list[str] | tuple[str, ...] = (),
+    ) -> str:
+        """The solutions of ``part`` at the allowlisted endpoint ``part.iri`` (that exact IRI), as
+        inline data: a bind join (``icmpd_kg.federation``) sends the pattern with the values the rest
+        of the query can join it with, in batches; SERVICE SILENT turns a failure into one empty
+        solution."""
         import httpx
 
         assert part.iri is not None
-        query = _prefix_lines(prepared.scan) + "SELECT * WHERE " + part.body
-        budget = min(self.policy.service_timeout, deadline - time.monotonic())
         try:
-            if budget <= 0:
-                raise ProtocolError(503, "no time was left in the query's budget to call the SERVICE")
-            chunks, size = [], 0
-            with self._client().stream(
-                "POST",
-                part.iri,
-                data={"query": query},
-                timeout=budget,
-                headers={"Accept": "application/sparql-results+json"},
-            ) as response:
-                if response.status_code != 200:
-                    raise ProtocolError(502, f"SERVICE <{part.iri}> answered HTTP {response.status_code}")
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.policy.service_max_bytes:
-                        raise ProtocolError(
-                            502, f"SERVICE <{part.iri}> sent more than {self.policy.service_max_bytes} bytes"
-                        )
-                    if time.monotonic() > deadline:
-                        raise ProtocolError(
-                            503, f"SERVICE <{part.iri}> did not answer within the query's time"
-                        )
-                    chunks.append(chunk)
-            return _inline_data(answer_from_json(b"".join(chunks)))
+            bodies = self._service_bodies(part, prepared, deadline, list(default_graphs), list(named_graphs))
+            if not bodies:  # nothing in the rest of the query to join with
+                return "{ FILTER(false) }"
+            answers = [self._ask_service(part, prepared, body, deadline) for body in bodies]
         except (
             ProtocolError,
             httpx.HTTPError,
@@ -953,12 +942,97 @@ class Engine:
             if isinstance(exc, ProtocolError):
                 raise
             raise ProtocolError(502, f"SERVICE <{part.iri}> failed: {exc}") from None
+        variables = list(dict.fromkeys(v for a in answers for v in a.variables))
+        rows = [
+            tuple(dict(zip(a.variables, row, strict=True)).get(v) for v in variables)
+            for a in answers
+            for row in a.rows
+        ]
+        return _inline_data(Answer("SELECT", variables, rows))
 
-    def _without_services(self, prepared: Prepared, deadline: float) -> str:
+    def _service_bodies(
+        self,
+        part: ServicePart,
+        prepared: Prepared,
+        deadline: float,
+        default_graphs: list[str],
+        named_graphs: list[str],
+    ) -> list[str]:
+        """The patterns to send: the pattern itself when it shares no variable with the rest of the
+        query, else the pattern bound to each batch of the values the rest can give."""
+        toks = tokens(prepared.text)
+        variables = federation.shared(toks, part, prepared.scan.services)
+        query = (
+            federation.candidate_query(
+                prepared.text, toks, prepared.scan.prologue, prepared.scan.services, variables
+            )
+            if variables and federation.joined(toks, part)
+            else None
+        )
+        if query is None:
+            return [part.body]
+        cap = self.policy.service_max_bindings
+        candidates = self.backend.evaluate(
+            query, scan(query), default_graphs, named_graphs, cap + 1, deadline
+        )
+        if len(candidates.rows) > cap:
+            raise ProtocolError(
+                400,
+                f"SERVICE <{part.iri}> would be asked about more than {cap} values of "
+                f"{', '.join('?' + v for v in variables)}; narrow the query",
+            )
+        keep = [i for i in range(len(candidates.variables)) if all(r[i] is not None for r in candidates.rows)]
+        if not keep:
+            return [part.body] if candidates.rows else []
+        names = [candidates.variables[i] for i in keep]
+        rows = list(dict.fromkeys(tuple(r[i] for i in keep) for r in candidates.rows))
+        return [
+            federation.bound_pattern(part.body, names, batch)
+            for batch in federation.batches(rows, self.policy.service_batch)
+        ]
+
+    def _ask_service(self, part: ServicePart, prepared: Prepared, body: str, deadline: float) -> Answer:
+        """One request to the service: ``SELECT * WHERE body``, within the budget and the size cap."""
+        assert part.iri is not None
+        query = _prefix_lines(prepared.scan) + "SELECT * WHERE " + body
+        budget = min(self.policy.service_timeout, deadline - time.monotonic())
+        if budget <= 0:
+            raise ProtocolError(503, "no time was left in the query's budget to call the SERVICE")
+        chunks, size = [], 0
+        with self._client().stream(
+            "POST",
+            part.iri,
+            data={"query": query},
+            timeout=budget,
+            headers={"Accept": "application/sparql-results+json"},
+        ) as response:
+            if response.status_code != 200:
+                raise ProtocolError(502, f"SERVICE <{part.iri}> answered HTTP {response.status_code}")
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.policy.service_max_bytes:
+                    raise ProtocolError(
+                        502, f"SERVICE <{part.iri}> sent more than {self.policy.service_max_bytes} bytes"
+                    )
+                if time.monotonic() > deadline:
+                    raise ProtocolError(503, f"SERVICE <{part.iri}> did not answer within the query's time")
+                chunks.append(chunk)
+        return answer_from_json(b"".join(chunks))
+
+    def _without_services(
+        self,
+        prepared: Prepared,
+        deadline: float,
+        default_graphs: list[str] | tuple[str, ...] = (),
+        named_graphs: list[str] | tuple[str, ...] = (),
+    ) -> str:
         """The text to evaluate: each allowlisted SERVICE pattern replaced by its answer as inline data."""
         if not prepared.calls:
             return prepared.text
-        replacements = [(part, self.call_service(part, prepared, deadline)) for part in prepared.calls]
+        replacements = [
+            (part, self.call_service(part, prepared, deadline, default_graphs, named_graphs))
+            for part in prepared.calls
+        ]
         return substitute(prepared.text, replacements)
 
     # queries ---------------------------------------------------------------------------------------
@@ -984,7 +1058,7 @@ class Engine:
                     f"a graph must be named by an absolute IRI, not {uri!r} "
                     "(default-graph-uri, named-graph-uri)",
                 )
-        final = self._without_services(prepared, deadline)
+        final = self._without_services(prepared, deadline, default_graphs, named_graphs)
         answer = self.backend.evaluate(
             final, prepared.scan, default_graphs, named_graphs, self.policy.max_rows, deadline
         )

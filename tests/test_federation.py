@@ -1,0 +1,115 @@
+"""SERVICE as a bind join, against a stand-in Query Service on 127.0.0.1 that behaves as WDQS does
+under its limits: it answers patterns bound to values, refuses a request without a User-Agent and
+fails an open-ended pattern as a query past its timeout does. The items and dates it serves are test
+data, not Wikidata's."""
+
+from __future__ import annotations
+
+import pytest
+
+from icmpd_kg import paths
+from icmpd_kg.engine import Policy, open_engine, scan, tokens
+from icmpd_kg.federation import joined
+from icmpd_kg.sparql import ProtocolError
+
+from .standin import stand_in_endpoint
+
+RECORDED = """
+@prefix wd: <http://www.wikidata.org/entity/> . @prefix wdt: <http://www.wikidata.org/prop/direct/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+wd:Q43 wdt:P571 "1923-10-29T00:00:00Z"^^xsd:dateTime .
+wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
+wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
+wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime .
+"""
+EXAMPLE = (paths.QUERIES_DIR / "federated-member-states-in-wikidata.rq").read_text(encoding="utf-8")
+WDQS = "https://query.wikidata.org/sparql"
+ITEMS = {
+    "<http://www.wikidata.org/entity/Q40>",
+    "<http://www.wikidata.org/entity/Q39>",
+    "<http://www.wikidata.org/entity/Q43>",
+}
+
+
+@pytest.fixture(scope="module")
+def wdqs():
+    with stand_in_endpoint(RECORDED, wdqs_limits=True) as stand_in:
+        yield stand_in
+
+
+def engine(dist, store, wdqs, **policy):
+    return open_engine(dist, store, Policy(service_allowlist=(wdqs.url,), **policy))
+
+
+@pytest.mark.parametrize("store", ["memory", None])
+def test_the_federated_example_sends_only_bound_patterns(dist, wdqs, store):
+    wdqs.calls.clear()
+    answer = engine(dist, store, wdqs).query(EXAMPLE.replace(WDQS, wdqs.url))
+    rows = [(r["label"], r["item"].rsplit("/", 1)[1], r["inception"][:4]) for r in answer.strings()]
+    assert rows == [("Avusturya", "Q40", "1918"), ("Türkiye", "Q43", "1923"), ("İsviçre", "Q39", "1848")]
+    assert not wdqs.refused
+    [call] = wdqs.calls
+    assert "VALUES (?item)" in call.query and all(item in call.query for item in ITEMS)
+    assert "Q1>" not in call.query
+    assert call.headers.get("User-Agent", "").startswith("icmpd-kg/")
+
+
+def test_values_go_in_batches(dist, wdqs):
+    wdqs.calls.clear()
+    answer = engine(dist, None, wdqs, service_batch=2).query(EXAMPLE.replace(WDQS, wdqs.url))
+    assert len(answer.rows) == 3
+    assert len(wdqs.calls) == 2 and not wdqs.refused
+    sent = [item for call in wdqs.calls for item in ITEMS if item in call.query]
+    assert sorted(sent) == sorted(ITEMS)
+
+
+def test_a_filter_on_what_only_the_service_binds_still_applies(dist, wdqs):
+    query = f"""SELECT ?item WHERE {{
+      ?state a ikg:State ; rdfs:label ?label ; owl:sameAs ?item . FILTER (LANG(?label) = "tr")
+      SERVICE <{wdqs.url}> {{ ?item wdt:P571 ?inception }}
+      FILTER (YEAR(?inception) < 1900)
+    }}"""
+    answer = engine(dist, None, wdqs).query(query)
+    assert [r["item"].rsplit("/", 1)[1] for r in answer.strings()] == ["Q39"]
+    assert not wdqs.refused
+
+
+def test_a_pattern_that_shares_nothing_is_sent_as_it_is_and_fails_as_on_wdqs(dist, wdqs):
+    wdqs.calls.clear()
+    open_pattern = f"SELECT * WHERE {{ SERVICE <{wdqs.url}> {{ ?item wdt:P571 ?inception }} }}"
+    with pytest.raises(ProtocolError) as failed:
+        engine(dist, None, wdqs).query(open_pattern)
+    assert failed.value.status == 502 and "HTTP 500" in failed.value.message
+    assert len(wdqs.refused) == 1
+    silent = open_pattern.replace("SERVICE <", "SERVICE SILENT <")
+    assert engine(dist, None, wdqs).query(silent).rows == [()]
+
+
+def test_too_many_values_are_refused_with_a_message(dist, wdqs):
+    with pytest.raises(ProtocolError) as refused:
+        engine(dist, None, wdqs, service_max_bindings=2).query(EXAMPLE.replace(WDQS, wdqs.url))
+    assert refused.value.status == 400 and "more than 2 values of ?item" in refused.value.message
+
+
+def test_nothing_to_join_with_means_no_call(dist, wdqs):
+    wdqs.calls.clear()
+    query = EXAMPLE.replace(WDQS, wdqs.url).replace('= "tr"', '= "xx"')
+    assert engine(dist, None, wdqs).query(query).rows == []
+    assert wdqs.calls == []
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("{ ?s ?p ?item SERVICE <http://x/> { ?item ?q ?o } }", True),
+        ("{ ?s ?p ?item OPTIONAL { SERVICE <http://x/> { ?item ?q ?o } } }", True),
+        ("{ { ?s ?p ?item } UNION { SERVICE <http://x/> { ?item ?q ?o } } }", False),
+        ("{ ?s ?p ?item MINUS { SERVICE <http://x/> { ?item ?q ?o } } }", False),
+        ("{ ?s ?p ?item FILTER NOT EXISTS { SERVICE <http://x/> { ?item ?q ?o } } }", False),
+        ("{ ?s ?p ?item { SELECT ?item WHERE { SERVICE <http://x/> { ?item ?q ?o } } } }", False),
+    ],
+)
+def test_only_a_joined_pattern_is_bound_to_its_surroundings(where, expected):
+    text = "SELECT * WHERE " + where
+    [part] = scan(text).services
+    assert joined(tokens(text), part) is expected
