@@ -88,16 +88,18 @@ def patterns(binding: Binding, languages: tuple[str, ...]) -> str:
     helper = f"?{HELPER}{binding.target}"
     parts = []
     if binding.kind == "alt":
-        # WDQS gives the aliases of the first language that has any, joined by ", "
+        # WDQS gives the aliases of the first language that has any, joined by ", ", tagged with
+        # the language of the first of them
         values = []
         for n, lang in enumerate(languages):
-            joined, each = f"{helper}_{n}", f"?{HELPER}{binding.target}_a{n}"
+            joined, tag, each = f"{helper}_{n}", f"{helper}_lang{n}", f"{helper}_a{n}"
             parts.append(
-                f'OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=", ") AS {joined}) '
+                f"OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=\", \") AS {joined}) "
+                f"(SAMPLE(LANG({each})) AS {tag}) "
                 f"WHERE {{ {x} {predicate} {each} FILTER(LANGMATCHES(LANG({each}), {_string(lang)})) }} "
                 f"GROUP BY {x} }}"
             )
-            values.append(f"STRLANG(STR({joined}), {_string(lang)})")
+            values.append(f"STRLANG(STR({joined}), {tag})")
         parts.append(f"BIND(COALESCE({', '.join(values)}) AS {target})")
         return "\n".join(parts)
     for lang in languages:

@@ -348,10 +348,11 @@ def view(data: Dataset, reference_url: str | None = None) -> Graph:
         g.add((reference, PR[pid("P854", "reference")], reference_target))
         g.add((reference, PR[pid("P1683", "reference")], Literal(quotes.get(s.fact, ""), lang="tr")))
         g.add((reference, PR[pid("P407", "reference")], wd("Q256")))
-    # Labels, so that the label service and readers find names for every entity of the view.
+    # Labels and aliases, so that the label service and readers find names for every entity.
     for ours in sorted({s.subject for s in found} | {s.value for s in found if isinstance(s.value, URIRef)}):
-        for label in everything.objects(ours, RDFS.label):
-            g.add((entity(ours), RDFS.label, label))
+        for name in (RDFS.label, SKOS.altLabel):
+            for label in everything.objects(ours, name):
+                g.add((entity(ours), name, label))
     for triple in property_entities(used):
         g.add(triple)
     return g
