@@ -12,6 +12,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from rdflib import Graph
 
+# Inception dates in Wikidata's shape for the federated example (test data, not Wikidata's).
+INCEPTIONS = """
+@prefix wd: <http://www.wikidata.org/entity/> . @prefix wdt: <http://www.wikidata.org/prop/direct/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+wd:Q43 wdt:P571 "1923-10-29T00:00:00Z"^^xsd:dateTime .
+wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
+wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
+wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime .
+"""
+
 
 @dataclass
 class Call:

@@ -12,16 +12,8 @@ from icmpd_kg.engine import Policy, open_engine, scan, tokens
 from icmpd_kg.federation import joined
 from icmpd_kg.sparql import ProtocolError
 
-from .standin import stand_in_endpoint
+from .standin import INCEPTIONS, stand_in_endpoint
 
-RECORDED = """
-@prefix wd: <http://www.wikidata.org/entity/> . @prefix wdt: <http://www.wikidata.org/prop/direct/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-wd:Q43 wdt:P571 "1923-10-29T00:00:00Z"^^xsd:dateTime .
-wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
-wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
-wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime .
-"""
 EXAMPLE = (paths.QUERIES_DIR / "federated-member-states-in-wikidata.rq").read_text(encoding="utf-8")
 WDQS = "https://query.wikidata.org/sparql"
 ITEMS = {
@@ -33,7 +25,7 @@ ITEMS = {
 
 @pytest.fixture(scope="module")
 def wdqs():
-    with stand_in_endpoint(RECORDED, wdqs_limits=True) as stand_in:
+    with stand_in_endpoint(INCEPTIONS, wdqs_limits=True) as stand_in:
         yield stand_in
 
 
@@ -113,3 +105,65 @@ def test_only_a_joined_pattern_is_bound_to_its_surroundings(where, expected):
     text = "SELECT * WHERE " + where
     [part] = scan(text).services
     assert joined(tokens(text), part) is expected
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        {
+            "type": "literal",
+            "value": "x",
+            "datatype": "http://e/>) } } SERVICE <http://127.0.0.1:9/sparql> {",
+        },
+        {"type": "uri", "value": "http://e/> } } SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o"},
+        {"type": "literal", "value": "x", "xml:lang": "en) } } SERVICE <http://127.0.0.1:9/sparql> {"},
+        {"type": "bnode", "value": "b> } SERVICE <http://127.0.0.1:9/sparql> {"},
+    ],
+)
+def test_an_answer_never_becomes_query_text(dist, term):
+    """A service's answer is data: a term that would close the VALUES block and open another SERVICE
+    is refused (502), and nothing else is called."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps(
+        {
+            "head": {"vars": ["item", "x"]},
+            "results": {
+                "bindings": [
+                    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q43"}, "x": term}
+                ]
+            },
+        }
+    ).encode()
+    seen: list[str] = []
+
+    class Hostile(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    try:
+        for store in ("memory", None):
+            query = f"SELECT * WHERE {{ ?s owl:sameAs ?item SERVICE <{url}> {{ ?item ?p ?x }} }}"
+            with pytest.raises(ProtocolError) as refused:
+                open_engine(dist, store, Policy(service_allowlist=(url,))).query(query)
+            assert refused.value.status == 502 and "valid" in refused.value.message
+            silent = query.replace("SERVICE <", "SERVICE SILENT <")
+            answer = open_engine(dist, store, Policy(service_allowlist=(url,))).query(silent)
+            assert answer.rows and all("127.0.0.1:9" not in str(cell) for row in answer.rows for cell in row)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(seen) == {"/sparql"}

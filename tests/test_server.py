@@ -446,18 +446,11 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
     test data, not Wikidata's)."""
     from icmpd_kg import paths as _paths
 
-    from .standin import stand_in_endpoint
+    from .standin import INCEPTIONS, stand_in_endpoint
 
-    recorded = """
-        @prefix wd: <http://www.wikidata.org/entity/> . @prefix wdt: <http://www.wikidata.org/prop/direct/> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        wd:Q43 wdt:P571 "1923-10-29T00:00:00Z"^^xsd:dateTime .
-        wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
-        wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
-        wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime ."""
     query = (_paths.QUERIES_DIR / "federated-member-states-in-wikidata.rq").read_text(encoding="utf-8")
     assert "SERVICE <https://query.wikidata.org/sparql>" in query
-    with stand_in_endpoint(recorded, wdqs_limits=True) as stand_in:
+    with stand_in_endpoint(INCEPTIONS, wdqs_limits=True) as stand_in:
         with live_server(dist, "--allow-service", stand_in.url) as base:
             response = httpx.post(
                 base + "/sparql",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import re
 
+import pytest
 import rdflib
 import rdflib.plugins.sparql
 from rdflib import Graph, plugin
@@ -64,3 +65,15 @@ def test_for_queries_returns_a_snapshot_that_restores(monkeypatch):
     assert rdflib.NORMALIZE_LITERALS is False
     settings.restore(saved)
     assert rdflib.NORMALIZE_LITERALS is True
+
+
+@pytest.mark.parametrize("store", ["memory", None])
+def test_answers_keep_the_stores_lexical_forms_whatever_rdflibs_setting(dist, monkeypatch, store):
+    """With NORMALIZE_LITERALS True (as pySHACL leaves it), rdflib would turn "…Z" into "…+00:00" when
+    the engine makes its terms: the engine makes them as written."""
+    from icmpd_kg.engine import open_engine
+
+    engine = open_engine(dist, store)
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", True)
+    rows = engine.query("SELECT ?t WHERE { wd:Q498496 wdt:P571 ?t }").strings()
+    assert rows == [{"t": "1993-01-01T00:00:00Z"}]

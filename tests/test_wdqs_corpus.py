@@ -1,6 +1,6 @@
 """Queries written as for the Wikidata Query Service, run here unchanged (no PREFIX lines, the label
 service, p:/ps:/pq:/psv:/pr: paths, property entities), on every local store, against their
-expected answers (tests/wdqs/NAME.rq and NAME.json, written by hand from what the Wikidata view
+expected answers (tests/wdqs/NAME.rq and NAME.json, checked by hand against what the Wikidata view
 states). Decimals compare by value: Oxigraph keeps "+19" as 19 (see the README)."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import pytest
 from rdflib import XSD, Literal
 
 from icmpd_kg.engine import open_engine
+
+from .conftest import live_server
 
 CORPUS = Path(__file__).resolve().parent / "wdqs"
 QUERIES = sorted(CORPUS.glob("*.rq"))
@@ -43,9 +45,15 @@ def test_the_corpus_is_large_enough_and_written_as_for_wdqs():
         assert (CORPUS / (query.stem + ".json")).is_file(), query.name
 
 
-@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+@pytest.fixture(scope="module", params=["memory", "oxigraph", "sparql"])
 def engine(request, dist):
-    return open_engine(dist, "memory" if request.param == "memory" else None)
+    """The engine over each store: rdflib in memory, the built Oxigraph store, and another SPARQL
+    server over HTTP (here an `icmpd-kg serve` of the same build, as after 'icmpd-kg publish')."""
+    if request.param != "sparql":
+        yield open_engine(dist, "memory" if request.param == "memory" else None)
+        return
+    with live_server(dist) as base:
+        yield open_engine(dist, f"sparql:{base}/sparql")
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])

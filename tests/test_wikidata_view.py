@@ -7,7 +7,7 @@ import pytest
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from icmpd_kg import paths
-from icmpd_kg.wikidata_view import PR, PS, WD, WDT, WIKIBASE, view
+from icmpd_kg.wikidata_view import PR, PROPERTY_TYPE, PS, WD, WDT, WIKIBASE, view
 
 SOURCE_TEXT = paths.SOURCE_FILE.read_text(encoding="utf-8")
 
@@ -174,14 +174,7 @@ def test_every_property_is_described_as_wikibase_describes_properties(wikidata_v
     for prop in used:
         entity = WD[prop]
         assert (entity, RDF.type, WIKIBASE.Property) in wikidata_view, prop
-        kind = {
-            "wikibase-item": "WikibaseItem",
-            "time": "Time",
-            "quantity": "Quantity",
-            "string": "String",
-            "monolingualtext": "Monolingualtext",
-            "url": "Url",
-        }[ids[prop].datatype]
+        kind = PROPERTY_TYPE[ids[prop].datatype]
         assert wikidata_view.value(entity, WIKIBASE.propertyType) == WIKIBASE[kind], prop
         for name, ns in (
             ("directClaim", "direct/"),

@@ -44,7 +44,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes
 from rdflib.query import ResultException
 
-from icmpd_kg import __version__, federation
+from icmpd_kg import __version__, federation, settings
 from icmpd_kg.label_service import (
     WIKIBASE_LABEL,
     WIKIBASE_LANGUAGE,
@@ -465,7 +465,10 @@ def _term_to_rdflib(term: Any) -> Any:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
+        # as the store writes it, whatever rdflib's process-wide NORMALIZE_LITERALS says
+        return Literal(
+            term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype), normalize=False
+        )
     raise ProtocolError(400, "RDF-star triple terms cannot be returned by this endpoint")
 
 
@@ -763,7 +766,8 @@ def answer_from_json(body: bytes, limit: int | None = None) -> Answer:
 
     from rdflib.query import Result
 
-    result = Result.parse(io.BytesIO(body), format="json")
+    with settings.literals_as_written():  # the answer's lexical forms, as sent
+        result = Result.parse(io.BytesIO(body), format="json")
     if result.type == "ASK":
         return Answer("ASK", boolean=bool(result.askAnswer))
     variables = [str(v) for v in result.vars or []]
@@ -948,7 +952,14 @@ class Engine:
             for a in answers
             for row in a.rows
         ]
-        return _inline_data(Answer("SELECT", variables, rows))
+        try:
+            return _inline_data(Answer("SELECT", variables, rows))
+        except federation.InvalidTerm as exc:
+            if part.silent:
+                return "{}"
+            raise ProtocolError(
+                502, f"SERVICE <{part.iri}> answered a term that is not valid RDF: {exc}"
+            ) from None
 
     def _service_bodies(
         self,
@@ -1116,21 +1127,13 @@ def _in_order_of_appearance(answer: Answer, text: str) -> None:
 
 
 def _inline_data(answer: Answer) -> str:
-    """SELECT results as a group with a VALUES block (blank nodes become skolem IRIs)."""
+    """SELECT results as a group with a VALUES block, every term checked before it becomes query
+    text (``federation.values_block``: blank nodes become skolem IRIs)."""
     if answer.form != "SELECT":
         raise ValueError("the answer is not a SELECT result")
     if not answer.variables:
         return "{}" if answer.rows else "{ FILTER(false) }"
-
-    def term(value: Any) -> str:
-        if value is None:
-            return "UNDEF"
-        if isinstance(value, BNode):
-            return URIRef(value.skolemize()).n3()
-        return value.n3()
-
-    rows = " ".join("(" + " ".join(term(t) for t in row) + ")" for row in answer.rows)
-    return "{ VALUES (" + " ".join("?" + v for v in answer.variables) + ") { " + rows + " } }"
+    return "{ " + federation.values_block(answer.variables, answer.rows) + " }"
 
 
 def open_engine(dist: Path, store: StoreSpec | str | None = None, policy: Policy | None = None) -> Engine:

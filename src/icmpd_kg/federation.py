@@ -21,36 +21,24 @@ the variables the pattern shares with it, then sends the pattern with those valu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 
 
 def _variables(toks: Iterable[Any]) -> set[str]:
     return {t.value[1:] for t in toks if t.kind == "var"}
 
 
-def _group_end(toks: Sequence[Any], i: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``toks[i]``."""
+def _closing(toks: Sequence[Any], i: int, opening: str = "{", closing: str = "}") -> int:
+    """Index of the token that closes the bracket at ``toks[i]`` (a group by default)."""
     depth = 0
     for k in range(i, len(toks)):
-        if toks[k].kind == "open":
+        if toks[k].value == opening:
             depth += 1
-        elif toks[k].kind == "close":
-            depth -= 1
-            if depth == 0:
-                return k
-    return len(toks) - 1
-
-
-def _parens_end(toks: Sequence[Any], i: int) -> int:
-    """Index of the ``)`` closing the ``(`` at ``toks[i]``."""
-    depth = 0
-    for k in range(i, len(toks)):
-        if toks[k].value == "(":
-            depth += 1
-        elif toks[k].value == ")":
+        elif toks[k].value == closing:
             depth -= 1
             if depth == 0:
                 return k
@@ -70,11 +58,11 @@ def where_span(toks: Sequence[Any]) -> tuple[int, int] | None:
             depth -= 1
         elif depth == 0 and t.kind == "word" and t.value.upper() == "WHERE":
             if i + 1 < len(toks) and toks[i + 1].kind == "open":
-                return i + 1, _group_end(toks, i + 1)
+                return i + 1, _closing(toks, i + 1)
     if first_group is not None and not any(
         t.kind == "word" and t.value.upper() in ("CONSTRUCT", "INSERT", "DELETE") for t in toks
     ):
-        return first_group, _group_end(toks, first_group)
+        return first_group, _closing(toks, first_group)
     return None
 
 
@@ -84,11 +72,11 @@ def _filter_end(toks: Sequence[Any], i: int) -> int:
     if k < len(toks) and toks[k].kind == "word" and toks[k].value.upper() == "NOT":
         k += 1
     if k < len(toks) and toks[k].kind == "word" and toks[k].value.upper() == "EXISTS":
-        return _group_end(toks, k + 1)
+        return _closing(toks, k + 1)
     if k < len(toks) and toks[k].value == "(":
-        return _parens_end(toks, k)
+        return _closing(toks, k, "(", ")")
     if k + 1 < len(toks) and toks[k + 1].value == "(":  # a function call: regex(...), ex:f(...)
-        return _parens_end(toks, k + 1)
+        return _closing(toks, k + 1, "(", ")")
     return k
 
 
@@ -148,17 +136,53 @@ def candidate_query(
     return f"{prologue}\nSELECT DISTINCT {projection} WHERE {body}"
 
 
-def _term(value: Any) -> str:
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_VARIABLE = re.compile(r"[^\W]\w*")
+
+
+class InvalidTerm(ValueError):
+    """A term that cannot be written into a query as it is (an answer must never become query text)."""
+
+
+def variable(name: str) -> str:
+    """``?name``, for a variable name that is one by SPARQL's grammar."""
+    if not _VARIABLE.fullmatch(name):
+        raise InvalidTerm(f"{name!r} is not a variable name")
+    return "?" + name
+
+
+def as_sparql(value: Any) -> str:
+    """An RDF term as SPARQL text, checked strictly: an IRI (a datatype's too) must be an absolute
+    IRI with none of the characters SPARQL's IRIREF excludes, a language tag must be BCP 47-shaped,
+    a blank node becomes a skolem IRI; a literal's lexical form is escaped by rdflib."""
+    if value is None:
+        return "UNDEF"
     if isinstance(value, BNode):
-        return URIRef(value.skolemize()).n3()
-    return value.n3()
+        value = URIRef(value.skolemize())
+    if isinstance(value, URIRef):
+        if not _IRI.fullmatch(str(value)):
+            raise InvalidTerm(f"not an absolute IRI: {str(value)[:80]!r}")
+        return value.n3()
+    if isinstance(value, Literal):
+        if value.language is not None and not _LANGUAGE.fullmatch(value.language):
+            raise InvalidTerm(f"not a language tag: {value.language[:40]!r}")
+        if value.datatype is not None and not _IRI.fullmatch(str(value.datatype)):
+            raise InvalidTerm(f"not a datatype IRI: {str(value.datatype)[:80]!r}")
+        return value.n3()
+    raise InvalidTerm(f"not an RDF term: {type(value).__name__}")
+
+
+def values_block(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """``VALUES (?a ?b) { (…) … }`` with every name and term checked (``as_sparql``)."""
+    head = " ".join(variable(v) for v in variables)
+    body = " ".join("(" + " ".join(as_sparql(t) for t in row) + ")" for row in rows)
+    return "VALUES (" + head + ") { " + body + " }"
 
 
 def bound_pattern(body: str, variables: list[str], rows: Sequence[Sequence[Any]]) -> str:
     """The group ``body`` (braces included) with a VALUES block of ``rows`` for ``variables``."""
-    values = " ".join("(" + " ".join(_term(t) for t in row) + ")" for row in rows)
-    head = " ".join("?" + v for v in variables)
-    return "{ VALUES (" + head + ") { " + values + " } " + body.strip()[1:]
+    return "{ " + values_block(variables, rows) + " " + body.strip()[1:]
 
 
 def batches(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -179,7 +203,7 @@ def joined(toks: Sequence[Any], part: Any) -> bool:
     for i in opens:
         before = toks[i - 1].value.upper() if i > 0 and toks[i - 1].kind == "word" else ""
         inner = toks[i + 1].value.upper() if i + 1 < len(toks) and toks[i + 1].kind == "word" else ""
-        end = _group_end(toks, i)
+        end = _closing(toks, i)
         after = toks[end + 1].value.upper() if end + 1 < len(toks) and toks[end + 1].kind == "word" else ""
         if before in ("UNION", "MINUS", "EXISTS") or after == "UNION" or inner == "SELECT":
             return False

@@ -94,7 +94,7 @@ def patterns(binding: Binding, languages: tuple[str, ...]) -> str:
         for n, lang in enumerate(languages):
             joined, tag, each = f"{helper}_{n}", f"{helper}_lang{n}", f"{helper}_a{n}"
             parts.append(
-                f"OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=\", \") AS {joined}) "
+                f'OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=", ") AS {joined}) '
                 f"(SAMPLE(LANG({each})) AS {tag}) "
                 f"WHERE {{ {x} {predicate} {each} FILTER(LANGMATCHES(LANG({each}), {_string(lang)})) }} "
                 f"GROUP BY {x} }}"
