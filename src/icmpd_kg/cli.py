@@ -666,6 +666,22 @@ def publish(
     "[default: updates disabled, answered 403]. Changes go to a copy of the store that lives "
     "as long as the server; the build is never changed.",
 )
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Connections and requests served at once; past it a request is answered 503. An idle "
+    "connection is closed after 5 s.",
+)
+@click.option(
+    "--client-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a client may take to send a request's head (answered 408 and closed past it), "
+    "and again its body.",
+)
 def serve(
     host: str,
     port: int,
@@ -682,6 +698,8 @@ def serve(
     allow_service: tuple[str, ...],
     yasgui_dir: Path | None,
     update_key: str | None,
+    max_connections: int,
+    client_timeout: float,
 ) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
@@ -723,6 +741,7 @@ def serve(
         service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
         yasgui_dir=yasgui_dir or paths.YASGUI_DIR,
         update_key=update_key,
+        client_timeout=client_timeout,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
@@ -730,6 +749,12 @@ def serve(
     # asyncio's own event loop, even where uvloop is installed (uvicorn would pick it): the pool
     # waits for its workers' pipes with loop.add_reader, and under uvloop reading such a pipe fails
     # (https://github.com/MagicStack/uvloop/issues/686), so workers were reported as crashed.
+    # Slow, idle and flooding clients: a deadline and a cap on each request's head, idle
+    # connections closed after 5 s, at most --max-connections at once (503 past it), logs rate-limited.
+    from icmpd_kg.web.protocol import raise_file_limit, rate_limit_logs, server_options
+
+    rate_limit_logs()
+    files = raise_file_limit()
     uvicorn.run(
         create_app(config),
         host=host,
@@ -738,6 +763,7 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=3,
         access_log=False,
+        **server_options(min(max_connections, max(64, files - 64)), client_timeout),
     )
 
 

@@ -56,7 +56,7 @@ from icmpd_kg.label_service import (
     without_helpers,
 )
 from icmpd_kg.namespaces import QUERY_PREFIXES
-from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse, choose_format, write_answer
+from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse, choose_format, is_iri, write_answer
 
 USER_AGENT = (
     f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
@@ -368,12 +368,39 @@ def _syntax_message(exc: Any) -> str:
     )
 
 
+MAX_NESTING = 128  # far above any real query; Oxigraph's parser overflows its stack some way past it
+_OPENING, _CLOSING, _UNARY = frozenset("{(["), frozenset("})]"), frozenset("!-+^")
+
+
+def check_nesting(text: str) -> None:
+    """Refuse a query nested deeper than ``MAX_NESTING``: groups, brackets, function calls and runs of
+    unary operators (``!!!…``), before any parser sees it (Oxigraph's would overflow its stack and
+    crash the process; rdflib's gives up much earlier)."""
+    depth = deepest = run = 0
+    for token in tokens(text):
+        value = token.value
+        if value in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif value in _CLOSING:
+            depth -= 1
+        run = run + 1 if value in _UNARY else 0
+        if deepest > MAX_NESTING or run > MAX_NESTING:
+            raise ProtocolError(
+                400,
+                f"the query nests more than {MAX_NESTING} levels deep (at character {token.start + 1}: "
+                "groups, brackets, function calls or repeated operators); this endpoint accepts at most "
+                f"{MAX_NESTING}",
+            )
+
+
 @lru_cache(maxsize=512)
 def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prepared:
     try:
         text = expandUnicodeEscapes(text)
     except ValueError as exc:
         raise ProtocolError(400, f"SPARQL error: {exc}") from None
+    check_nesting(text)
     scanned = scan(text)
     label_parts = [part for part in scanned.services if part.iri == WIKIBASE_LABEL]
     if label_parts and not scanned.nested_service:
@@ -1063,7 +1090,7 @@ class Engine:
     ) -> Answer:
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         for uri in default_graphs + named_graphs:
-            if not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$", uri):
+            if not is_iri(uri):
                 raise ProtocolError(
                     400,
                     f"a graph must be named by an absolute IRI, not {uri!r} "

@@ -27,6 +27,8 @@ from typing import Any
 
 from rdflib import BNode, Literal, URIRef
 
+from icmpd_kg.sparql import is_iri
+
 
 def _variables(toks: Iterable[Any]) -> set[str]:
     return {t.value[1:] for t in toks if t.kind == "var"}
@@ -136,7 +138,6 @@ def candidate_query(
     return f"{prologue}\nSELECT DISTINCT {projection} WHERE {body}"
 
 
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _VARIABLE = re.compile(r"[^\W]\w*")
 
@@ -161,13 +162,13 @@ def as_sparql(value: Any) -> str:
     if isinstance(value, BNode):
         value = URIRef(value.skolemize())
     if isinstance(value, URIRef):
-        if not _IRI.fullmatch(str(value)):
+        if not is_iri(str(value)):
             raise InvalidTerm(f"not an absolute IRI: {str(value)[:80]!r}")
         return value.n3()
     if isinstance(value, Literal):
         if value.language is not None and not _LANGUAGE.fullmatch(value.language):
             raise InvalidTerm(f"not a language tag: {value.language[:40]!r}")
-        if value.datatype is not None and not _IRI.fullmatch(str(value.datatype)):
+        if value.datatype is not None and not is_iri(str(value.datatype)):
             raise InvalidTerm(f"not a datatype IRI: {str(value.datatype)[:80]!r}")
         return value.n3()
     raise InvalidTerm(f"not an RDF term: {type(value).__name__}")

@@ -45,13 +45,15 @@ class ServerConfig:
     service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
     yasgui_dir: Path | None = field(default_factory=lambda: paths.YASGUI_DIR)
     update_key: str | None = None  # SPARQL Update is refused (403) unless this is set and presented
+    client_timeout: float = 10.0  # seconds a client may take to send a request's head, and its body
 
 
 class WebHeaders:
     """Pure ASGI middleware. HEAD is answered as GET without the body (RFC 9110 §9.3.2), with the
-    same headers; every response says nosniff, no framing and its referrer policy, and HTML pages
-    carry a Content-Security-Policy (scripts only from here or the hashed inline ones, no plug-ins,
-    nothing sent elsewhere) under which the pages and YASGUI work."""
+    same headers; every response says nosniff, no framing and its referrer policy, HTML pages carry a
+    Content-Security-Policy (scripts only from here or the hashed inline ones, no plug-ins, nothing
+    sent elsewhere) under which the pages and YASGUI work, and every other response the strictest
+    one (nothing loads, nothing runs)."""
 
     def __init__(self, app: Any, csp: str):
         self.app, self.csp = app, csp
@@ -76,6 +78,8 @@ class WebHeaders:
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", self.csp)
+                else:  # data (results, errors, dumps) runs nothing, loads nothing, is framed nowhere
+                    headers.setdefault("Content-Security-Policy", DATA_CONTENT_SECURITY_POLICY)
             elif message["type"] == "http.response.body" and head:
                 message = {**message, "body": b""}
             await send(message)
@@ -96,6 +100,8 @@ class WebHeaders:
                 (time.perf_counter() - started) * 1000,
             )
 
+
+DATA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 # Scripts only from this server (the pages have no inline script; JSON and JSON-LD data blocks are
 # not scripts), styles also inline (pyLODE's pages), images and fonts also as data: URLs, nothing

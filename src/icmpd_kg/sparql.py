@@ -26,6 +26,16 @@ RESULT_FORMATS = {
 GRAPH_FORMATS = serializers(GRAPH_ANSWER)  # media type -> rdflib graph serializer
 
 
+# An absolute IRI as SPARQL's IRIREF allows it: none of <>"{}|^`\ and no control character or space;
+# nor U+FFFD, which only stands for bytes that were not UTF-8.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20\x7f\ufffd\ud800-\udfff]*")
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` can stand between ``<`` and ``>`` in a query as an absolute IRI."""
+    return _IRI.fullmatch(text) is not None
+
+
 class ProtocolError(Exception):
     """A request the endpoint refuses, with the HTTP status to answer."""
 

@@ -16,7 +16,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
 from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
-from icmpd_kg.sparql import ProtocolError
+from icmpd_kg.sparql import ProtocolError, is_iri
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
     Context,
@@ -132,6 +132,8 @@ async def home(request: Request) -> Response:
 @router.get("/id/{path:path}")
 async def resource(path: str, request: Request) -> Response:
     ctx = context(request)
+    if not is_iri(BASE + "id/" + path):  # a space, <>"{}|\^`, a control character, bytes not UTF-8
+        return error(404, "no resource with such a name in this graph: not an IRI")
     iri = URIRef(BASE + "id/" + path)
     try:
         site = await asyncio.to_thread(_site, ctx)

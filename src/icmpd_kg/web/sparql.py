@@ -4,6 +4,7 @@ given."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from urllib.parse import parse_qsl
 
@@ -191,9 +192,50 @@ async def _get(request: Request) -> Response:
     )
 
 
+def body_limit(config) -> int:
+    """The most bytes a query's body can take: the longest query, form-encoded (a character is at
+    most 4 bytes of UTF-8, each written %XX), with room for the other parameters."""
+    return 12 * config.max_query_length + 65_536
+
+
+async def read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The body, refused from its Content-Length when that is past ``limit`` (nothing is read),
+    else read as it comes, up to ``limit`` bytes and within ``seconds``."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ProtocolError(400, f"Content-Length {declared[:40]!r} is not a number")
+        if int(declared) > limit:
+            raise ProtocolError(
+                413, f"the body is {declared} bytes long; this endpoint reads at most {limit}"
+            )
+    chunks: list[bytes] = []
+    size = 0
+
+    async def collect() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(
+                    413, f"the body is longer than {limit} bytes, the most this endpoint reads"
+                )
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(collect(), seconds)
+    except asyncio.TimeoutError:
+        raise ProtocolError(408, f"the body did not arrive within {seconds:g} seconds") from None
+    return b"".join(chunks)
+
+
 async def _post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
+    try:
+        config = context(request).config
+        raw = await read_body(request, body_limit(config), config.client_timeout)
+    except ProtocolError as exc:
+        return error(exc.status, exc.message, {"Connection": "close"})
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:

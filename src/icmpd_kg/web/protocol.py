@@ -1,0 +1,147 @@
+"""What the HTTP server does against slow, idle and flooding clients, where uvicorn leaves it open.
+
+uvicorn closes idle keep-alive connections (``timeout_keep_alive``) and refuses requests past
+``limit_concurrency`` with a 503, but it has no deadline for a request's head: a client that opens
+a connection and sends nothing, or trickles one header line every few seconds, holds its connection
+(and a file descriptor) for as long as it likes, and the head may grow without bound. ``Guarded``
+is uvicorn's httptools protocol with both: the request line and headers must arrive within
+``HEAD_SECONDS`` of the connection (or of the previous response, on a kept-alive connection) and
+within ``MAX_HEAD_BYTES``; past either the connection is answered 408 or 431 and closed.
+
+``RateLimit`` is a logging filter: at most ``per_second`` records a second pass, and the next record
+that passes says how many were left out, so a flood cannot fill the disk with the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEAD_SECONDS = 10.0
+MAX_HEAD_BYTES = 64 * 1024
+
+log = logging.getLogger("icmpd_kg.server")
+
+
+def _refusal(status: str, message: str) -> bytes:
+    body = message.encode("ascii")
+    return (
+        f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode("ascii") + body
+
+
+class Guarded(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline and a size cap on each request's head."""
+
+    head_seconds = HEAD_SECONDS
+    max_head_bytes = MAX_HEAD_BYTES
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_bytes = 0
+        self._head_timer = self.loop.call_later(
+            self.head_seconds,
+            self._refuse,
+            "408 Request Timeout",
+            "the request's head did not arrive in time",
+        )
+
+    def _disarm(self) -> None:
+        timer = getattr(self, "_head_timer", None)
+        if timer is not None:
+            timer.cancel()
+        self._head_timer = None
+
+    def _refuse(self, status: str, message: str) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.write(_refusal(status, message))
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_timer is not None:  # still reading a head
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self._disarm()
+                self._refuse("431 Request Header Fields Too Large", "the request's head is too large")
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()  # the next request on this connection has the same time for its head
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+class RateLimit(logging.Filter):
+    """At most ``per_second`` records a second; the next one that passes counts the ones left out."""
+
+    def __init__(self, per_second: int = 50):
+        super().__init__()
+        self.per_second = per_second
+        self.window = 0
+        self.passed = 0
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = int(time.monotonic())
+        if now != self.window:
+            self.window, self.passed = now, 0
+        if self.passed >= self.per_second:
+            self.dropped += 1
+            return False
+        self.passed += 1
+        if self.dropped:
+            record.msg = (
+                f"{record.msg} ({self.dropped} log records left out: more than {self.per_second} a second)"
+            )
+            self.dropped = 0
+        return True
+
+
+def rate_limit_logs(per_second: int = 50) -> None:
+    """One ``RateLimit`` on each handler of the root logger, which every record of the process
+    reaches (a logger's own filters would not see its children's records)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RateLimit) for f in handler.filters):
+            handler.addFilter(RateLimit(per_second))
+
+
+def raise_file_limit() -> int:
+    """The soft limit of open files raised to the hard one (connections are files); returns it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def server_options(max_connections: int, head_seconds: float = HEAD_SECONDS) -> dict[str, Any]:
+    """uvicorn's settings for a public endpoint."""
+    guarded = type("Guarded", (Guarded,), {"head_seconds": head_seconds})
+    return {"http": guarded, "timeout_keep_alive": 5, "limit_concurrency": max_connections}

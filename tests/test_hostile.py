@@ -1,0 +1,201 @@
+"""Hostile clients over real sockets: what a client sends wrong is answered 4xx with the site's
+headers, never a crash, a 5xx or a traceback."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from icmpd_kg.cli import main
+from icmpd_kg.engine import MAX_NESTING
+
+from .test_server import server  # noqa: F401 - the same live server
+
+
+def raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` exactly as written (httpx would normalise it), on one connection."""
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
+        conn.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n\r\n".encode("latin-1")
+        )
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "path", ["/id/a%20b", "/id/a%3Eb", "/id/%7B%7D", "/id/a%5Cb", "/id/%00", "/id/%FF%FE"]
+)
+def test_a_name_that_is_no_iri_is_not_found_with_the_sites_headers(server, path):  # noqa: F811
+    status, headers, body = raw_get(server, path)
+    assert status in (400, 404), (path, status, body[:200])
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert "content-security-policy" in headers
+    assert b"Traceback" not in body
+
+
+DEEP = {  # each within the test server's --max-query-length of 5,000 characters
+    "groups": "SELECT * WHERE " + "{" * 2300 + "}" * 2300,
+    "brackets": "SELECT * WHERE { FILTER(" + "(" * 2000 + "true" + ")" * 2000 + ") }",
+    "negations": "ASK { FILTER(" + "!" * 4900 + "true) }",
+    "calls": "SELECT (" + "CONCAT(" * 600 + '"a"' + ")" * 600 + " AS ?x) {}",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DEEP))
+def test_a_query_nested_too_deep_is_refused_by_name(server, kind):  # noqa: F811
+    response = httpx.post(server + "/sparql", data={"query": DEEP[kind]}, timeout=30)
+    assert response.status_code == 400, response.text[:300]
+    assert f"more than {MAX_NESTING} levels deep" in response.text
+    assert httpx.get(server + "/health", timeout=10).status_code == 200  # nothing crashed
+
+
+def test_the_command_line_refuses_it_too(dist, tmp_path):
+    deep = tmp_path / "deep.rq"
+    deep.write_text(DEEP["groups"], encoding="utf-8")
+    for store in ("memory", None):
+        args = ["query", "--file", str(deep), "--dist", str(dist)] + (["--store", store] if store else [])
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and f"more than {MAX_NESTING} levels deep" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_deep_but_reasonable_query_still_answers(server):  # noqa: F811
+    query = "ASK { " + "{ " * 20 + "?s ?p ?o " + "} " * 20 + "}"
+    response = httpx.post(
+        server + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+@pytest.fixture(scope="module")
+def strict(dist):
+    """A server that gives clients one second for a request's head and for its body."""
+    from .conftest import live_server
+
+    with live_server(dist, "--client-timeout", "1", "--max-query-length", "5000") as base:
+        yield base
+
+
+def connect(base: str) -> socket.socket:
+    url = urlsplit(base)
+    conn = socket.create_connection((url.hostname, url.port), timeout=10)
+    return conn
+
+
+def read_all(conn: socket.socket, seconds: float = 10) -> bytes:
+    conn.settimeout(seconds)
+    data = b""
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return data
+
+
+def test_idle_connections_are_dropped_and_do_not_block_others(strict):
+    import time
+
+    idle = [connect(strict) for _ in range(50)]
+    try:
+        started = time.monotonic()
+        assert httpx.get(strict + "/health", timeout=5).status_code == 200  # served meanwhile
+        answers = [read_all(conn, 5) for conn in idle]
+        assert time.monotonic() - started < 5  # closed after about a second, not held
+        assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers[:2]
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def test_a_client_that_trickles_its_headers_is_dropped(strict):
+    import time
+
+    conn = connect(strict)
+    try:
+        conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        closed = False
+        for n in range(20):  # one header line every 0.3 s, for up to 6 s
+            try:
+                conn.sendall(f"X-Slow-{n}: 1\r\n".encode())
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.3)
+        answer = read_all(conn, 3)
+        assert closed or answer.startswith(b"HTTP/1.1 408"), answer[:100]
+        assert time.monotonic() - started < 4
+    finally:
+        conn.close()
+
+
+def test_an_oversized_head_is_refused(strict):
+    conn = connect(strict)
+    try:
+        conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+        assert read_all(conn).startswith(b"HTTP/1.1 431")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        conn.close()
+
+
+def test_a_huge_declared_body_is_refused_before_it_is_read(strict):
+    import time
+
+    conn = connect(strict)
+    try:
+        started = time.monotonic()
+        conn.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 300000000\r\n\r\nASK {"
+        )
+        answer = read_all(conn, 5)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert b"300000000" in answer and time.monotonic() - started < 3
+    finally:
+        conn.close()
+
+
+def test_a_body_past_the_cap_is_refused_while_it_streams(strict):
+    conn = connect(strict)
+    try:
+        conn.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"#" * 60_000
+        try:
+            for _ in range(5):  # 300 kB, past the 125,536 bytes a 5,000-character query may take
+                conn.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = read_all(conn, 5)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    finally:
+        conn.close()
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused(strict):
+    conn = connect(strict)
+    try:
+        conn.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK {"
+        )
+        answer = read_all(conn, 5)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    finally:
+        conn.close()
+    assert httpx.get(strict + "/health", timeout=5).status_code == 200
