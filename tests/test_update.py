@@ -104,3 +104,20 @@ def test_an_accepted_update_is_kept_not_replayed(dist, store):
                 "bindings"
             ]
     assert len(remote.calls) == 1
+
+
+def test_a_refused_update_leaves_the_next_one_working(keyed_server):
+    """A syntax error (400) must not leave its half-made copy of the store behind: the next valid
+    update is accepted, and a LOAD is still refused with 403 (not a 500)."""
+    bad = httpx.post(keyed_server + "/sparql", data={"update": "INSERT DATA { <urn:x:p"}, headers=AUTH)
+    assert bad.status_code == 400, bad.text
+    load = httpx.post(keyed_server + "/sparql", data={"update": "LOAD <http://127.0.0.1:9/x>"}, headers=AUTH)
+    assert load.status_code == 403
+    insert = "INSERT DATA { <urn:x:after> <urn:x:a> <urn:x:refusal> }"
+    ok = httpx.post(keyed_server + "/sparql", data={"update": insert}, headers=AUTH)
+    assert ok.status_code == 204, ok.text
+    again = httpx.post(keyed_server + "/sparql", data={"update": "DELETE WHERE { <urn:x:p"}, headers=AUTH)
+    assert again.status_code == 400
+    ask = {"query": "ASK { <urn:x:after> <urn:x:a> <urn:x:refusal> }"}
+    assert httpx.get(keyed_server + "/sparql", params=ask, headers=JSON).json()["boolean"] is True
+    assert httpx.post(keyed_server + "/sparql", data={"update": insert}, headers=AUTH).status_code == 204

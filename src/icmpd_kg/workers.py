@@ -168,6 +168,14 @@ def _update_main(conn, source: Source, target: str, text: str, policy: Policy) -
         conn.send(("crash", traceback.format_exc()))
 
 
+def _remove(path: Path) -> None:
+    """A store directory or a dump file, gone."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _lower_priority(worker: _Worker) -> None:
     try:
         os.setpriority(os.PRIO_PROCESS, worker.process.pid, 19)
@@ -586,13 +594,13 @@ class WorkerPool:
                     ) from None
             except BaseException:
                 process.kill()
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
-                    missing_ok=True
-                )
+                _remove(target)
                 raise
             finally:
                 await asyncio.to_thread(process.join, 5)
                 parent.close()
+            if status != "ok":  # the copy it was made on goes, so the next update starts clean
+                _remove(target)
             if status == "error":
                 raise ProtocolError(*payload)
             if status != "ok":
