@@ -249,3 +249,28 @@ def test_serve_keeps_asyncio_event_loop_where_uvloop_is_installed(server):
         page = httpx.get(server.base + "/id/organisation/icmpd", headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200
     assert "crashed" not in server.log()[earlier:]
+
+
+def test_killed_idle_workers_are_never_handed_a_query_and_are_refilled_without_traffic(server):
+    """Every idle worker killed at once (as an operator or the OOM killer might): the next queries
+    all answer, /health counts only live workers, and the pool refills on its own."""
+    idle = server.worker_pids()
+    assert idle
+    for pid in idle:
+        os.kill(pid, signal.SIGKILL)
+    codes = [
+        httpx.get(server.base + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 6, codes
+    # without any further query, the pool is whole again, and /health says only what is alive
+    wait_for(lambda: health(server)["idle"] >= 2 and set(server.worker_pids()).isdisjoint(idle), 30)
+    h = health(server)
+    assert h["idle"] <= h["workers"] and len(server.worker_pids()) >= h["idle"]
+
+
+def test_an_idle_worker_that_ends_leaves_the_pool_at_once(server):
+    pid = server.worker_pids()[0]
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: pid not in server.worker_pids() and health(server)["idle"] >= 2, 30)
+    assert "an idle query worker ended" in server.log()

@@ -40,6 +40,7 @@ from icmpd_kg.engine import Policy, StoreSpec
 from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse
 
 log = logging.getLogger("icmpd_kg.workers")
+HAND_OFF = 0.05  # seconds: a worker found dead this soon after a query was handed to it was dead already
 
 # Workers fork from a small server process that has already imported the engine: a new worker is
 # ready in milliseconds (plus opening the store), and the web server's threads are never forked.
@@ -319,6 +320,33 @@ class WorkerPool:
             self._kill(worker)
         else:
             self._idle.append(worker)
+            self._watch(worker)
+
+    # An idle worker that ends (killed, out of memory) leaves the pool at once and is replaced, with
+    # or without traffic: the event loop watches each idle worker's sentinel.
+    def _watch(self, worker: _Worker) -> None:
+        try:
+            asyncio.get_running_loop().add_reader(worker.process.sentinel, self._idle_ended, worker)
+        except (OSError, ValueError, RuntimeError, NotImplementedError):
+            pass
+
+    def _unwatch(self, worker: _Worker) -> None:
+        try:
+            asyncio.get_running_loop().remove_reader(worker.process.sentinel)
+        except (OSError, ValueError, RuntimeError, NotImplementedError):
+            pass
+
+    def _idle_ended(self, worker: _Worker) -> None:
+        self._unwatch(worker)
+        if worker in self._idle:
+            self._idle.remove(worker)
+            log.warning("an idle query worker ended (exit code %s); it is replaced", worker.process.exitcode)
+            self._kill(worker)
+
+    def _pop_idle(self) -> _Worker:
+        worker = self._idle.pop()
+        self._unwatch(worker)
+        return worker
 
     def _replenish(self) -> None:
         """Keep ``fast + spares`` workers idle or on their way, starting them in the background."""
@@ -366,8 +394,9 @@ class WorkerPool:
         self._stopped = True
         for task in list(self._tasks):
             task.cancel()
-        workers = list(self._idle) + [r.worker for r in self._fast if r.worker is not None]
-        self._idle.clear()
+        workers = [r.worker for r in self._fast if r.worker is not None]
+        while self._idle:
+            workers.append(self._pop_idle())
         for worker in workers:
             try:
                 worker.process.kill()
@@ -387,7 +416,7 @@ class WorkerPool:
     def status(self) -> dict[str, Any]:
         return {
             "workers": self.serving,
-            "idle": len(self._idle),
+            "idle": sum(1 for w in self._idle if w.alive()),
             "fast": len(self._fast),
             "slow": sum(self._slow.values()),
             "starting": self._spawning,
@@ -441,7 +470,7 @@ class WorkerPool:
 
     async def _take(self, deadline: float) -> _Worker:
         while self._idle:
-            worker = self._idle.pop()
+            worker = self._pop_idle()
             if worker.alive() and worker.generation == self.source.generation:
                 self._replenish()
                 return worker
@@ -506,12 +535,29 @@ class WorkerPool:
         in_slow = False
         await self._enter_fast(entry, deadline)
         try:
-            entry.worker = await self._take(deadline)
-            entry.started = loop.time()
-            entry.worker.conn.send((request, deadline - loop.time()))
-            message = await self._wait(
-                entry, min(deadline, entry.started + self.fast_budget), disconnected, entry.moved
-            )
+            message = None
+            for attempt in range(2):
+                entry.worker = await self._take(deadline)
+                entry.started = loop.time()
+                try:
+                    entry.worker.conn.send((request, deadline - loop.time()))
+                except (OSError, ValueError):  # its pipe is gone: it ended before the query got there
+                    message = ("died", entry.worker.process.exitcode)
+                else:
+                    message = await self._wait(
+                        entry, min(deadline, entry.started + self.fast_budget), disconnected, entry.moved
+                    )
+                handed_to_the_dead = (
+                    message is not None and message[0] == "died" and loop.time() - entry.started < HAND_OFF
+                )
+                if not handed_to_the_dead or attempt == 1 or message[1] == -6:
+                    break
+                # The worker ended as the query reached it (an idle worker killed a moment before):
+                # the query goes to another worker, once; the client never sees the dead one.
+                log.warning("a query worker had ended (exit code %s); the query went to another", message[1])
+                self._kill(entry.worker)
+                entry.worker = None
+            assert entry.worker is not None  # the loop ends with the worker that has the query
             if message is None and loop.time() < deadline:  # it outran the fast lane
                 self._leave_fast(entry)
                 if self._slow[client] >= self.client_share:
@@ -541,6 +587,7 @@ class WorkerPool:
                 if self._slow[client] <= 0:
                     del self._slow[client]
         worker, entry.worker = entry.worker, None
+        assert worker is not None and message is not None
         status, payload = message
         if in_slow and not _restore_priority(
             worker
@@ -607,7 +654,6 @@ class WorkerPool:
                 log.error("update failed inside its process:\n%s", payload)
                 raise WorkerCrash("the update failed with an internal error (it is logged)")
             self.source = replace(self.source, snapshot=str(target), generation=generation)
-            for worker in list(self._idle):  # old copies: replaced; running ones finish first
-                self._idle.remove(worker)
-                self._kill(worker)
+            while self._idle:  # old copies: replaced; running ones finish first
+                self._kill(self._pop_idle())
             self._replenish()
