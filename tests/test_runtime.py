@@ -274,3 +274,45 @@ def test_an_idle_worker_that_ends_leaves_the_pool_at_once(server):
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: pid not in server.worker_pids() and health(server)["idle"] >= 2, 30)
     assert "an idle query worker ended" in server.log()
+
+
+def test_a_server_killed_with_sigkill_leaves_no_process_behind(dist):
+    """The OOM killer's way: SIGKILL to the server while a worker runs a slow query. The forkserver
+    ends when the server does, and every worker with it (PR_SET_PDEATHSIG)."""
+
+    def descendants(pid: int) -> set[int]:
+        found, todo = set(), [pid]
+        while todo:
+            parent = todo.pop()
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == parent:
+                    child = int(stat.parent.name)
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    with serving(dist, *OPTIONS) as served:
+        wait_for(lambda: httpx.get(served.base + "/health").json()["idle"] >= 2, 60)
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: httpx.get(served.base + "/sparql", params={"query": SLOW}, timeout=30))
+            wait_for(lambda: health(served)["fast"] + health(served)["slow"] >= 1)
+            children = descendants(served.process.pid)
+            assert len(children) >= 3  # the forkserver, workers (and the resource tracker)
+            served.process.kill()
+            served.process.wait(10)
+
+            def all_gone() -> bool:
+                return not any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in children)
+
+            wait_for(all_gone, 10)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False

@@ -114,7 +114,36 @@ def _open_engine(source: Source, policy: Policy):
     return Engine(open_backend(source.spec, Path(source.dist) if source.dist else None, snapshot), policy)
 
 
-def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | None) -> None:  # child
+def _die_with_server(server: int) -> None:
+    """End this process as soon as the server (``server``, its pid) ends, whatever it is doing. A
+    worker is the forkserver's child, not the server's, and it holds the pipe whose closing tells the
+    forkserver to end: without this, a server killed with SIGKILL (as the OOM killer does) would
+    leave the forkserver and a worker in the middle of a query running. A thread waits on a pidfd of
+    the server (Linux 5.3+), else looks every half second."""
+    import threading
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(server)
+        except (AttributeError, OSError):
+            handle = None
+        while True:
+            if handle is not None:
+                select.select([handle], [], [])
+                os._exit(1)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="icmpd-kg-server-watch", daemon=True).start()
+
+
+def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | None, server: int) -> None:
+    _die_with_server(server)
     settings.for_queries()  # answer with the data's lexical forms as written
     try:
         engine = _open_engine(source, policy)
@@ -139,8 +168,9 @@ def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | No
             conn.send(("crash", traceback.format_exc()))
 
 
-def _update_main(conn, source: Source, target: str, text: str, policy: Policy) -> None:  # child
+def _update_main(conn, source: Source, target: str, text: str, policy: Policy, server: int) -> None:
     """Apply one update to a new copy of the store at ``target``; report ok or the error."""
+    _die_with_server(server)
     settings.for_queries()
     try:
         from icmpd_kg.engine import Engine, OxigraphBackend
@@ -284,7 +314,9 @@ class WorkerPool:
     async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
         process = _CTX.Process(
-            target=_worker_main, args=(child, self.source, self.policy, self.memory_limit_mb), daemon=True
+            target=_worker_main,
+            args=(child, self.source, self.policy, self.memory_limit_mb, os.getpid()),
+            daemon=True,
         )
         generation = self.source.generation
         self._spawning += 1
@@ -626,7 +658,9 @@ class WorkerPool:
             target = self._state_dir / f"generation-{generation}.{suffix}"
             parent, child = _CTX.Pipe()
             process = _CTX.Process(
-                target=_update_main, args=(child, self.source, str(target), text, self.policy), daemon=True
+                target=_update_main,
+                args=(child, self.source, str(target), text, self.policy, os.getpid()),
+                daemon=True,
             )
             await asyncio.to_thread(process.start)
             child.close()
