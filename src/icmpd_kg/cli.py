@@ -410,6 +410,13 @@ def _parse_store(text: str | None, dist: Path):
     type=click.FloatRange(min=0.1),
     help="Seconds the query (and any SERVICE call) may take.",
 )
+@click.option(
+    "--base",
+    default=None,
+    metavar="IRI",
+    help="Base IRI for the query's relative IRIs when it has no BASE [default: the file's IRI with "
+    "--file, none otherwise].",
+)
 def query(
     sparql: str | None,
     query_file: Path | None,
@@ -418,6 +425,7 @@ def query(
     store: str | None,
     allow_service: tuple[str, ...],
     timeout: float,
+    base: str | None,
 ) -> None:
     """Run a SPARQL query over the built graph, through the same engine and policy as the endpoint.
 
@@ -442,6 +450,7 @@ def query(
         max_rows=10**9,
         max_result_bytes=10**12,
         service_timeout=timeout,
+        base_iri=base or (query_file.resolve().as_uri() if query_file is not None else None),
     )
     try:
         engine = Engine(open_backend(spec, dist), policy)

@@ -80,6 +80,8 @@ class Policy:
     service_batch: int = 200  # values sent per SERVICE request (a bind join's batch)
     service_max_bindings: int = 10_000  # a SERVICE pattern asked about more values than this is refused
     user_agent: str = USER_AGENT
+    # relative IRIs of a query without BASE resolve against this (the endpoint's IRI, a query file's)
+    base_iri: str | None = None
 
 
 # --- reading the query text: just enough of SPARQL's lexical grammar to find SERVICE and FROM ---------
@@ -472,9 +474,10 @@ class Backend(Protocol):
         named_graphs: list[str],
         limit: int,
         deadline: float,
+        base: str | None = None,
     ) -> Answer: ...
 
-    def update(self, text: str) -> None: ...
+    def update(self, text: str, base: str | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -587,6 +590,7 @@ class OxigraphBackend:
         named_graphs: list[str],
         limit: int,
         deadline: float,
+        base: str | None = None,
     ) -> Answer:
         import pyoxigraph as ox
 
@@ -595,6 +599,7 @@ class OxigraphBackend:
         try:
             result = self.store.query(
                 text,
+                base_iri=base,
                 prefixes=QUERY_PREFIXES,
                 custom_functions=self.functions,
                 **self._dataset_args(default_graphs, named_graphs, scanned.has_dataset_clause),
@@ -627,11 +632,11 @@ class OxigraphBackend:
         except (ValueError, TypeError) as exc:
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, base: str | None = None) -> None:
         from icmpd_kg.store import MERGE_UPDATE
 
         try:
-            self.store.update(text, prefixes=QUERY_PREFIXES, custom_functions=self.functions)
+            self.store.update(text, base_iri=base, prefixes=QUERY_PREFIXES, custom_functions=self.functions)
             if self.union_stored:  # add what the update put into named graphs to the stored merge
                 self.store.update(MERGE_UPDATE)
         except SyntaxError as exc:
@@ -673,13 +678,13 @@ class RdflibBackend:
 
     @staticmethod
     @lru_cache(maxsize=256)
-    def _translated(text: str) -> Any:
+    def _translated(text: str, base: str | None = None) -> Any:
         from pyparsing import ParseException
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
 
         try:
-            query = translateQuery(parseQuery(text), initNs=QUERY_PREFIXES)
+            query = translateQuery(parseQuery(text), base=base, initNs=QUERY_PREFIXES)
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions for bad queries
@@ -729,11 +734,12 @@ class RdflibBackend:
         named_graphs: list[str],
         limit: int,
         deadline: float,
+        base: str | None = None,
     ) -> Answer:
         from rdflib.plugins.sparql.evaluate import evalQuery
         from rdflib.plugins.sparql.processor import SPARQLResult
 
-        query, from_default, from_named = self._translated(text)
+        query, from_default, from_named = self._translated(text, base)
         if not default_graphs and not named_graphs:  # the protocol's parameters win over FROM
             default_graphs, named_graphs = from_default, from_named
         try:
@@ -756,7 +762,7 @@ class RdflibBackend:
         except Exception as exc:  # noqa: BLE001 - rdflib reports evaluation errors in many types
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, base: str | None = None) -> None:
         import warnings
 
         from pyparsing import ParseException
@@ -770,7 +776,7 @@ class RdflibBackend:
             warnings.simplefilter("ignore", DeprecationWarning)
             graph = ConjunctiveGraph(store=self.data.store, identifier=DATASET_DEFAULT_GRAPH_ID)
         try:
-            graph.update(text, initNs=QUERY_PREFIXES)
+            graph.update(text, initNs=QUERY_PREFIXES, base=base)
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except Exception as exc:  # noqa: BLE001
@@ -780,10 +786,13 @@ class RdflibBackend:
         pass
 
 
-def _prefix_lines(scanned: Scan) -> str:
-    """PREFIX declarations for every project prefix the query does not declare itself, then its own."""
+def _prefix_lines(scanned: Scan, base: str | None = None) -> str:
+    """PREFIX declarations for every project prefix the query does not declare itself, then its own;
+    first ``BASE <base>`` when the query has no BASE of its own."""
     own = {t.value[:-1] for t in tokens(scanned.prologue) if t.kind == "pname"}
     lines = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in QUERY_PREFIXES.items() if p not in own)
+    if base is not None and scanned.base is None and is_iri(base):
+        lines = f"BASE <{base}>\n" + lines
     return lines + scanned.prologue + "\n"
 
 
@@ -823,6 +832,7 @@ class RemoteBackend:
         named_graphs: list[str],
         limit: int,
         deadline: float,
+        base: str | None = None,
     ) -> Answer:
         import httpx
 
@@ -834,7 +844,7 @@ class RemoteBackend:
         accept = (
             "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
         )
-        body = _prefix_lines(scanned) + text[len(scanned.prologue) :]
+        body = _prefix_lines(scanned, base) + text[len(scanned.prologue) :]
         try:
             response = self.client.post(
                 self.endpoint,
@@ -858,7 +868,7 @@ class RemoteBackend:
             )
         return answer_from_json(response.content, limit)
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, base: str | None = None) -> None:
         raise ProtocolError(
             403, f"updates go to the store itself ({self.endpoint}), not through this endpoint"
         )
@@ -1032,7 +1042,7 @@ class Engine:
     def _ask_service(self, part: ServicePart, prepared: Prepared, body: str, deadline: float) -> Answer:
         """One request to the service: ``SELECT * WHERE body``, within the budget and the size cap."""
         assert part.iri is not None
-        query = _prefix_lines(prepared.scan) + "SELECT * WHERE " + body
+        query = _prefix_lines(prepared.scan, self.policy.base_iri) + "SELECT * WHERE " + body
         budget = min(self.policy.service_timeout, deadline - time.monotonic())
         if budget <= 0:
             raise ProtocolError(503, "no time was left in the query's budget to call the SERVICE")
@@ -1098,7 +1108,13 @@ class Engine:
                 )
         final = self._without_services(prepared, deadline, default_graphs, named_graphs)
         answer = self.backend.evaluate(
-            final, prepared.scan, default_graphs, named_graphs, self.policy.max_rows, deadline
+            final,
+            prepared.scan,
+            default_graphs,
+            named_graphs,
+            self.policy.max_rows,
+            deadline,
+            self.policy.base_iri,
         )
         if answer.form == "SELECT" and re.search(
             r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", final, re.IGNORECASE
@@ -1131,7 +1147,7 @@ class Engine:
     def update(self, text: str, deadline: float | None = None) -> None:
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         prepared = prepare(text, self.policy.service_allowlist, update=True)
-        self.backend.update(self._without_services(prepared, deadline))
+        self.backend.update(self._without_services(prepared, deadline), self.policy.base_iri)
 
     def close(self) -> None:
         if self._http is not None:

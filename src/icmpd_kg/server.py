@@ -124,6 +124,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         max_rows=config.max_rows,
         max_result_bytes=config.max_result_bytes,
         service_timeout=config.timeout,
+        base_iri=config.public_url.rstrip("/") + "/sparql",  # the protocol's base for relative IRIs
     )
     store = config.store or default_store(config.dist)
     pool = WorkerPool(
