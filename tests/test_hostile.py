@@ -199,3 +199,24 @@ def test_a_body_that_does_not_arrive_in_time_is_refused(strict):
     finally:
         conn.close()
     assert httpx.get(strict + "/health", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(dist, trusted):
+    import time
+
+    from .conftest import serving
+
+    args = ("--forwarded-allow-ips", "127.0.0.1") if trusted else ()
+    with serving(dist, *args) as served:
+        deadline = time.monotonic() + 60
+        while (
+            httpx.get(served.base + "/health", timeout=5).status_code != 200 and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        httpx.get(served.base + "/health?probe", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+        time.sleep(0.3)
+        lines = [
+            line for line in served.log().splitlines() if "/health" in line and "icmpd_kg.access" in line
+        ]
+    assert lines and any(("203.0.113.9 GET /health" in line) == trusted for line in lines[-1:]), lines[-3:]

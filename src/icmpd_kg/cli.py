@@ -684,6 +684,14 @@ def publish(
     "connection is closed after 5 s.",
 )
 @click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="IPS",
+    help="Comma-separated addresses of proxies in front of this server whose X-Forwarded-For "
+    "(and -Proto) name the client, for per-client shares and the log [default: none: a client is "
+    "the address it connects from, and the header is ignored].",
+)
+@click.option(
     "--client-timeout",
     default=10.0,
     show_default=True,
@@ -708,6 +716,7 @@ def serve(
     yasgui_dir: Path | None,
     update_key: str | None,
     max_connections: int,
+    forwarded_allow_ips: str | None,
     client_timeout: float,
 ) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
@@ -772,6 +781,8 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=3,
         access_log=False,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or "",
         **server_options(min(max_connections, max(64, files - 64)), client_timeout),
     )
 
