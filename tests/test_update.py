@@ -121,3 +121,22 @@ def test_a_refused_update_leaves_the_next_one_working(keyed_server):
     ask = {"query": "ASK { <urn:x:after> <urn:x:a> <urn:x:refusal> }"}
     assert httpx.get(keyed_server + "/sparql", params=ask, headers=JSON).json()["boolean"] is True
     assert httpx.post(keyed_server + "/sparql", data={"update": insert}, headers=AUTH).status_code == 204
+
+
+def test_the_service_description_names_update_only_when_it_is_enabled(keyed_server, dist):
+    from rdflib import Graph, URIRef
+
+    from .conftest import live_server
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    update = URIRef(sd + "SPARQL11Update")
+    described = httpx.get(keyed_server + "/sparql", headers={"Accept": "text/turtle"})
+    assert update in set(
+        Graph().parse(data=described.text, format="turtle").objects(None, URIRef(sd + "supportedLanguage"))
+    )
+    with live_server(dist) as plain:
+        described = httpx.get(plain + "/sparql", headers={"Accept": "text/turtle"})
+    languages = set(
+        Graph().parse(data=described.text, format="turtle").objects(None, URIRef(sd + "supportedLanguage"))
+    )
+    assert URIRef(sd + "SPARQL11Query") in languages and update not in languages

@@ -22,8 +22,9 @@ router = APIRouter()
 VARY = {"Vary": "Accept"}
 
 
-def service_description(base: str, allowlist: tuple[str, ...]) -> Graph:
-    """SPARQL 1.1 Service Description of the endpoint at ``base``/sparql."""
+def service_description(base: str, allowlist: tuple[str, ...], update: bool = False) -> Graph:
+    """SPARQL 1.1 Service Description of the endpoint at ``base``/sparql (SPARQL Update among its
+    languages when ``update`` is enabled)."""
     from icmpd_kg.functions import FUNCTIONS, iri
 
     g = bind_prefixes(Graph())
@@ -32,6 +33,8 @@ def service_description(base: str, allowlist: tuple[str, ...]) -> Graph:
     g.add((service, RDF.type, SD.Service))
     g.add((service, SD.endpoint, service))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if update:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((service, SD.feature, SD.BasicFederatedQuery))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     for func in FUNCTIONS:
@@ -115,7 +118,9 @@ def _description(request: Request, ctx: Context) -> Response:
         )
     graph = ctx.cached(
         "service-description",
-        lambda: service_description(ctx.config.public_url, ctx.config.service_allowlist),
+        lambda: service_description(
+            ctx.config.public_url, ctx.config.service_allowlist, ctx.config.update_key is not None
+        ),
     )
     return Response(graph.serialize(format=BY_MEDIA_TYPE[choice].rdflib), media_type=choice, headers=VARY)
 
