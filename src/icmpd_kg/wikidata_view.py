@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, SDO, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
@@ -192,8 +192,9 @@ def statements(data: Dataset) -> list[Statement]:
     for org, year in union.subject_objects(IKG.foundingYear):
         add(org, "P571", Time(cast(Literal, year)), (org, IKG.foundingYear, year))
     # short names: only the acronyms the editors confirmed as their bearers' own
-    for subject, acronym in data.graph(ACRONYMS_GRAPH).subject_objects(IKG.acronym):
-        add(subject, "P1813", Literal(str(acronym), lang="tr"), (subject, IKG.acronym, acronym))
+    for subject, acronym in data.graph(ACRONYMS_GRAPH).subject_objects(SDO.alternateName):
+        if (subject, IKG.acronym, acronym) in union:  # the source's acronym, confirmed as its own
+            add(subject, "P1813", Literal(str(acronym), lang="tr"), (subject, IKG.acronym, acronym))
     for org, page in union.subject_objects(FOAF_HOMEPAGE):
         add(org, "P856", page, (org, FOAF_HOMEPAGE, page))
     earliest = earliest_source_date(union)

@@ -370,7 +370,7 @@ class WorkerPool:
 
     def _idle_ended(self, worker: _Worker) -> None:
         self._unwatch(worker)
-        if worker in self._idle:
+        if worker in self._idle and not self._stopped:
             self._idle.remove(worker)
             log.warning("an idle query worker ended (exit code %s); it is replaced", worker.process.exitcode)
             self._kill(worker)

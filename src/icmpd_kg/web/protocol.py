@@ -35,6 +35,10 @@ def _refusal(status: str, message: str) -> bytes:
     ).encode("ascii") + body
 
 
+class HeadTooLarge(Exception):
+    """A request's head passed ``MAX_HEAD_BYTES``."""
+
+
 class Guarded(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline and a size cap on each request's head."""
 
@@ -70,16 +74,36 @@ class Guarded(HttpToolsProtocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self._head_timer is not None:  # still reading a head
+        reading_head = self._head_timer is not None
+        super().data_received(data)
+        # Counted only while the head is still incomplete after these bytes: the bytes of a body
+        # that arrive with the end of the head (in one segment) are not the head's.
+        if reading_head and self._head_timer is not None:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 self._disarm()
                 self._refuse("431 Request Header Fields Too Large", "the request's head is too large")
-                return
-        super().data_received(data)
+
+    # The head's own size, counted as the parser reads it (a head that ends in the same segment as
+    # the bytes before it is not seen by the byte count above).
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count(self, size: int) -> None:
+        self._head_size = getattr(self, "_head_size", 0) + size
+        if self._head_size > self.max_head_bytes:
+            self._disarm()
+            self._refuse("431 Request Header Fields Too Large", "the request's head is too large")
+            raise HeadTooLarge()  # stops the parser; uvicorn's own 400 goes to a closed connection
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        self._head_size = 0
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
