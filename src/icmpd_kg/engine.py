@@ -776,7 +776,9 @@ class RdflibBackend:
             warnings.simplefilter("ignore", DeprecationWarning)
             graph = ConjunctiveGraph(store=self.data.store, identifier=DATASET_DEFAULT_GRAPH_ID)
         try:
-            graph.update(text, initNs=QUERY_PREFIXES, base=base)
+            from rdflib.plugins.sparql.processor import prepareUpdate
+
+            graph.update(prepareUpdate(text, initNs=QUERY_PREFIXES, base=base))
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except Exception as exc:  # noqa: BLE001
