@@ -43,3 +43,18 @@ def test_base_sets_another_and_the_querys_own_base_wins(dist):
         main, [*args, "BASE <http://other.example/> SELECT ?i WHERE { BIND(<a> AS ?i) }"]
     )
     assert own.output.splitlines()[1:] == ["http://other.example/a"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_updates_resolve_against_the_base_too(kind):
+    import pyoxigraph as ox
+    from rdflib import Dataset
+
+    from icmpd_kg.engine import Engine, OxigraphBackend, Policy, RdflibBackend
+
+    backend = RdflibBackend(Dataset()) if kind == "memory" else OxigraphBackend(ox.Store())
+    engine = Engine(backend, Policy(base_iri="http://example.org/base/"))
+    engine.update("INSERT DATA { <s> <p> <o> }")
+    assert engine.query("SELECT * WHERE { ?s ?p ?o }").strings() == [
+        {"s": "http://example.org/base/s", "p": "http://example.org/base/p", "o": "http://example.org/base/o"}
+    ]
