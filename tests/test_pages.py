@@ -108,8 +108,8 @@ def test_reading_a_build_does_not_load_the_build_stack(dist):
     code = (
         "import sys; from pathlib import Path; from icmpd_kg.engine import open_engine; "
         f"open_engine(Path({str(dist)!r}), None).query('ASK {{ ?s ?p ?o }}'); "
-        "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'icmpd_kg.validate', 'icmpd_kg.export') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'pylode', 'icmpd_kg.validate', "
+        "'icmpd_kg.export') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

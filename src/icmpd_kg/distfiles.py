@@ -47,6 +47,16 @@ VIEW_NAME = f"{STEM}-wikidata.ttl"
 # well under a second at any size. A database, not a publication: its bytes differ between builds,
 # so it is left out of SHA256SUMS and of the byte-identical comparison of builds.
 OXIGRAPH_DIR = "oxigraph"
+# The ontology's HTML documentation, one page a language, made by pyLODE at build time so that
+# 'serve' only serves a file. Not byte-stable (pyLODE lists the members of a union in the order its
+# sets give them), so, like the store, left out of SHA256SUMS and of the byte-identical comparison.
+ONTOLOGY_PAGES_DIR = "ontology-pages"
+
+
+def ontology_page(lang: str) -> str:
+    return f"{ONTOLOGY_PAGES_DIR}/{lang}.html"
+
+
 # What 'serve' shows besides the data, written by the build so that a dist/ is served as it was
 # built, whatever the checkout beside it holds (the ontology's pages are made from ONTOLOGY_NAME).
 SOURCE_NAME = "icmpd-tr.txt"  # the source document, for the quotes' offsets
@@ -71,6 +81,9 @@ def example_queries(dist: Path) -> list[dict[str, str]]:
 
 def missing_for_serving(dist: Path) -> list[str]:
     """The files 'serve' reads from a build that ``dist`` lacks (none for a complete build)."""
+    from icmpd_kg.ontology_docs import LANGUAGES
+
     needed = [QUAD_DUMP, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME, SOURCE_NAME]
+    needed += [ontology_page(lang) for lang in LANGUAGES]
     missing = [name for name in needed if not (Path(dist) / name).is_file()]
     return missing + ([QUERIES_DIR + "/"] if not (Path(dist) / QUERIES_DIR).is_dir() else [])

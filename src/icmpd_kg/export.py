@@ -375,12 +375,15 @@ def build(
     files = render(kg, report, reference_url)
 
     def in_dist(staging: Path) -> None:
+        from icmpd_kg.ontology_docs import write_pages
         from icmpd_kg.store import write_dist_store
         from icmpd_kg.wikidata_view import VIEW_GRAPH
 
-        write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
+        write_pages(staging)
+        if store is None:
+            write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
 
-    write_atomically(Path(out), files, also=in_dist if store is None else None)
+    write_atomically(Path(out), files, also=in_dist)
     if store is not None and store != "memory":
         replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
     return BuildResult(out=Path(out), files=sorted(files), report=report, triples=len(union(publishable(kg))))

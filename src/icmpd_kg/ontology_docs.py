@@ -36,6 +36,16 @@ def one_language(ontology: Graph, lang: str) -> Graph:
     return view
 
 
+def write_pages(dist: Path) -> None:
+    """The pages of every language into ``dist`` (at build time: pyLODE takes a second a page)."""
+    from icmpd_kg.distfiles import ONTOLOGY_NAME, ontology_page
+
+    for lang in LANGUAGES:
+        target = Path(dist) / ontology_page(lang)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(ontology_html(Path(dist) / ONTOLOGY_NAME, lang), encoding="utf-8")
+
+
 def ontology_html(ontology_file: Path, lang: str) -> str:
     from pylode import OntPub
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries
+from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, ontology_page
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
 from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
 from icmpd_kg.sparql import ProtocolError, is_iri
@@ -161,16 +161,15 @@ async def resource(path: str, request: Request) -> Response:
 
 @router.get("/ontology")
 async def ontology(request: Request) -> Response:
-    from icmpd_kg.ontology_docs import ontology_html
-
     ctx = context(request)
     choice, headers = negotiate_document(request, "Accept, Accept-Language")
     if choice is None:
         return not_acceptable(headers)
     if choice == "text/html":
         lang, _, _ = _language(request)
-        page = await asyncio.to_thread(
-            ctx.cached, f"ontology-{lang}", lambda: ontology_html(ctx.dist / ONTOLOGY_NAME, lang)
+        # written by the build (pyLODE runs there, not here)
+        page = ctx.cached(
+            f"ontology-{lang}", lambda: (ctx.dist / ontology_page(lang)).read_text(encoding="utf-8")
         )
         return HTMLResponse(page, headers={**headers, "Content-Language": lang})
     if choice == "text/turtle":
