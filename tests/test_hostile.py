@@ -224,3 +224,28 @@ def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(dist, trus
             line for line in served.log().splitlines() if "/health" in line and "icmpd_kg.access" in line
         ]
     assert lines and any(("203.0.113.9 GET /health" in line) == trusted for line in lines[-1:]), lines[-3:]
+
+
+@pytest.mark.parametrize(
+    ("limit", "budget", "workers", "expected"),
+    [
+        (2048, 7000, 2, 1000),  # 7 processes (2 + 2 lanes, 2 spares, 1 update) share 7000 MB
+        (200, 7000, 2, 200),  # the per-query limit is below the share
+        (None, 1400, 2, 200),  # no per-query limit: the share
+        (2048, 100, 8, 64),  # a share is never below 64 MB
+    ],
+)
+def test_every_worker_together_stays_within_the_memory_budget(dist, limit, budget, workers, expected):
+    from icmpd_kg.server import ServerConfig, per_query_limit
+
+    config = ServerConfig(dist, memory_limit_mb=limit, memory_budget_mb=budget, workers=workers)
+    assert per_query_limit(config) == expected
+
+
+def test_the_default_budget_is_three_quarters_of_the_machine(dist):
+    from icmpd_kg.server import ServerConfig, machine_memory_mb, per_query_limit
+
+    machine = machine_memory_mb()
+    assert machine and machine > 64
+    share = per_query_limit(ServerConfig(dist, memory_limit_mb=None, workers=2))
+    assert share == max(64, machine * 3 // 4 // 7)

@@ -657,7 +657,15 @@ def publish(
     default=2048,
     show_default=True,
     type=click.IntRange(min=0),
-    help="Memory a query may use, in MB (0: no limit); past it the query is stopped.",
+    help="Memory a query may use, in MB (0: only the budget's share); past it the query is stopped.",
+)
+@click.option(
+    "--memory-budget",
+    "memory_budget",
+    default=None,
+    type=click.IntRange(min=64),
+    help="Memory all query workers together may use, in MB; each gets at most an equal share of it "
+    "(both lanes, the spares and an update) [default: 3/4 of the machine's or the cgroup's memory].",
 )
 @_allow_service_option
 @click.option(
@@ -712,6 +720,7 @@ def serve(
     fast_budget: float,
     client_share: int,
     memory_limit: int,
+    memory_budget: int | None,
     allow_service: tuple[str, ...],
     yasgui_dir: Path | None,
     update_key: str | None,
@@ -752,6 +761,7 @@ def serve(
         fast_budget=fast_budget,
         client_share=client_share,
         memory_limit_mb=memory_limit or None,
+        memory_budget_mb=memory_budget,
         timeout=timeout,
         max_rows=max_rows,
         max_query_length=max_query_length,
