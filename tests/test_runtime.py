@@ -316,3 +316,31 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return False
+
+
+def test_a_query_that_waited_without_running_is_never_refused(server):
+    """A trivial query outruns the fast lane without using the processor (here its worker is stopped
+    for twice the fast budget, as a saturated machine would hold it) while its address already holds
+    its share of the slow lane: it is answered, not refused 429."""
+
+    def run(query):
+        return httpx.get(server.base + "/sparql", params={"query": query}, timeout=30)
+
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(run, SLOW)
+        wait_for(lambda: health(server)["slow"] == 1, 15)
+        busy = {pid: _cpu_ticks(pid) for pid in server.worker_pids()}
+        time.sleep(0.3)
+        running = max(busy, key=lambda pid: _cpu_ticks(pid) - busy[pid])
+        stopped = [pid for pid in server.worker_pids() if pid != running]
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            trivial = pool.submit(run, "ASK {}")
+            time.sleep(2.0)  # twice the fast budget, without running
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
+        response = trivial.result()
+        assert response.status_code == 200, response.text
+        slow.result()

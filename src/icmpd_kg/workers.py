@@ -199,6 +199,19 @@ def _update_main(conn, source: Source, target: str, text: str, policy: Policy, s
         conn.send(("crash", traceback.format_exc()))
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """Processor time (user + system) a process has used, from /proc (None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _remove(path: Path) -> None:
     """A store directory or a dump file, gone."""
     if path.is_dir():
@@ -296,6 +309,7 @@ class WorkerPool:
         self.source, self.policy = source, policy
         self.fast_slots, self.slow_slots, self.spares = fast, slow, spares
         self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
+        self.min_cpu = min(0.05, fast_budget / 4)  # processor seconds that make a query slow, not starved
         self.memory_limit_mb, self.start_timeout = memory_limit_mb, start_timeout
         self._idle: list[_Worker] = []
         self._fast: list[_Running] = []
@@ -523,6 +537,11 @@ class WorkerPool:
         finally:
             self._replenish()
 
+    def _starved(self, worker: _Worker, cpu_start: float | None) -> bool:
+        """Whether the worker has used less than ``min_cpu`` of processor time on this query."""
+        now = _cpu_seconds(worker.process.pid)
+        return cpu_start is not None and now is not None and now - cpu_start < self.min_cpu
+
     def _retry_after(self) -> int:
         return max(1, math.ceil(self.fast_budget * 4))
 
@@ -571,6 +590,7 @@ class WorkerPool:
             for attempt in range(2):
                 entry.worker = await self._take(deadline)
                 entry.started = loop.time()
+                cpu_start = _cpu_seconds(entry.worker.process.pid)
                 try:
                     entry.worker.conn.send((request, deadline - loop.time()))
                 except (OSError, ValueError):  # its pipe is gone: it ended before the query got there
@@ -590,6 +610,13 @@ class WorkerPool:
                 self._kill(entry.worker)
                 entry.worker = None
             assert entry.worker is not None  # the loop ends with the worker that has the query
+            # Outrunning the fast lane in time is not being slow: a query that has hardly used the
+            # processor (it waited for it, behind others) stays in the fast lane and is never refused.
+            while message is None and loop.time() < deadline and self._starved(entry.worker, cpu_start):
+                entry.moved = loop.create_future()
+                message = await self._wait(
+                    entry, min(deadline, loop.time() + self.fast_budget), disconnected, entry.moved
+                )
             if message is None and loop.time() < deadline:  # it outran the fast lane
                 self._leave_fast(entry)
                 if self._slow[client] >= self.client_share:
