@@ -344,3 +344,25 @@ def test_a_query_that_waited_without_running_is_never_refused(server):
         response = trivial.result()
         assert response.status_code == 200, response.text
         slow.result()
+
+
+def test_page_readers_beside_slow_queries_are_answered(server):
+    """Entity pages read while the same address runs a slow query that holds its share of the slow
+    lane: a page's own queries stay in the fast lane (they were moved on and refused, and the page
+    answered 503), so every page is answered in time."""
+    page = server.base + "/id/organisation/icmpd"
+
+    def read() -> tuple[int, float]:
+        started = time.monotonic()
+        status = httpx.get(page, headers={"Accept": "text/html"}, timeout=30).status_code
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(6) as pool:
+        slow = [pool.submit(lambda: httpx.get(server.base + "/sparql", params={"query": SLOW}, timeout=30))]
+        wait_for(lambda: health(server)["slow"] + health(server)["fast"] >= 1, 15)
+        pages = [pool.submit(read) for _ in range(8)]
+        results = [f.result() for f in pages]
+        for f in slow:
+            f.result()
+    assert all(status == 200 for status, _ in results), results
+    assert max(seconds for _, seconds in results) < 10, results

@@ -287,6 +287,7 @@ class _Running:
     client: str
     started: float
     worker: _Worker | None = None
+    pinned: bool = False  # the site's own page queries: never moved on, never refused
     # done when told to leave the fast lane
     moved: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -323,8 +324,19 @@ class WorkerPool:
         self._update_lock: asyncio.Lock | None = None
         self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
         self.last_error: str | None = None
+        self._executor: Any = None  # the pool's own threads, made when first needed
 
     # --- processes ---------------------------------------------------------------------------------
+    def _in_pool_thread(self, func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+        """``func(*args)`` on the pool's own threads: starting and reaping processes never waits
+        behind the pages' work in asyncio's default thread pool (a page waiting for its queries
+        holds a thread of it)."""
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="icmpd-kg-pool")
+        return asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
     async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
         process = _CTX.Process(
@@ -335,7 +347,7 @@ class WorkerPool:
         generation = self.source.generation
         self._spawning += 1
         try:
-            await asyncio.to_thread(process.start)
+            await self._in_pool_thread(process.start)
             child.close()
             if not await _readable(parent, self.start_timeout):
                 process.kill()
@@ -356,7 +368,7 @@ class WorkerPool:
         except (OSError, ValueError):
             pass
         worker.conn.close()
-        task = asyncio.ensure_future(asyncio.to_thread(worker.process.join, 5))
+        task = asyncio.ensure_future(self._in_pool_thread(worker.process.join, 5))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._replenish()
@@ -450,6 +462,8 @@ class WorkerPool:
                 pass
         for child in _CTX.active_children():
             child.kill()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
         if self._state_dir is not None:
             shutil.rmtree(self._state_dir, ignore_errors=True)
 
@@ -490,7 +504,7 @@ class WorkerPool:
         while len(self._fast) >= self.fast_slots:
             # Only a query that is running can have had its turn (one still waiting for its worker
             # to start has not): the one that has run longest moves on to the slow lane (or stops).
-            running = [r for r in self._fast if r.worker is not None]
+            running = [r for r in self._fast if r.worker is not None and not r.pinned]
             oldest = min(running, key=lambda r: r.started) if running else None
             ran = loop.time() - oldest.started if oldest is not None else 0.0
             if oldest is not None and ran >= self.min_run:
@@ -579,10 +593,12 @@ class WorkerPool:
         timeout: float,
         client: str = "-",
         disconnected: Callable[[], Awaitable[bool]] | None = None,
+        pinned: bool = False,
     ) -> QueryResponse:
+        """Run ``request`` for ``client``; a ``pinned`` query (a page's own) stays in the fast lane."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        entry = _Running(client, loop.time())
+        entry = _Running(client, loop.time(), pinned=pinned)
         in_slow = False
         await self._enter_fast(entry, deadline)
         try:
@@ -612,7 +628,11 @@ class WorkerPool:
             assert entry.worker is not None  # the loop ends with the worker that has the query
             # Outrunning the fast lane in time is not being slow: a query that has hardly used the
             # processor (it waited for it, behind others) stays in the fast lane and is never refused.
-            while message is None and loop.time() < deadline and self._starved(entry.worker, cpu_start):
+            while (
+                message is None
+                and loop.time() < deadline
+                and (entry.pinned or self._starved(entry.worker, cpu_start))
+            ):
                 entry.moved = loop.create_future()
                 message = await self._wait(
                     entry, min(deadline, loop.time() + self.fast_budget), disconnected, entry.moved
@@ -689,7 +709,7 @@ class WorkerPool:
                 args=(child, self.source, str(target), text, self.policy, os.getpid()),
                 daemon=True,
             )
-            await asyncio.to_thread(process.start)
+            await self._in_pool_thread(process.start)
             child.close()
             try:
                 if not await _readable(parent, timeout):
@@ -705,7 +725,7 @@ class WorkerPool:
                 _remove(target)
                 raise
             finally:
-                await asyncio.to_thread(process.join, 5)
+                await self._in_pool_thread(process.join, 5)
                 parent.close()
             if status != "ok":  # the copy it was made on goes, so the next update starts clean
                 _remove(target)

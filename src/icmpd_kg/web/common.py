@@ -7,6 +7,7 @@ import asyncio
 import functools
 import hashlib
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
@@ -40,11 +41,15 @@ class Context:
     def dist(self) -> Path:
         return self.config.dist
 
-    async def run(self, req: QueryRequest, request: Request | None = None) -> QueryResponse:
-        """Run a query on the worker pool (the one engine), as this client."""
-        client = request.client.host if request is not None and request.client else "-"
+    async def run(
+        self, req: QueryRequest, request: Request | None = None, client: str | None = None, page: bool = False
+    ) -> QueryResponse:
+        """Run a query on the worker pool (the one engine), as this client (the request's address,
+        or ``client``); a page's own query stays in the fast lane."""
+        if client is None:
+            client = request.client.host if request is not None and request.client else "-"
         gone = request.is_disconnected if request is not None else None
-        return await self.pool.run(req, self.config.timeout, client, gone)
+        return await self.pool.run(req, self.config.timeout, client, gone, pinned=page)
 
     def cached(self, key: str, make: Any) -> Any:
         """``make()``, once per app (thread-safe; the pages call it from worker threads)."""
@@ -140,9 +145,15 @@ def rdf_file(request: Request, path: Path) -> Response:
     return rdf_response(graph, choice, headers)
 
 
-async def select(ctx: Context, query: str) -> Any:
+# The address of the client a page is made for: its queries run as that client (its own share of
+# the lanes), not as one anonymous client that every page reader shares.
+PAGE_CLIENT: ContextVar[str] = ContextVar("page_client", default="-")
+
+
+async def select(ctx: Context, query: str, client: str | None = None) -> Any:
     """A SELECT for the pages, run by the same workers (and engine) as /sparql."""
-    response = await ctx.run(QueryRequest(query=query, accept="application/sparql-results+json"))
+    request = QueryRequest(query=query, accept="application/sparql-results+json")
+    response = await ctx.run(request, client=client or PAGE_CLIENT.get(), page=True)
     return answer_from_json(response.body)
 
 
@@ -151,6 +162,7 @@ def select_from_thread(ctx: Context) -> Any:
 
     def run(query: str) -> Any:
         assert ctx.loop is not None, "the app has not started"
-        return asyncio.run_coroutine_threadsafe(select(ctx, query), ctx.loop).result()
+        client = PAGE_CLIENT.get()  # the thread runs in a copy of the page handler's context
+        return asyncio.run_coroutine_threadsafe(select(ctx, query, client), ctx.loop).result()
 
     return run

@@ -19,6 +19,7 @@ from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
 from icmpd_kg.sparql import ProtocolError, is_iri
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
+    PAGE_CLIENT,
     Context,
     context,
     error,
@@ -119,6 +120,7 @@ async def home(request: Request) -> Response:
 
     ctx = context(request)
     lang, other, switch = _language(request)
+    PAGE_CLIENT.set(request.client.host if request.client else "-")
     try:
         events = await _timeline(ctx, lang)
     except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
@@ -135,6 +137,7 @@ async def resource(path: str, request: Request) -> Response:
     if not is_iri(BASE + "id/" + path):  # a space, <>"{}|\^`, a control character, bytes not UTF-8
         return error(404, "no resource with such a name in this graph: not an IRI")
     iri = URIRef(BASE + "id/" + path)
+    PAGE_CLIENT.set(request.client.host if request.client else "-")
     try:
         site = await asyncio.to_thread(_site, ctx)
         ld = await asyncio.to_thread(site.resource, iri)
