@@ -366,3 +366,27 @@ def test_page_readers_beside_slow_queries_are_answered(server):
             f.result()
     assert all(status == 200 for status, _ in results), results
     assert max(seconds for _, seconds in results) < 10, results
+
+
+def test_a_resent_slow_query_is_refused_at_once_without_killing_a_worker(server):
+    """A client re-sending a slow query while its slow slot is taken: once the text is known to be
+    slow, each re-send is answered 429 at once, before it takes a worker (no worker is killed and
+    started again), and the same address's trivial queries are answered meanwhile."""
+
+    def run(query):
+        return httpx.get(server.base + "/sparql", params={"query": query}, timeout=30)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(run, SLOW)
+        wait_for(lambda: health(server)["slow"] == 1, 15)
+        workers = set(server.worker_pids())
+        timings = []
+        for _ in range(5):
+            started = time.monotonic()
+            again = run(SLOW)
+            timings.append(time.monotonic() - started)
+            assert again.status_code == 429, again.text
+        assert max(timings) < 0.5, timings  # no fast-lane budget spent, no worker taken
+        assert set(server.worker_pids()) == workers  # nothing killed, nothing started
+        assert all(run("ASK {}").status_code == 200 for _ in range(5))
+        first.result()

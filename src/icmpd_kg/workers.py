@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -212,6 +212,17 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
+KNOWN_SLOW = 4096  # query texts remembered as slow (the oldest forgotten first)
+
+
+def _text_key(request: QueryRequest) -> str:
+    """What makes two requests the same query: the text and the dataset it asks."""
+    import hashlib
+
+    parts = [request.query or "", *request.default_graph_uris, "\x00", *request.named_graph_uris]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _remove(path: Path) -> None:
     """A store directory or a dump file, gone."""
     if path.is_dir():
@@ -325,6 +336,7 @@ class WorkerPool:
         self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
         self.last_error: str | None = None
         self._executor: Any = None  # the pool's own threads, made when first needed
+        self._known_slow: OrderedDict[str, None] = OrderedDict()  # texts that outran the fast lane
 
     # --- processes ---------------------------------------------------------------------------------
     def _in_pool_thread(self, func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
@@ -551,6 +563,17 @@ class WorkerPool:
         finally:
             self._replenish()
 
+    def _refuse_if_no_slow_slot(self, client: str) -> None:
+        if self._slow[client] >= self.client_share:
+            raise Busy(
+                429,
+                f"this client already runs {self._slow[client]} slow quer"
+                f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
+                self._retry_after(),
+            )
+        if sum(self._slow.values()) >= self.slow_slots:
+            raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
+
     def _starved(self, worker: _Worker, cpu_start: float | None) -> bool:
         """Whether the worker has used less than ``min_cpu`` of processor time on this query."""
         now = _cpu_seconds(worker.process.pid)
@@ -600,6 +623,12 @@ class WorkerPool:
         deadline = loop.time() + timeout
         entry = _Running(client, loop.time(), pinned=pinned)
         in_slow = False
+        known = _text_key(request)
+        if known in self._known_slow and not pinned:
+            # A text that outran the fast lane before will again: refused at once when its slow slot
+            # cannot be had, without taking (and then killing) a worker, so re-senders cost nothing.
+            self._known_slow.move_to_end(known)
+            self._refuse_if_no_slow_slot(client)
         await self._enter_fast(entry, deadline)
         try:
             message = None
@@ -639,15 +668,10 @@ class WorkerPool:
                 )
             if message is None and loop.time() < deadline:  # it outran the fast lane
                 self._leave_fast(entry)
-                if self._slow[client] >= self.client_share:
-                    raise Busy(
-                        429,
-                        f"this client already runs {self._slow[client]} slow quer"
-                        f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
-                        self._retry_after(),
-                    )
-                if sum(self._slow.values()) >= self.slow_slots:
-                    raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
+                self._known_slow[known] = None
+                if len(self._known_slow) > KNOWN_SLOW:
+                    self._known_slow.popitem(last=False)
+                self._refuse_if_no_slow_slot(client)
                 self._slow[client] += 1
                 in_slow = True
                 _lower_priority(entry.worker)  # fast queries get the processors first
