@@ -64,6 +64,45 @@ def open_ended(query: str) -> bool:
     return found["open"] and not found["values"]
 
 
+class _QueryHandler(BaseHTTPRequestHandler):
+    """Reads the query of a SPARQL Protocol GET or form POST and hands it to ``_answer``."""
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, query: str) -> None:
+        raise NotImplementedError
+
+    def _send(
+        self, status: int, body: bytes = b"", media_type: str = "application/sparql-results+json"
+    ) -> None:
+        self.send_response(status)
+        if body:
+            self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._answer(parse_qs(urlsplit(self.path).query).get("query", [""])[0])
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        self._answer(parse_qs(self.rfile.read(length).decode("utf-8")).get("query", [""])[0])
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]):
+    """``handler`` on 127.0.0.1 and a free port, in a thread; yields its base URL; always shut down."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def stand_in_endpoint(data: str = "", path: str = "/sparql", wdqs_limits: bool = False):
     """Yields a ``StandIn`` whose ``url`` answers SPARQL over the Turtle ``data``. With
@@ -73,57 +112,41 @@ def stand_in_endpoint(data: str = "", path: str = "/sparql", wdqs_limits: bool =
     graph = Graph().parse(data=data, format="turtle") if data else Graph()
     state = StandIn(url="")
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Handler(_QueryHandler):
         def _answer(self, query: str) -> None:
             state.calls.append(Call(self.command, self.path, dict(self.headers), query))
             if state.delay:
                 time.sleep(state.delay)
             if state.status != 200:
-                self.send_response(state.status)
-                self.end_headers()
-                return
-            if wdqs_limits and not self.headers.get("User-Agent"):
-                self.send_response(403)
-                self.end_headers()
-                self.wfile.write(b"Please set a user-agent and respect our robot policy")
-                return
-            if wdqs_limits and open_ended(query):
+                self._send(state.status)
+            elif wdqs_limits and not self.headers.get("User-Agent"):
+                self._send(403, b"Please set a user-agent and respect our robot policy", "text/plain")
+            elif wdqs_limits and open_ended(query):
                 state.refused.append(query)
-                body = b"java.util.concurrent.TimeoutException"
-                self.send_response(500)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            try:
-                body = graph.query(query).serialize(format="json") + b" " * state.pad_bytes
-            except Exception as exc:  # noqa: BLE001 - a query the stand-in cannot answer: 400
-                self.send_response(400)
-                self.end_headers()
-                self.wfile.write(str(exc).encode("utf-8"))
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                self._send(500, b"java.util.concurrent.TimeoutException", "text/plain")
+            else:
+                try:
+                    body = graph.query(query).serialize(format="json") + b" " * state.pad_bytes
+                except Exception as exc:  # noqa: BLE001 - a query the stand-in cannot answer: 400
+                    self._send(400, str(exc).encode("utf-8"), "text/plain")
+                    return
+                self._send(200, body)
 
-        def do_GET(self):
-            self._answer(parse_qs(urlsplit(self.path).query).get("query", [""])[0])
-
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            self._answer(parse_qs(self.rfile.read(length).decode("utf-8")).get("query", [""])[0])
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as base:
+        state.url = base + path
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+@contextmanager
+def fixed_endpoint(body: bytes, media_type: str = "application/sparql-results+json"):
+    """An endpoint on 127.0.0.1 that answers every GET and POST with ``body``; yields (url, the
+    queries it was sent)."""
+    seen: list[str] = []
+
+    class Fixed(_QueryHandler):
+        def _answer(self, query: str) -> None:
+            seen.append(query)
+            self._send(200, body, media_type)
+
+    with serve(Fixed) as base:
+        yield base + "/sparql", seen

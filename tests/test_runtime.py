@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import serving
+from .conftest import descendants, serving
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 TIMEOUT = 8.0
@@ -279,21 +279,6 @@ def test_an_idle_worker_that_ends_leaves_the_pool_at_once(server):
 def test_a_server_killed_with_sigkill_leaves_no_process_behind(dist):
     """The OOM killer's way: SIGKILL to the server while a worker runs a slow query. The forkserver
     ends when the server does, and every worker with it (PR_SET_PDEATHSIG)."""
-
-    def descendants(pid: int) -> set[int]:
-        found, todo = set(), [pid]
-        while todo:
-            parent = todo.pop()
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == parent:
-                    child = int(stat.parent.name)
-                    found.add(child)
-                    todo.append(child)
-        return found
 
     with serving(dist, *OPTIONS) as served:
         wait_for(lambda: httpx.get(served.base + "/health").json()["idle"] >= 2, 60)

@@ -8,16 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from click.testing import CliRunner
 
 from icmpd_kg.cli import main
+
+from .standin import serve
 
 SNAPSHOT = Path(__file__).resolve().parent / "data" / "wikidata-snapshot.json"
 Q = "http://www.wikidata.org/entity/"
@@ -60,13 +60,8 @@ def page(status: int):
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/release"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Page) as base:
+        yield base + "/release"
 
 
 def test_quickstatements_only_for_what_wikidata_lacks_with_references():
@@ -152,37 +147,12 @@ def test_a_reference_that_does_not_resolve_is_refused_in_one_line(status):
 
 
 def test_live_comparison_asks_the_query_service_and_agrees_with_the_snapshot(tmp_path):
-    seen: list[str] = []
+    from .standin import fixed_endpoint
 
-    class StandIn(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            seen.append(parse_qs(urlparse(self.path).query)["query"][0])
-            body = SNAPSHOT.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with fixed_endpoint(SNAPSHOT.read_bytes()) as (url, seen):
         live = run(
-            "compare",
-            "wikidata",
-            "--endpoint",
-            f"http://127.0.0.1:{server.server_address[1]}/sparql",
-            "--cache",
-            str(tmp_path / "c"),
-            "--format",
-            "json",
+            "compare", "wikidata", "--endpoint", url, "--cache", str(tmp_path / "c"), "--format", "json"
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert live.exit_code == 0, live.output
     assert len(seen) == 1 and f"<{Q}Q43>" in seen[0] and "<http://www.wikidata.org/prop/P463>" in seen[0]
     assert "P585" in seen[0] and "DeprecatedRank" in seen[0]
