@@ -370,6 +370,42 @@ def _syntax_message(exc: Any) -> str:
     )
 
 
+QUERY_HINTS = "http://www.bigdata.com/queryHints#"
+
+
+def without_query_hints(text: str) -> str:
+    """The query without Blazegraph's query hints (``hint:Query hint:optimizer "None" .``), which
+    WDQS queries carry: they steer WDQS's planner and state nothing, but here they would be triple
+    patterns that match nothing. A hint is a triple whose subject is in the ``hint:`` namespace."""
+    if "hint" not in text and QUERY_HINTS not in text:
+        return text
+    toks = tokens(text)
+    prefixes = dict(QUERY_PREFIXES)
+    for i in range(len(toks) - 2):  # the query's own PREFIX lines may name the namespace otherwise
+        if toks[i].kind == "word" and toks[i].value.upper() == "PREFIX" and toks[i + 1].kind == "pname":
+            prefixes[toks[i + 1].value[:-1]] = toks[i + 2].value[1:-1]
+    cuts = []
+    for i, tok in enumerate(toks):
+        starts_triple = i > 0 and (toks[i - 1].kind in ("open", "close") or toks[i - 1].value == ".")
+        if not starts_triple or tok.kind not in ("pname", "iri"):
+            continue
+        if tok.kind == "pname":
+            prefix, _, local = tok.value.partition(":")
+            iri = prefixes.get(prefix, "") + local
+        else:
+            iri = tok.value[1:-1]
+        if not iri.startswith(QUERY_HINTS):
+            continue
+        end = i
+        while end + 1 < len(toks) and toks[end + 1].value != "." and toks[end + 1].kind != "close":
+            end += 1
+        last = toks[end + 1] if end + 1 < len(toks) and toks[end + 1].value == "." else toks[end]
+        cuts.append((tok.start, last.end))
+    for start, end in reversed(cuts):
+        text = text[:start] + " " * (end - start) + text[end:]  # blanks keep the columns of errors
+    return text
+
+
 MAX_NESTING = 128  # far above any real query; Oxigraph's parser overflows its stack some way past it
 _OPENING, _CLOSING, _UNARY = frozenset("{(["), frozenset("})]"), frozenset("!-+^")
 
@@ -403,6 +439,7 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
     except ValueError as exc:
         raise ProtocolError(400, f"SPARQL error: {exc}") from None
     check_nesting(text)
+    text = without_query_hints(text)
     scanned = scan(text)
     label_parts = [part for part in scanned.services if part.iri == WIKIBASE_LABEL]
     if label_parts and not scanned.nested_service:
