@@ -436,9 +436,9 @@ def query(
     """
     import time
 
+    from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST
     from icmpd_kg.engine import Engine, Policy, open_backend
     from icmpd_kg.query import format_answer
-    from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST
     from icmpd_kg.sparql import ProtocolError
 
     if (sparql is None) == (query_file is None):
@@ -732,8 +732,9 @@ def serve(
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
 
+    from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST, ServerConfig
     from icmpd_kg.distfiles import QUAD_DUMP, missing_for_serving
-    from icmpd_kg.server import DEFAULT_SERVICE_ALLOWLIST, ServerConfig, create_app
+    from icmpd_kg.server import create_app
 
     if not (dist / QUAD_DUMP).is_file():
         _fail(

@@ -51,6 +51,7 @@ OXIGRAPH_DIR = "oxigraph"
 # 'serve' only serves a file. Not byte-stable (pyLODE lists the members of a union in the order its
 # sets give them), so, like the store, left out of SHA256SUMS and of the byte-identical comparison.
 ONTOLOGY_PAGES_DIR = "ontology-pages"
+ONTOLOGY_LANGUAGES = ("en", "tr")
 
 
 def ontology_page(lang: str) -> str:
@@ -81,9 +82,7 @@ def example_queries(dist: Path) -> list[dict[str, str]]:
 
 def missing_for_serving(dist: Path) -> list[str]:
     """The files 'serve' reads from a build that ``dist`` lacks (none for a complete build)."""
-    from icmpd_kg.ontology_docs import LANGUAGES
-
     needed = [QUAD_DUMP, ONTOLOGY_NAME, SHAPES_NAME, VOID_NAME, SOURCE_NAME]
-    needed += [ontology_page(lang) for lang in LANGUAGES]
+    needed += [ontology_page(lang) for lang in ONTOLOGY_LANGUAGES]
     missing = [name for name in needed if not (Path(dist) / name).is_file()]
     return missing + ([QUERIES_DIR + "/"] if not (Path(dist) / QUERIES_DIR).is_dir() else [])

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rdflib import RDFS, Graph, Literal, URIRef
 
+from icmpd_kg.distfiles import ONTOLOGY_LANGUAGES, ONTOLOGY_NAME, ontology_page
 from icmpd_kg.namespaces import IKG, bind_prefixes
 
-LANGUAGES = ("en", "tr")
 OTHER_LANGUAGE_LINK = {"en": ("tr", "Türkçe"), "tr": ("en", "English")}
 
 
@@ -38,9 +38,7 @@ def one_language(ontology: Graph, lang: str) -> Graph:
 
 def write_pages(dist: Path) -> None:
     """The pages of every language into ``dist`` (at build time: pyLODE takes a second a page)."""
-    from icmpd_kg.distfiles import ONTOLOGY_NAME, ontology_page
-
-    for lang in LANGUAGES:
+    for lang in ONTOLOGY_LANGUAGES:
         target = Path(dist) / ontology_page(lang)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(ontology_html(Path(dist) / ONTOLOGY_NAME, lang), encoding="utf-8")
@@ -49,8 +47,9 @@ def write_pages(dist: Path) -> None:
 def ontology_html(ontology_file: Path, lang: str) -> str:
     from pylode import OntPub
 
-    if lang not in LANGUAGES:
-        raise ValueError(f"no ontology documentation in {lang!r} (available: {', '.join(LANGUAGES)})")
+    if lang not in ONTOLOGY_LANGUAGES:
+        available = ", ".join(ONTOLOGY_LANGUAGES)
+        raise ValueError(f"no ontology documentation in {lang!r} (available: {available})")
     page = OntPub(ontology=one_language(Graph().parse(ontology_file), lang)).make_html()
     other, name = OTHER_LANGUAGE_LINK[lang]
     switch = (

@@ -212,6 +212,7 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
+SPARES = 2  # idle workers kept ready beside the fast lane
 KNOWN_SLOW = 4096  # query texts remembered as slow (the oldest forgotten first)
 
 
@@ -311,7 +312,7 @@ class WorkerPool:
         *,
         fast: int = 2,
         slow: int = 2,
-        spares: int = 2,
+        spares: int = SPARES,
         fast_budget: float = 0.5,
         min_run: float = 0.05,
         client_share: int = 1,

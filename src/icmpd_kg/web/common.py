@@ -23,7 +23,7 @@ from icmpd_kg.namespaces import bind_prefixes
 from icmpd_kg.sparql import QueryRequest, QueryResponse, negotiate
 
 if TYPE_CHECKING:
-    from icmpd_kg.server import ServerConfig
+    from icmpd_kg.config import ServerConfig
     from icmpd_kg.workers import WorkerPool
 
 
