@@ -141,6 +141,7 @@ class Scan:
     nested_service: bool
     has_dataset_clause: bool  # FROM / FROM NAMED
     has_load: bool
+    tokens: tuple[Token, ...] = ()  # the text's tokens, for the rewrites that read it again
 
 
 def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
@@ -233,7 +234,9 @@ def scan(text: str) -> Scan:
             )
             i = k
         i += 1
-    return Scan(form, text[:prologue_end], prefixes, base, tuple(services), nested, has_from, has_load)
+    return Scan(
+        form, text[:prologue_end], prefixes, base, tuple(services), nested, has_from, has_load, tuple(toks)
+    )
 
 
 def substitute(text: str, replacements: list[tuple[ServicePart, str]]) -> str:
@@ -294,7 +297,7 @@ def _triples(body: list[Token], scanned: Scan) -> list[tuple[str, str, str]]:
 def _rewrite_label_services(text: str, scanned: Scan, parts: list[ServicePart]) -> str:
     """Each ``SERVICE wikibase:label`` replaced by its patterns at the end of its group
     (``icmpd_kg.label_service``)."""
-    toks = tokens(text)
+    toks = scanned.tokens
     inside = [(p.start, p.end) for p in parts]
     variables = {
         t.value[1:] for t in toks if t.kind == "var" and not any(a <= t.start < b for a, b in inside)
@@ -373,27 +376,20 @@ def _syntax_message(exc: Any) -> str:
 QUERY_HINTS = "http://www.bigdata.com/queryHints#"
 
 
-def without_query_hints(text: str) -> str:
+def without_query_hints(text: str, scanned: Scan) -> str:
     """The query without Blazegraph's query hints (``hint:Query hint:optimizer "None" .``), which
     WDQS queries carry: they steer WDQS's planner and state nothing, but here they would be triple
     patterns that match nothing. A hint is a triple whose subject is in the ``hint:`` namespace."""
-    if "hint" not in text and QUERY_HINTS not in text:
-        return text
-    toks = tokens(text)
-    prefixes = dict(QUERY_PREFIXES)
-    for i in range(len(toks) - 2):  # the query's own PREFIX lines may name the namespace otherwise
-        if toks[i].kind == "word" and toks[i].value.upper() == "PREFIX" and toks[i + 1].kind == "pname":
-            prefixes[toks[i + 1].value[:-1]] = toks[i + 2].value[1:-1]
+    toks = scanned.tokens
     cuts = []
     for i, tok in enumerate(toks):
         starts_triple = i > 0 and (toks[i - 1].kind in ("open", "close") or toks[i - 1].value == ".")
         if not starts_triple or tok.kind not in ("pname", "iri"):
             continue
-        if tok.kind == "pname":
-            prefix, _, local = tok.value.partition(":")
-            iri = prefixes.get(prefix, "") + local
-        else:
-            iri = tok.value[1:-1]
+        try:
+            iri = _resolve(tok, scanned.prefixes, scanned.base) or ""
+        except ProtocolError:  # an unknown prefix: not a hint (the parser will say so)
+            continue
         if not iri.startswith(QUERY_HINTS):
             continue
         end = i
@@ -410,12 +406,12 @@ MAX_NESTING = 128  # far above any real query; Oxigraph's parser overflows its s
 _OPENING, _CLOSING, _UNARY = frozenset("{(["), frozenset("})]"), frozenset("!-+^")
 
 
-def check_nesting(text: str) -> None:
+def check_nesting(toks: Iterable[Token]) -> None:
     """Refuse a query nested deeper than ``MAX_NESTING``: groups, brackets, function calls and runs of
     unary operators (``!!!…``), before any parser sees it (Oxigraph's would overflow its stack and
     crash the process; rdflib's gives up much earlier)."""
     depth = deepest = run = 0
-    for token in tokens(text):
+    for token in toks:
         value = token.value
         if value in _OPENING:
             depth += 1
@@ -438,9 +434,12 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
         text = expandUnicodeEscapes(text)
     except ValueError as exc:
         raise ProtocolError(400, f"SPARQL error: {exc}") from None
-    check_nesting(text)
-    text = without_query_hints(text)
-    scanned = scan(text)
+    scanned = scan(text)  # our own tokenizer: no recursion, whatever the nesting
+    check_nesting(scanned.tokens)
+    if "hint" in text or QUERY_HINTS in text:
+        unhinted = without_query_hints(text, scanned)
+        if unhinted != text:
+            text, scanned = unhinted, scan(unhinted)
     label_parts = [part for part in scanned.services if part.iri == WIKIBASE_LABEL]
     if label_parts and not scanned.nested_service:
         try:
@@ -1008,10 +1007,17 @@ class Engine:
             if not bodies:  # nothing in the rest of the query to join with
                 return "{ FILTER(false) }"
             answers = [self._ask_service(part, prepared, body, deadline) for body in bodies]
+            variables = list(dict.fromkeys(v for a in answers for v in a.variables))
+            rows = [
+                tuple(dict(zip(a.variables, row, strict=True)).get(v) for v in variables)
+                for a in answers
+                for row in a.rows
+            ]
+            return _inline_data(Answer("SELECT", variables, rows))
         except (
             ProtocolError,
             httpx.HTTPError,
-            ValueError,
+            ValueError,  # federation.InvalidTerm among them
             KeyError,
             TypeError,
             NotImplementedError,  # rdflib's reader, for a term type SPARQL JSON does not have
@@ -1021,21 +1027,12 @@ class Engine:
                 return "{}"
             if isinstance(exc, ProtocolError):
                 raise
-            raise ProtocolError(502, f"SERVICE <{part.iri}> failed: {exc}") from None
-        variables = list(dict.fromkeys(v for a in answers for v in a.variables))
-        rows = [
-            tuple(dict(zip(a.variables, row, strict=True)).get(v) for v in variables)
-            for a in answers
-            for row in a.rows
-        ]
-        try:
-            return _inline_data(Answer("SELECT", variables, rows))
-        except federation.InvalidTerm as exc:
-            if part.silent:
-                return "{}"
-            raise ProtocolError(
-                502, f"SERVICE <{part.iri}> answered a term that is not valid RDF: {exc}"
-            ) from None
+            what = (
+                "answered a term that is not valid RDF"
+                if isinstance(exc, federation.InvalidTerm)
+                else "failed"
+            )
+            raise ProtocolError(502, f"SERVICE <{part.iri}> {what}: {exc}") from None
 
     def _service_bodies(
         self,
@@ -1047,7 +1044,7 @@ class Engine:
     ) -> list[str]:
         """The patterns to send: the pattern itself when it shares no variable with the rest of the
         query, else the pattern bound to each batch of the values the rest can give."""
-        toks = tokens(prepared.text)
+        toks = prepared.scan.tokens  # the scan of prepared.text
         variables = federation.shared(toks, part, prepared.scan.services)
         query = (
             federation.candidate_query(

@@ -156,19 +156,34 @@ def _our_text(prop: str, statements_: list[Statement], resolved: Any) -> str:
     return text
 
 
+@dataclass
+class Ours:
+    """Our statements about linked items, by (item, property), with the links that resolve values."""
+
+    linked: dict
+    grouped: dict[tuple[str, str], list[Statement]]
+
+    @classmethod
+    def of(cls, data: Dataset) -> Ours:
+        linked = links(union(data))
+        grouped: dict[tuple[str, str], list[Statement]] = {}
+        for s in statements(data):
+            if s.subject in linked:
+                grouped.setdefault((str(linked[s.subject]), s.prop), []).append(s)
+        return cls(linked, grouped)
+
+    def resolved(self, value: Any) -> Any:
+        """A value as Wikidata names it (its item, where it has one)."""
+        return self.linked.get(value, value) if isinstance(value, URIRef) else value
+
+
 def compare(
     data: Dataset, theirs: dict[tuple[str, str], list[dict[str, str]]], their_source: str
 ) -> list[Row]:
-    linked = links(union(data))
+    ours = Ours.of(data)
+    grouped, resolved = ours.grouped, ours.resolved
     quotes = fact_quotes(data)
     ids = wikidata_ids()
-    grouped: dict[tuple[str, str], list[Statement]] = {}
-    for s in statements(data):
-        if s.subject in linked:
-            grouped.setdefault((str(linked[s.subject]), s.prop), []).append(s)
-
-    def resolved(value: Any) -> Any:
-        return linked.get(value, value) if isinstance(value, URIRef) else value
 
     def source_of(mine: list[Statement]) -> str:
         return "; ".join(f"{s.fact} “{quotes.get(s.fact, '')}”" for s in mine)
@@ -223,10 +238,9 @@ def compare(
 
 def fetch(data: Dataset, client: Client) -> dict[str, Any]:
     """Wikidata's values for our linked items and properties, from the Query Service."""
-    linked = links(union(data))
-    found = [s for s in statements(data) if s.subject in linked]
-    items = sorted({str(linked[s.subject]) for s in found})
-    properties = sorted({s.prop for s in found})
+    grouped = Ours.of(data).grouped
+    items = sorted({item for item, _ in grouped})
+    properties = sorted({prop for _, prop in grouped})
     return client.get_json(client.endpoint, {"query": wikidata_query(items, properties), "format": "json"})
 
 
@@ -297,21 +311,14 @@ def check_reference(url: str, timeout: float = 10.0) -> None:
 def quickstatements(data: Dataset, rows: list[Row], reference_url: str | None = None) -> str:
     """QuickStatements V1 for the values Wikidata lacks (``only ours``) on linked items, each with
     its qualifiers and one reference (S854, S1683, S407); values without a Wikidata item are left out."""
-    linked = links(union(data))
+    ours = Ours.of(data)
+    linked, resolved = ours.linked, ours.resolved
     quotes = fact_quotes(data)
     ids = wikidata_ids()
     lacking = {(r.item, r.property, r.ours) for r in rows if r.status == "only ours"}
     reference = reference_url or str(SOURCE)
-
-    def resolved(value: Any) -> Any:
-        return linked.get(value, value) if isinstance(value, URIRef) else value
-
-    grouped: dict[tuple[str, str], list[Statement]] = {}
-    for s in statements(data):
-        if s.subject in linked:
-            grouped.setdefault((str(linked[s.subject]), s.prop), []).append(s)
     lines = []
-    for (item, prop), mine in sorted(grouped.items()):
+    for (item, prop), mine in sorted(ours.grouped.items()):
         each = ids[prop].compared == "each value"
         if not each and (item, prop, _our_text(prop, mine, resolved)) not in lacking:
             continue

@@ -624,8 +624,8 @@ class WorkerPool:
         deadline = loop.time() + timeout
         entry = _Running(client, loop.time(), pinned=pinned)
         in_slow = False
-        known = _text_key(request)
-        if known in self._known_slow and not pinned:
+        known = _text_key(request) if self._known_slow else None  # no hashing while none is known
+        if known is not None and known in self._known_slow and not pinned:
             # A text that outran the fast lane before will again: refused at once when its slow slot
             # cannot be had, without taking (and then killing) a worker, so re-senders cost nothing.
             self._known_slow.move_to_end(known)
@@ -669,7 +669,7 @@ class WorkerPool:
                 )
             if message is None and loop.time() < deadline:  # it outran the fast lane
                 self._leave_fast(entry)
-                self._known_slow[known] = None
+                self._known_slow[known or _text_key(request)] = None
                 if len(self._known_slow) > KNOWN_SLOW:
                     self._known_slow.popitem(last=False)
                 self._refuse_if_no_slow_slot(client)
