@@ -375,10 +375,45 @@ def _store_option(help_text: str):
     return click.option("--store", "store", default=None, metavar="SPEC", help=help_text)
 
 
-def _parse_store(text: str | None, dist: Path):
-    from icmpd_kg.engine import default_store
+_default_graph_option = click.option(
+    "--default-graph",
+    "default_graph",
+    type=click.Choice(["union", "stored"]),
+    default=None,
+    help="The query's default graph: 'union', the merge of all graphs (a set), or 'stored', the "
+    "default graph as stored (the standard's dataset) [default: as the store keeps it; the build's "
+    "and the memory store: union].",
+)
 
-    return default_store(dist) if text is None else _store_spec(text)
+
+def _parse_store(text: str | None, dist: Path, default_graph: str | None = None):
+    """The store to query, with the default graph asked for; refused at once when the store cannot
+    give it."""
+    from dataclasses import replace
+
+    from icmpd_kg.engine import default_store
+    from icmpd_kg.store import default_graph_mode
+
+    spec = default_store(dist) if text is None else _store_spec(text)
+    if default_graph is None:
+        return spec
+    if spec.kind == "sparql":
+        raise click.BadParameter(
+            "the remote server keeps its own default graph", param_hint="--default-graph"
+        )
+    if (
+        default_graph == "union"
+        and spec.kind == "oxigraph"
+        and (Path(spec.location) / "CURRENT").is_file()
+        and default_graph_mode(Path(spec.location)) == "stored"
+    ):
+        _fail(
+            IcmpdKgError(
+                f"{spec.location}: this store keeps no union of its graphs (it was loaded with "
+                "--default-graph stored); load it again without that option"
+            )
+        )
+    return replace(spec, default_graph=default_graph)
 
 
 @main.command()
@@ -402,6 +437,7 @@ def _parse_store(text: str | None, dist: Path):
     "Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "[default: the build's Oxigraph store, DIST/oxigraph]."
 )
+@_default_graph_option
 @_allow_service_option
 @click.option(
     "--timeout",
@@ -423,6 +459,7 @@ def query(
     fmt: str,
     dist: Path,
     store: str | None,
+    default_graph: str | None,
     allow_service: tuple[str, ...],
     timeout: float,
     base: str | None,
@@ -430,7 +467,8 @@ def query(
     """Run a SPARQL query over the built graph, through the same engine and policy as the endpoint.
 
     The project's prefixes (ikg:, organisation:, project:, ...) are predeclared. Named graphs are
-    queryable with GRAPH; the default graph is the union of all graphs. FROM names graphs of the
+    queryable with GRAPH; the default graph is the union of all graphs (--default-graph stored: the
+    default graph as stored). FROM names graphs of the
     store (nothing is downloaded), and SERVICE may call only the allowed endpoints.
     Exit status: 0 answered, 2 the query is refused or wrong, or the store cannot be read.
     """
@@ -444,7 +482,7 @@ def query(
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give a query either as an argument or with --file, not both")
     text = sparql if sparql is not None else query_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    spec = _parse_store(store, dist)
+    spec = _parse_store(store, dist, default_graph)
     policy = Policy(
         service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
         max_rows=10**9,
@@ -478,7 +516,16 @@ def query(
     default=None,
     help="Named graph for the triples of files without graphs [default: default graph].",
 )
-def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
+@click.option(
+    "--default-graph",
+    "default_graph",
+    type=click.Choice(["union", "stored"]),
+    default=None,
+    help="How a new store keeps its default graph: 'union', with the merge of all graphs (a set) "
+    "that queries see as their default graph, or 'stored', the default graph as loaded (the "
+    "standard's dataset) [default: union; a store loaded into before keeps its own].",
+)
+def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_graph: str | None) -> None:
     """Bulk-load RDF files (N-Quads, N-Triples, Turtle, TriG, RDF/XML, JSON-LD) into an Oxigraph
     store, with a progress bar. Nothing is validated: this is for benchmarks and for more data.
 
@@ -501,10 +548,13 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None) -> None:
         if (target / "CURRENT").is_file():
             import pyoxigraph as ox
 
+            from icmpd_kg.store import copy_side_files
+
             ox.Store.read_only(str(target)).backup(str(work))
+            copy_side_files(target, work)
         total = sum(p.stat().st_size for p in files if p.is_file())
         with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
-            quads = load_files(work, files, progress=bar.update, graph=graph)
+            quads = load_files(work, files, progress=bar.update, graph=graph, default_graph=default_graph)
         if target.exists():
             retired = staging / "old"
             target.replace(retired)
@@ -637,6 +687,7 @@ def publish(
     "Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph]."
 )
+@_default_graph_option
 @click.option(
     "--fast-budget",
     default=0.5,
@@ -717,6 +768,7 @@ def serve(
     max_query_length: int,
     workers: int,
     store: str | None,
+    default_graph: str | None,
     fast_budget: float,
     client_share: int,
     memory_limit: int,
@@ -750,7 +802,7 @@ def serve(
                 "run 'icmpd-kg build' again"
             )
         )
-    spec = _parse_store(store, dist)
+    spec = _parse_store(store, dist, default_graph)
     if spec.kind == "oxigraph" and not (Path(spec.location) / "CURRENT").is_file():
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")

@@ -144,6 +144,23 @@ class Scan:
     tokens: tuple[Token, ...] = ()  # the text's tokens, for the rewrites that read it again
 
 
+def computed_variables(toks: Iterable[Token]) -> frozenset[str]:
+    """Variables whose values the query makes rather than matches in the data: those after ``AS``
+    (SELECT expressions, aggregates, BIND, GROUP BY) and those of ``VALUES`` blocks."""
+    toks = list(toks)
+    names: set[str] = set()
+    for i, token in enumerate(toks):
+        word = token.value.upper() if token.kind == "word" else ""
+        if word == "AS" and i + 1 < len(toks) and toks[i + 1].kind == "var":
+            names.add(toks[i + 1].value[1:])
+        elif word == "VALUES":
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].value == "(")
+            while j < len(toks) and toks[j].kind == "var":
+                names.add(toks[j].value[1:])
+                j += 1
+    return frozenset(names)
+
+
 def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
     if token.kind == "iri":
         iri = token.value[1:-1]
@@ -575,34 +592,62 @@ def oxigraph_functions() -> dict[Any, Any]:
 
 
 class OxigraphBackend:
-    """Oxigraph's native SPARQL engine over an on-disk store (read-only) or an in-memory one."""
+    """Oxigraph's native SPARQL engine over an on-disk store (read-only) or an in-memory one.
+
+    ``default_graph`` is ``union`` (the merge of all graphs, which the store keeps: see
+    ``store.py``) or ``stored`` (the standard's dataset: the default graph as stored). Literals are
+    answered as they were written (``store.LiteralForms``)."""
 
     name = "oxigraph"
 
-    def __init__(self, store: Any, union_stored: bool = False, datatypes: dict[str, str] | None = None):
-        self.store = store
-        self.union_stored = union_stored  # the default graph already holds the merge of all graphs
-        self.datatypes = datatypes or {}  # property -> the integer subtype Oxigraph turned into xsd:integer
-        self.functions = oxigraph_functions()
-
-    @classmethod
-    def open(cls, directory: Path, read_only: bool = True) -> OxigraphBackend:
+    def __init__(
+        self,
+        store: Any,
+        default_graph: str = "union",
+        written: dict[tuple[str, str, str | None], Any] | None = None,
+        directory: Path | None = None,
+    ):
         import pyoxigraph as ox
 
-        if not (Path(directory) / "CURRENT").is_file():
-            from icmpd_kg.errors import InputFileError
+        from icmpd_kg.store import UNION_GRAPH, named_graphs
 
+        self.store = store
+        self.default_graph = default_graph
+        self.written = written or {}
+        self.directory = directory
+        self.functions = oxigraph_functions()
+        self._merge = ox.NamedNode(UNION_GRAPH)
+        self._named = named_graphs(store)
+        self._merged = store.contains_named_graph(self._merge)
+        self._literal = ox.Literal
+        if default_graph == "union" and self._named and not self._merged:
+            raise ValueError("this store keeps no union of its graphs: open it with default_graph='stored'")
+
+    @classmethod
+    def open(
+        cls, directory: Path, read_only: bool = True, default_graph: str | None = None
+    ) -> OxigraphBackend:
+        import pyoxigraph as ox
+
+        from icmpd_kg.errors import InputFileError
+
+        if not (Path(directory) / "CURRENT").is_file():
             raise InputFileError(
                 directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first"
             )
-        from icmpd_kg.store import recorded_datatypes, union_is_stored
+        from icmpd_kg.store import LiteralForms, default_graph_mode
 
+        kept = default_graph_mode(Path(directory))
+        mode = default_graph or kept
         store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
-        return cls(
-            store,
-            union_stored=union_is_stored(Path(directory)),
-            datatypes=recorded_datatypes(Path(directory)),
-        )
+        try:
+            return cls(store, mode, LiteralForms.read(Path(directory)).written(), Path(directory))
+        except ValueError:
+            raise InputFileError(
+                directory,
+                "this store keeps no union of its graphs (it keeps its default graph as stored): "
+                "query it with --default-graph stored, or load it again with --default-graph union",
+            ) from None
 
     def _dataset_args(
         self, default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool
@@ -614,9 +659,20 @@ class OxigraphBackend:
                 "default_graph": [ox.NamedNode(u) for u in default_graphs],
                 "named_graphs": [ox.NamedNode(u) for u in named_graphs],
             }
-        if has_dataset_clause or self.union_stored:  # FROM / FROM NAMED name graphs of this store
+        if has_dataset_clause:  # FROM / FROM NAMED name graphs of this store
             return {}
-        return {"use_default_graph_as_union": True}
+        if self.default_graph == "union" and self._merged:
+            return {"default_graph": [self._merge], "named_graphs": self._named}
+        if self._merged:  # the standard's dataset, the store's own merge left out of GRAPH ?g
+            return {"default_graph": [ox.DefaultGraph()], "named_graphs": self._named}
+        return {}
+
+    def _term(self, term: Any) -> Any:
+        if self.written and isinstance(term, self._literal):
+            found = self.written.get((term.value, term.datatype.value, term.language))
+            if found is not None:
+                return found
+        return _term_to_rdflib(term)
 
     def evaluate(
         self,
@@ -630,8 +686,7 @@ class OxigraphBackend:
     ) -> Answer:
         import pyoxigraph as ox
 
-        from icmpd_kg.store import restore_datatype
-
+        term = self._term
         try:
             result = self.store.query(
                 text,
@@ -644,24 +699,21 @@ class OxigraphBackend:
                 return Answer("ASK", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
                 variables = [v.value for v in result.variables]
+                # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
+                # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
+                made = computed_variables(scanned.tokens) if self.written else frozenset()
+                convert = [_term_to_rdflib if v in made else term for v in variables]
                 rows: list[tuple[Any, ...]] = []
                 for solution in result:
                     if len(rows) == limit:
                         return Answer("SELECT", variables, rows, truncated=True)
-                    rows.append(tuple(_term_to_rdflib(solution[i]) for i in range(len(variables))))
+                    rows.append(tuple(convert[i](solution[i]) for i in range(len(variables))))
                 return Answer("SELECT", variables, rows)
             triples: list[tuple[Any, Any, Any]] = []
             for triple in result:
                 if len(triples) == limit:
                     return Answer(scanned.form or "CONSTRUCT", triples=triples, truncated=True)
-                predicate = _term_to_rdflib(triple.predicate)
-                triples.append(
-                    (
-                        _term_to_rdflib(triple.subject),
-                        predicate,
-                        restore_datatype(self.datatypes, predicate, _term_to_rdflib(triple.object)),
-                    )
-                )
+                triples.append((term(triple.subject), term(triple.predicate), term(triple.object)))
             return Answer(scanned.form or "CONSTRUCT", triples=triples)
         except SyntaxError as exc:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
@@ -669,16 +721,25 @@ class OxigraphBackend:
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
 
     def update(self, text: str, base: str | None = None) -> None:
-        from icmpd_kg.store import MERGE_UPDATE
+        from icmpd_kg.store import after_update, named_graphs
 
+        keeps_union = self._merged or self.default_graph == "union"
+        if self._merged:  # the update sees the graphs as stored; the merge is made again after it
+            self.store.remove_graph(self._merge)
         try:
             self.store.update(text, base_iri=base, prefixes=QUERY_PREFIXES, custom_functions=self.functions)
-            if self.union_stored:  # add what the update put into named graphs to the stored merge
-                self.store.update(MERGE_UPDATE)
         except SyntaxError as exc:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text, "SPARQL Update")) from None
         except (ValueError, TypeError) as exc:
             raise ProtocolError(400, f"SPARQL Update failed: {exc}") from None
+        finally:
+            after_update(self.directory, self.store, "union" if keeps_union else "stored")
+            self._merged = keeps_union
+            self._named = named_graphs(self.store)
+            if self.directory is not None:
+                from icmpd_kg.store import LiteralForms
+
+                self.written = LiteralForms.read(self.directory).written()
         self.store.flush()
 
     def close(self) -> None:
@@ -704,12 +765,14 @@ def _values_keep_their_variables(tree: Any) -> None:
 
 
 class RdflibBackend:
-    """rdflib's SPARQL engine over a ``DatasetExt`` in memory (the project's functions registered)."""
+    """rdflib's SPARQL engine over a ``DatasetExt`` in memory (the project's functions registered).
+    ``default_graph``: ``union`` (rdflib's union of all graphs, a set) or ``stored``."""
 
     name = "memory"
 
-    def __init__(self, data: Dataset):
+    def __init__(self, data: Dataset, default_graph: str = "union"):
         self.data = data
+        self.data.default_union = default_graph == "union"
         self._view: Dataset | None = None
 
     @staticmethod
@@ -924,6 +987,7 @@ class StoreSpec:
 
     kind: str
     location: str = ""
+    default_graph: str | None = None  # union | stored; None: the store's own (memory: union)
 
     @classmethod
     def parse(cls, text: str) -> StoreSpec:
@@ -958,12 +1022,15 @@ def open_backend(
     """The backend for ``spec``; ``memory`` reads ``snapshot`` (N-Quads) if given, else the build
     in ``dist``."""
     if spec.kind == "oxigraph":
-        return OxigraphBackend.open(Path(spec.location), read_only=read_only)
-    if spec.kind == "sparql":
+        return OxigraphBackend.open(
+            Path(spec.location), read_only=read_only, default_graph=spec.default_graph
+        )
+    if spec.kind == "sparql":  # the remote server has its own default graph
         return RemoteBackend(spec.location, auth=auth)
     from icmpd_kg.query import load_built, load_quads
 
-    return RdflibBackend(load_quads(snapshot) if snapshot is not None else load_built(Path(dist or ".")))
+    data = load_quads(snapshot) if snapshot is not None else load_built(Path(dist or "."))
+    return RdflibBackend(data, spec.default_graph or "union")
 
 
 # --- the engine -----------------------------------------------------------------------------------------

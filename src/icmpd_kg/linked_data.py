@@ -342,15 +342,10 @@ def fetch(
     iri: URIRef,
     ontology: Graph,
     text: str | None = None,
-    datatypes: dict[str, str] | None = None,
     context: dict[str, Any] | None = None,
 ) -> LinkedData | None:
     """``iri``'s description, read through ``select`` (a function that runs a SELECT on the one
-    engine and returns its ``Answer``), or None when the graph does not mention it. ``datatypes``
-    (property -> integer subtype, recorded by the build) gives literals that an Oxigraph store
-    turned into xsd:integer their written datatype back."""
-    from icmpd_kg.store import restore_datatype
-
+    engine and returns its ``Answer``), or None when the graph does not mention it."""
     ds = Dataset(default_union=False)  # a plain Dataset: the page needs no SPARQL functions
     rows = select(_neighbourhood_query(iri)).rows
     content = [
@@ -363,7 +358,6 @@ def fetch(
 
     def add(found) -> None:
         for s, p, o, g in found:
-            o = restore_datatype(datatypes or {}, p, o)
             ds.graph(g if g is not None else DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
 
     add(rows)
@@ -389,18 +383,12 @@ def fetch(
 class Site:
     """Linked Data for any resource of a built graph, through the engine of its store."""
 
-    def __init__(
-        self,
-        select: Callable[[str], Any],
-        ontology: Graph,
-        text: str | None = None,
-        datatypes: dict[str, str] | None = None,
-    ):
-        self.select, self.ontology, self.text, self.datatypes = select, ontology, text, datatypes
+    def __init__(self, select: Callable[[str], Any], ontology: Graph, text: str | None = None):
+        self.select, self.ontology, self.text = select, ontology, text
         self.context = jsonld_context(ontology)  # once, not per page
 
     def resource(self, iri: URIRef) -> LinkedData | None:
-        return fetch(self.select, iri, self.ontology, self.text, self.datatypes, self.context)
+        return fetch(self.select, iri, self.ontology, self.text, self.context)
 
     def jsonld(self, iri: URIRef) -> str:
         found = self.resource(iri)
@@ -412,9 +400,6 @@ class Site:
 def load(dist: Path, ontology_file: Path) -> Site:
     """Linked Data of the build in ``dist``, read through the engine (for scripts and tests)."""
     from icmpd_kg.engine import Engine, default_store, open_backend
-    from icmpd_kg.store import recorded_datatypes
 
-    spec = default_store(dist)
-    engine = Engine(open_backend(spec, dist))
-    datatypes = recorded_datatypes(Path(spec.location)) if spec.kind == "oxigraph" else {}
-    return Site(engine.query, Graph().parse(ontology_file), datatypes=datatypes)
+    engine = Engine(open_backend(default_store(dist), dist))
+    return Site(engine.query, Graph().parse(ontology_file))

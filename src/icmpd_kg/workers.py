@@ -177,14 +177,14 @@ def _update_main(conn, source: Source, target: str, text: str, policy: Policy, s
 
         if source.spec.kind == "oxigraph":
             current = source.snapshot or source.spec.location
-            OxigraphBackend.open(Path(current)).store.backup(target)  # a checkpoint: hard links, cheap
-            from icmpd_kg.store import DATATYPES_FILE, mark_union_default, union_is_stored
+            OxigraphBackend.open(Path(current), default_graph="stored").store.backup(target)  # hard links
+            from icmpd_kg.store import copy_side_files
 
-            if union_is_stored(Path(current)):
-                mark_union_default(Path(target))
-            if (Path(current) / DATATYPES_FILE).is_file():
-                shutil.copy(Path(current) / DATATYPES_FILE, Path(target) / DATATYPES_FILE)
-            engine = Engine(OxigraphBackend.open(Path(target), read_only=False), policy)
+            copy_side_files(Path(current), Path(target))
+            engine = Engine(
+                OxigraphBackend.open(Path(target), read_only=False, default_graph=source.spec.default_graph),
+                policy,
+            )
             engine.update(text, time.monotonic() + 3600)
             engine.close()
         else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -58,14 +57,8 @@ def _language(request: Request) -> tuple[str, str, str]:
 
 def _site(ctx: Context) -> Site:
     def make() -> Site:
-        from icmpd_kg.store import recorded_datatypes
-
-        store = ctx.pool.source.spec
-        datatypes = (
-            recorded_datatypes(Path(store.location)) if store.kind == "oxigraph" and store.location else {}
-        )
         text = (ctx.dist / SOURCE_NAME).read_text(encoding="utf-8")
-        return Site(select_from_thread(ctx), _ontology(ctx), text, datatypes=datatypes)
+        return Site(select_from_thread(ctx), _ontology(ctx), text)
 
     return ctx.cached("site", make)
 

@@ -1,0 +1,164 @@
+"""Stores made by ``icmpd-kg load`` and changed by updates: the union default graph is a set, the
+standard's dataset on request, and every literal comes back as it was written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from icmpd_kg.cli import main
+from icmpd_kg.engine import Engine, OxigraphBackend
+from icmpd_kg.store import UNION_GRAPH
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.fixture()
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def count(run, store: Path, *options: str, query: str = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") -> int:
+    result = run("query", "--store", f"oxigraph:{store}", *options, "--format", "json", query)
+    assert result.exit_code == 0, result.output
+    return int(json.loads(result.output)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture()
+def triple(tmp_path) -> Path:
+    path = tmp_path / "a.nt"
+    path.write_text("<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n")
+    return path
+
+
+def test_the_union_of_graphs_is_a_set(run, tmp_path, triple):
+    """One triple stated in the default graph and in a named graph is one triple of the union."""
+    store = tmp_path / "store"
+    assert run("load", triple, "--into", f"oxigraph:{store}").exit_code == 0
+    assert (
+        run("load", triple, "--into", f"oxigraph:{store}", "--graph", "http://example.org/g").exit_code == 0
+    )
+    assert count(run, store) == 1
+    assert count(run, store, "--default-graph", "stored") == 1
+    graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
+    assert count(run, store, query=graphs) == 1  # the store's own merge is no graph of the dataset
+    assert count(run, store, query=f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}") == 0
+
+
+def test_the_standard_dataset_on_request(run, tmp_path, triple):
+    """A store loaded with --default-graph stored keeps its default graph as loaded; it cannot
+    answer for a union it does not keep, and says so."""
+    store = tmp_path / "store"
+    loaded = run(
+        "load",
+        triple,
+        "--into",
+        f"oxigraph:{store}",
+        "--graph",
+        "http://example.org/g",
+        "--default-graph",
+        "stored",
+    )
+    assert loaded.exit_code == 0, loaded.output
+    assert count(run, store) == 0
+    assert count(run, store, query="SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == 1
+    refused = run("query", "--store", f"oxigraph:{store}", "--default-graph", "union", "ASK {}")
+    assert refused.exit_code == 2 and "keeps no union" in refused.output
+    again = run("load", triple, "--into", f"oxigraph:{store}", "--default-graph", "union")
+    assert again.exit_code == 2 and "keeps its default graph as 'stored'" in again.output
+    assert count(run, store, query="SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == 1  # unchanged
+
+
+def test_the_reserved_graph_name_is_refused(run, tmp_path):
+    data = tmp_path / "bad.nq"
+    data.write_text(
+        f"<http://example.org/s> <http://example.org/p> <http://example.org/o> <{UNION_GRAPH}> .\n"
+    )
+    result = run("load", data, "--into", f"oxigraph:{tmp_path / 'store'}")
+    assert result.exit_code == 2 and "reserved" in result.output and "bad.nq" in result.output
+    assert not (tmp_path / "store").exists()
+
+
+WRITTEN = {
+    "negative": f'"-5"^^<{XSD}negativeInteger>',
+    "plus": f'"+19"^^<{XSD}decimal>',
+    "zero": f'"0"^^<{XSD}boolean>',
+    "double": f'"1.0E0"^^<{XSD}double>',
+    "padded": f'"007"^^<{XSD}integer>',
+    "tag": '"colour"@en-gb',  # Oxigraph's parser lower-cases tags (RDF 1.1 allows it): en-GB is en-gb
+    "time": f'"2019-07-01T00:00:00.000Z"^^<{XSD}dateTime>',
+}
+
+
+def test_loaded_literals_come_back_as_written(run, tmp_path):
+    """Oxigraph keeps literals by value; answers, in SELECT rows and in graphs alike, give the form
+    the data wrote, while a value the query computes keeps the standard's type (COUNT: xsd:integer)."""
+    data = tmp_path / "forms.nt"
+    data.write_text(
+        "".join(
+            f"<http://example.org/{k}> <http://example.org/v> {v} .\n" for k, v in WRITTEN.items()
+        ).replace("@en-gb", "@en-GB")
+    )
+    store = tmp_path / "store"
+    assert run("load", data, "--into", f"oxigraph:{store}").exit_code == 0
+    backend = OxigraphBackend.open(store)
+    engine = Engine(backend)
+    rows = engine.query("SELECT ?s ?o (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s ?o").rows
+    assert {str(s).rsplit("/", 1)[1]: o.n3() for s, o, _ in rows} == WRITTEN
+    assert all(n.n3() == f'"1"^^<{XSD}integer>' for *_, n in rows)
+    triples = engine.query("CONSTRUCT WHERE { ?s ?p ?o }").triples
+    assert {str(s).rsplit("/", 1)[1]: o.n3() for s, _, o in triples} == WRITTEN
+    assert engine.query(
+        'ASK { ?s ?p "-5"^^xsd:negativeInteger FILTER(?s = <http://example.org/negative>) }'
+    ).boolean
+
+
+def test_two_forms_of_one_value_give_the_stores_form(run, tmp_path):
+    """ "1.0" and "1.00" are one term in Oxigraph: neither written form can be told apart, so the
+    store's form is answered (and not one of them at random)."""
+    data = tmp_path / "two.nt"
+    data.write_text(
+        f'<http://example.org/a> <http://example.org/v> "1.0"^^<{XSD}decimal> .\n'
+        f'<http://example.org/b> <http://example.org/v> "1.00"^^<{XSD}decimal> .\n'
+        f'<http://example.org/c> <http://example.org/v> "+2"^^<{XSD}decimal> .\n'
+    )
+    store = tmp_path / "store"
+    assert run("load", data, "--into", f"oxigraph:{store}").exit_code == 0
+    rows = Engine(OxigraphBackend.open(store)).query("SELECT ?s ?o { ?s ?p ?o }").rows
+    assert {str(s).rsplit("/", 1)[1]: str(o) for s, o in rows} == {"a": "1", "b": "1", "c": "+2"}
+
+
+def test_updates_keep_the_union_a_set(tmp_path, triple, run):
+    """Inserted and deleted in named graphs and the default graph, the union follows: a triple
+    deleted from one graph stays while another states it, and goes with the last."""
+    store = tmp_path / "store"
+    assert run("load", triple, "--into", f"oxigraph:{store}").exit_code == 0
+    engine = Engine(OxigraphBackend.open(store, read_only=False))
+    n = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    t = "<http://example.org/s> <http://example.org/p> <http://example.org/o>"
+
+    def total() -> int:
+        return int(engine.query(n).rows[0][0])
+
+    engine.update(f"INSERT DATA {{ GRAPH <http://example.org/g> {{ {t} }} }}")
+    assert total() == 1
+    engine.update(f"DELETE DATA {{ {t} }}")
+    assert total() == 1  # the named graph still states it
+    engine.update(f"DELETE DATA {{ GRAPH <http://example.org/g> {{ {t} }} }}")
+    assert total() == 0
+    engine.update('INSERT DATA { <http://example.org/x> <http://example.org/v> "+3"^^xsd:decimal }')
+    assert total() == 1
+    # an update's literals are stored by value (the written form is not recorded for them)
+    assert str(engine.query("SELECT ?o { <http://example.org/x> ?p ?o }").rows[0][0]) == "3"
+    with pytest.raises(Exception, match="Update"):
+        engine.update("DELETE DATA { nonsense }")
+    assert total() == 1  # a failed update leaves the union whole
+    engine.close()
