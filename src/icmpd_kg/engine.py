@@ -613,7 +613,7 @@ class OxigraphBackend:
 
         self.store = store
         self.default_graph = default_graph
-        self.written = written or {}
+        self._use_forms(written or {})
         self.directory = directory
         self.functions = oxigraph_functions()
         self._merge = ox.NamedNode(UNION_GRAPH)
@@ -667,9 +667,22 @@ class OxigraphBackend:
             return {"default_graph": [ox.DefaultGraph()], "named_graphs": self._named}
         return {}
 
+    def _use_forms(self, written: dict[tuple[str, str, str | None], Any]) -> None:
+        self.written = written
+        # for values the query computes, only the forms that keep their datatype: a computed 1 may
+        # be written "1.0" where the data writes it so, never the data's "1"^^xsd:positiveInteger
+        self.written_lexically = {k: v for k, v in written.items() if str(v.datatype or "") == k[1]}
+
     def _term(self, term: Any) -> Any:
         if self.written and isinstance(term, self._literal):
             found = self.written.get((term.value, term.datatype.value, term.language))
+            if found is not None:
+                return found
+        return _term_to_rdflib(term)
+
+    def _computed(self, term: Any) -> Any:
+        if self.written_lexically and isinstance(term, self._literal):
+            found = self.written_lexically.get((term.value, term.datatype.value, term.language))
             if found is not None:
                 return found
         return _term_to_rdflib(term)
@@ -702,7 +715,7 @@ class OxigraphBackend:
                 # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
                 # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
                 made = computed_variables(scanned.tokens) if self.written else frozenset()
-                convert = [_term_to_rdflib if v in made else term for v in variables]
+                convert = [self._computed if v in made else term for v in variables]
                 rows: list[tuple[Any, ...]] = []
                 for solution in result:
                     if len(rows) == limit:
@@ -739,7 +752,7 @@ class OxigraphBackend:
             if self.directory is not None:
                 from icmpd_kg.store import LiteralForms
 
-                self.written = LiteralForms.read(self.directory).written()
+                self._use_forms(LiteralForms.read(self.directory).written())
         self.store.flush()
 
     def close(self) -> None:
