@@ -490,6 +490,89 @@ def fairness(dist: Path, slow_counts=(4, 8), trivial: int = 20) -> dict:
     return out
 
 
+def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> dict:
+    """A trivial query's latency (p50, p95, max) while ``n`` clients at one address each send a slow
+    query again as soon as it is answered (200, 429 or 503 alike), then entity pages read beside
+    four such clients: the rows of the hostile-clients issue, as a client would try them."""
+    import threading
+
+    import httpx
+
+    def percentile(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    def measure(base: str, n: int, path: str, params: dict | None, count: int) -> dict:
+        stop = threading.Event()
+        statuses: dict[int, int] = {}
+
+        def resend() -> None:
+            with httpx.Client(timeout=30) as client:
+                while not stop.is_set():
+                    try:
+                        client.get(base + "/sparql", params={"query": SLOW})
+                    except httpx.HTTPError:
+                        pass
+
+        threads = [threading.Thread(target=resend, daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        times = []
+        began = time.monotonic()
+        with httpx.Client(timeout=30) as client:
+            for _ in range(count):
+                start = time.perf_counter()
+                status = client.get(base + path, params=params).status_code
+                times.append(time.perf_counter() - start)
+                statuses[status] = statuses.get(status, 0) + 1
+                time.sleep(0.05)
+                if time.monotonic() - began > 120:
+                    break
+        stop.set()
+        for t in threads:
+            t.join(timeout=40)
+        return {
+            "p50_ms": percentile(times, 0.5) * 1000,
+            "p95_ms": percentile(times, 0.95) * 1000,
+            "max_ms": max(times) * 1000,
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        }
+
+    out: dict = {}
+    with server(*icmpd("serve", "--dist", str(dist), "--port", "{port}", "--timeout", "8")) as (base, _p, _):
+        httpx.get(base + "/sparql", params={"query": "ASK {}"})
+        for n in counts:
+            out[f"ask-{n}"] = measure(base, n, "/sparql", {"query": "ASK { ?s ?p ?o }"}, trivial)
+        out["pages-4"] = measure(base, 4, "/id/project/pact", {"lang": "en"}, pages * 4)
+    return out
+
+
+def fairness_report(results: dict, out: Path) -> str:
+    lines = [
+        "# The endpoint under re-senders (one address)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} CPUs, by "
+        "`scripts/bench.py --only fairness`. Each re-sender sends the slow query "
+        f"(`{SLOW}`) again as soon as it is answered; the measured client sends its request every 50 ms.",
+        "",
+        "| while | request | p50 ms | p95 ms | max ms | statuses | target p95 | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, row in results.items():
+        kind, n = key.split("-")
+        target = 100 if kind == "ask" else 1000
+        lines.append(
+            f"| {n} re-senders | {'trivial ASK' if kind == 'ask' else 'entity page'} | {row['p50_ms']:.0f} | "
+            f"{row['p95_ms']:.0f} | {row['max_ms']:.0f} | {row['statuses']} | ≤ {target} | "
+            f"{verdict(row['p95_ms'] <= target and set(row['statuses']) == {'200'})} |"
+        )
+    text = "\n".join(lines) + "\n"
+    (out / "FAIRNESS.md").write_text(text, encoding="utf-8")
+    (out / "fairness.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return text
+
+
 # --- the report ---------------------------------------------------------------------------------------------
 
 
@@ -772,7 +855,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved throughput rounds.")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="Where the report and plots go.")
+    parser.add_argument(
+        "--only",
+        choices=["fairness"],
+        default=None,
+        help="Run one part: 'fairness', the endpoint under re-senders (writes FAIRNESS.md).",
+    )
     args = parser.parse_args()
+    if args.only == "fairness":
+        args.out.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="icmpd-kg-bench-"))
+        try:
+            subprocess.run(icmpd("build", "--out", str(work / "dist")), check=True, capture_output=True)
+            print(fairness_report(resenders(work / "dist"), args.out))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     from tqdm import tqdm
 
     began = time.perf_counter()
