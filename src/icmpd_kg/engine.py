@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -673,19 +673,18 @@ class OxigraphBackend:
         # be written "1.0" where the data writes it so, never the data's "1"^^xsd:positiveInteger
         self.written_lexically = {k: v for k, v in written.items() if str(v.datatype or "") == k[1]}
 
-    def _term(self, term: Any) -> Any:
-        if self.written and isinstance(term, self._literal):
-            found = self.written.get((term.value, term.datatype.value, term.language))
-            if found is not None:
-                return found
-        return _term_to_rdflib(term)
+    def _converter(self, forms: dict[tuple[str, str, str | None], Any]) -> Callable[[Any], Any]:
+        """Oxigraph's term -> rdflib's, a literal in the written form ``forms`` give it."""
+        literal = self._literal
 
-    def _computed(self, term: Any) -> Any:
-        if self.written_lexically and isinstance(term, self._literal):
-            found = self.written_lexically.get((term.value, term.datatype.value, term.language))
-            if found is not None:
-                return found
-        return _term_to_rdflib(term)
+        def convert(term: Any) -> Any:
+            if forms and isinstance(term, literal):
+                found = forms.get((term.value, term.datatype.value, term.language))
+                if found is not None:
+                    return found
+            return _term_to_rdflib(term)
+
+        return convert
 
     def evaluate(
         self,
@@ -699,7 +698,7 @@ class OxigraphBackend:
     ) -> Answer:
         import pyoxigraph as ox
 
-        term = self._term
+        term = self._converter(self.written)
         try:
             result = self.store.query(
                 text,
@@ -715,7 +714,8 @@ class OxigraphBackend:
                 # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
                 # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
                 made = computed_variables(scanned.tokens) if self.written else frozenset()
-                convert = [self._computed if v in made else term for v in variables]
+                computed = self._converter(self.written_lexically)
+                convert = [computed if v in made else term for v in variables]
                 rows: list[tuple[Any, ...]] = []
                 for solution in result:
                     if len(rows) == limit:
