@@ -248,16 +248,23 @@ def fact_quotes(data: Dataset) -> dict[Node, str]:
     return quotes
 
 
+def _names(data: Dataset, facts: dict) -> dict[Node, set[str]]:
+    """What the fact graphs name each resource: one pass over the store per naming property (asking
+    each fact graph would find the property's triples across all graphs every time)."""
+    names: dict[Node, set[str]] = {}
+    for prop in NAMING_PROPERTIES:
+        for s, _, o, g in data.quads((None, prop, None, None)):
+            if g is not None and getattr(g, "identifier", g) in facts:
+                names.setdefault(s, set()).add(str(o))
+    return names
+
+
 def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
     """Every literal a fact graph states is found in its quote, and every resource it is about is
     named there, unless the source names that resource nowhere (a node the editors introduce)."""
     quotes = fact_quotes(data)
     facts = {g.identifier: g for g in data.graphs() if g.identifier in quotes}
-    names: dict[Node, set[str]] = {}
-    for graph in facts.values():
-        for prop in NAMING_PROPERTIES:
-            for s, o in graph.subject_objects(prop):
-                names.setdefault(s, set()).add(str(o))
+    names = _names(data, facts)
     problems: list[QuoteMismatch] = []
     for name in sorted(facts):
         graph, quote = facts[name], quotes[name]
