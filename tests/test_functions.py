@@ -81,6 +81,24 @@ def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist, store):
     assert 'href="/functions"' in ui
 
 
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize("where", ["FILTER", "ORDER BY", "BIND"])
+def test_the_functions_answer_in_every_expression_on_both_stores(dist, store, where):
+    """In FILTER and ORDER BY as in BIND (rdflib-endpoint 0.6.3 evaluated its functions in BIND only:
+    a FILTER on them found nothing on the memory store); a failing call is an expression error."""
+    body = {
+        "FILTER": 'FILTER(ikgfn:fold(?x) = "istanbul")',
+        "ORDER BY": "} ORDER BY DESC(ikgfn:fold(?x)) LIMIT 1 #",
+        "BIND": 'BIND(ikgfn:fold(?x) AS ?k) FILTER(?k = "istanbul")',
+    }[where]
+    query = f'SELECT ?x WHERE {{ VALUES ?x {{ "İSTANBUL" "Ankara" }} {body} }}'
+    spec = "memory" if store == "memory" else f"oxigraph:{dist / 'oxigraph'}"
+    rows = open_engine(dist, spec).query(query).strings()
+    assert rows == [{"x": "İSTANBUL"}]
+    error = 'SELECT ?d WHERE { BIND(ikgfn:longDate("no date") AS ?d) FILTER(!BOUND(?d)) }'
+    assert len(open_engine(dist, spec).query(error).rows) == 1
+
+
 def test_function_iris_are_the_names_rdflib_endpoint_gives_them():
     """functions.NAMES spells out each IRI (so Oxigraph's engine needs no rdflib-endpoint import);
     they must stay what DatasetExt registers."""

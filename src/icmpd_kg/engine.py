@@ -784,6 +784,10 @@ class RdflibBackend:
     name = "memory"
 
     def __init__(self, data: Dataset, default_graph: str = "union"):
+        from icmpd_kg import settings
+        from icmpd_kg.functions import rdflib_functions
+
+        settings.sparql_functions(rdflib_functions())  # whatever the dataset, the functions answer
         self.data = data
         self.data.default_union = default_graph == "union"
         self._view: Dataset | None = None

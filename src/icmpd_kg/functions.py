@@ -1,14 +1,17 @@
-"""The project's SPARQL extension functions, registered with rdflib-endpoint's ``DatasetExt``.
+"""The project's SPARQL extension functions, on both local engines.
 
-``register(dataset)`` adds them to a ``DatasetExt``; every dataset the project queries (the built
-graph loaded by ``icmpd-kg query`` and by the server's workers) is one, so the functions answer the
-same on the command line and at the endpoint. rdflib-endpoint's ``generate_docs`` writes their
-documentation, served at ``/functions``. Use them as ``BIND(ikgfn:fold(?label) AS ?key)``.
+rdflib's engine gets them through rdflib's own ``register_custom_function`` (``settings``: the
+process-wide registry), so they answer in BIND, FILTER, ORDER BY and every other expression;
+Oxigraph's engine through its ``custom_functions`` (``engine.oxigraph_functions``). rdflib-endpoint's
+``DatasetExt`` describes them (``register``) for its ``generate_docs``, which writes their
+documentation, served at ``/functions``. Use them as ``FILTER(ikgfn:fold(?label) = "isvicre")``.
+(rdflib-endpoint 0.6.3 evaluates the functions it registers in BIND only.)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
@@ -46,15 +49,12 @@ def fold(text: str) -> str:
     Returns:
         The folded string.
 
-    Call it in BIND (rdflib-endpoint evaluates extension functions there), then filter on the result:
-
     ```sparql
     PREFIX ikgfn: <https://w3id.org/icmpd-kg/functions#>
     PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
     SELECT ?thing ?label WHERE {
         ?thing rdfs:label ?label .
-        BIND (ikgfn:fold(?label) AS ?key)
-        FILTER (CONTAINS(?key, "isvicre"))
+        FILTER (CONTAINS(ikgfn:fold(?label), "isvicre"))
     }
     ```
     """
@@ -126,7 +126,8 @@ def iri(func) -> URIRef:
 
 
 def register(dataset: DatasetExt) -> DatasetExt:
-    """Register every project function on ``dataset`` (in the ikgfn: namespace)."""
+    """Describe every project function on ``dataset`` (in the ikgfn: namespace), as rdflib-endpoint
+    wants them for its documentation."""
     for func in FUNCTIONS:
         dataset.extension_function(namespace=IKGFN)(func)
     return dataset
@@ -140,7 +141,30 @@ def documentation() -> str:
     return generate_docs(register(DatasetExt())._custom_functions)
 
 
+def rdflib_functions() -> dict[URIRef, Callable[..., Any]]:
+    """The functions for rdflib's engine: the same Python functions, given the terms' lexical
+    values; an error is SPARQL's expression error (FILTER false, BIND unbound)."""
+    from rdflib import Literal
+    from rdflib.plugins.sparql.sparql import SPARQLError
+
+    def adapt(func: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            try:
+                return Literal(func(*[str(a) for a in args]))
+            except Exception as exc:  # noqa: BLE001 - any failure is the expression's error
+                raise SPARQLError(f"{iri(func)}: {exc}") from None
+
+        return call
+
+    return {iri(f): adapt(f) for f in FUNCTIONS}
+
+
 def new_dataset(default_union: bool = True) -> DatasetExt:
+    """A dataset for rdflib's engine, the project's functions registered with rdflib (in BIND,
+    FILTER and everywhere else an expression goes)."""
     from rdflib_endpoint.dataset_ext import DatasetExt
 
-    return register(DatasetExt(default_union=default_union))
+    from icmpd_kg import settings
+
+    settings.sparql_functions(rdflib_functions())
+    return DatasetExt(default_union=default_union)

@@ -13,6 +13,8 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
   graph of the store; rdflib would otherwise download it.
 - rdflib's default SPARQL processor plugin: ``icmpd_kg.validate.PreparingProcessor`` while pySHACL
   validates (``sparql_processor``), rdflib's own again afterwards.
+- rdflib's registry of custom SPARQL functions: the project's functions (``ikgfn:``), registered
+  once, by ``sparql_functions``; they answer only to their own IRIs, so nothing else changes.
 
 ``preserved`` takes a snapshot of all three and puts it back, around code (pySHACL) that changes them.
 """
@@ -95,6 +97,14 @@ def sparql_processor(module: str, name: str) -> Iterator[None]:
     with preserved():
         _register_processor(module, name)
         yield
+
+
+def sparql_functions(functions: dict) -> None:
+    """Register ``functions`` (IRI -> callable) in rdflib's process-wide function registry."""
+    from rdflib.plugins.sparql.operators import register_custom_function
+
+    for uri, func in functions.items():
+        register_custom_function(uri, func, override=True)
 
 
 # Never fetch a graph named in FROM / FROM NAMED: set once, for every process that imports the package.
