@@ -97,7 +97,33 @@ def test_serve_refuses_a_build_that_lacks_what_it_shows(dist, tmp_path):
 def test_page_assets_are_served(server, path):  # noqa: F811
     response = httpx.get(server + path)
     assert response.status_code == 200 and response.headers["etag"]
-    assert httpx.get(server + "/assets/../server.py").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/assets/../server.py",
+        "/assets/..%2fserver.py",
+        "/assets/%2e%2e/server.py",
+        "/assets/../../pyproject.toml",
+        "/assets/yasgui/../../server.py",
+    ],
+)
+def test_asset_paths_cannot_leave_their_folder(server, raw):  # noqa: F811
+    """Sent as written (httpx would resolve the dots before sending, so the server never saw them)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(server)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    try:
+        connection.request("GET", raw)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 404, raw
+    assert b"import" not in body and b"[project]" not in body
 
 
 def test_reading_a_build_does_not_load_the_build_stack(dist):
