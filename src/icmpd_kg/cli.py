@@ -375,14 +375,20 @@ def _store_option(help_text: str):
     return click.option("--store", "store", default=None, metavar="SPEC", help=help_text)
 
 
-_default_graph_option = click.option(
-    "--default-graph",
-    "default_graph",
-    type=click.Choice(["union", "stored"]),
-    default=None,
-    help="The query's default graph: 'union', the merge of all graphs (a set), or 'stored', the "
+def _default_graph_option(help_text: str):
+    return click.option(
+        "--default-graph",
+        "default_graph",
+        type=click.Choice(["union", "stored"]),
+        default=None,
+        help=help_text,
+    )
+
+
+_QUERY_DEFAULT_GRAPH = (
+    "The query's default graph: 'union', the merge of all graphs (a set), or 'stored', the "
     "default graph as stored (the standard's dataset) [default: as the store keeps it; the build's "
-    "and the memory store: union].",
+    "and the memory store: union]."
 )
 
 
@@ -437,7 +443,7 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     "Store to query: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "[default: the build's Oxigraph store, DIST/oxigraph]."
 )
-@_default_graph_option
+@_default_graph_option(_QUERY_DEFAULT_GRAPH)
 @_allow_service_option
 @click.option(
     "--timeout",
@@ -516,14 +522,10 @@ def query(
     default=None,
     help="Named graph for the triples of files without graphs [default: default graph].",
 )
-@click.option(
-    "--default-graph",
-    "default_graph",
-    type=click.Choice(["union", "stored"]),
-    default=None,
-    help="How a new store keeps its default graph: 'union', with the merge of all graphs (a set) "
+@_default_graph_option(
+    "How a new store keeps its default graph: 'union', with the merge of all graphs (a set) "
     "that queries see as their default graph, or 'stored', the default graph as loaded (the "
-    "standard's dataset) [default: union; a store loaded into before keeps its own].",
+    "standard's dataset) [default: union; a store loaded into before keeps its own]."
 )
 def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_graph: str | None) -> None:
     """Bulk-load RDF files (N-Quads, N-Triples, Turtle, TriG, RDF/XML, JSON-LD) into an Oxigraph
@@ -687,7 +689,7 @@ def publish(
     "Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph]."
 )
-@_default_graph_option
+@_default_graph_option(_QUERY_DEFAULT_GRAPH)
 @click.option(
     "--fast-budget",
     default=0.5,
