@@ -107,3 +107,18 @@ def test_function_iris_are_the_names_rdflib_endpoint_gives_them():
     from icmpd_kg.functions import FUNCTIONS, NAMES
 
     assert [NAMES[f] for f in FUNCTIONS] == [snake_to_camel(f.__name__) for f in FUNCTIONS]
+
+
+def test_a_dataset_leaves_rdflibs_global_evaluators_alone():
+    """rdflib-endpoint's DatasetExt puts the functions it registers into rdflib's process-global
+    CUSTOM_EVALS and takes them out when it is collected, which can happen while another query
+    iterates that dict ("dictionary changed size during iteration"). The project's datasets
+    register nothing there (their functions are in rdflib's function registry)."""
+    from rdflib.plugins.sparql import CUSTOM_EVALS
+
+    from icmpd_kg.functions import new_dataset
+
+    before = dict(CUSTOM_EVALS)
+    data = new_dataset()
+    assert dict(CUSTOM_EVALS) == before
+    del data

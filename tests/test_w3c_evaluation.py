@@ -12,7 +12,6 @@ checked), blank nodes up to renaming."""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -261,10 +260,6 @@ def run_oxigraph_store(case: Case, directory: Path) -> Answer:
 
 
 def run_memory_store(case: Case) -> Answer:
-    # the datasets of earlier tests are collected now, not during this query: each takes its
-    # functions out of rdflib's process-global CUSTOM_EVALS when collected, and rdflib iterates that
-    # dict while it evaluates ("dictionary changed size during iteration")
-    gc.collect()
     data = new_dataset(default_union=False)
     with settings.literals_as_written():
         for path in case.data:
