@@ -10,6 +10,7 @@ import click
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
+from icmpd_kg.store import DEFAULT_GRAPH_MODES
 
 
 def _fail(exc: IcmpdKgError) -> None:
@@ -379,7 +380,7 @@ def _default_graph_option(help_text: str):
     return click.option(
         "--default-graph",
         "default_graph",
-        type=click.Choice(["union", "stored"]),
+        type=click.Choice(DEFAULT_GRAPH_MODES),
         default=None,
         help=help_text,
     )
@@ -398,7 +399,7 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     from dataclasses import replace
 
     from icmpd_kg.engine import default_store
-    from icmpd_kg.store import default_graph_mode
+    from icmpd_kg.store import require_default_graph
 
     spec = default_store(dist) if text is None else _store_spec(text)
     if default_graph is None:
@@ -407,18 +408,11 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
         raise click.BadParameter(
             "the remote server keeps its own default graph", param_hint="--default-graph"
         )
-    if (
-        default_graph == "union"
-        and spec.kind == "oxigraph"
-        and (Path(spec.location) / "CURRENT").is_file()
-        and default_graph_mode(Path(spec.location)) == "stored"
-    ):
-        _fail(
-            IcmpdKgError(
-                f"{spec.location}: this store keeps no union of its graphs (it was loaded with "
-                "--default-graph stored); load it again without that option"
-            )
-        )
+    if spec.kind == "oxigraph" and (Path(spec.location) / "CURRENT").is_file():
+        try:
+            require_default_graph(Path(spec.location), default_graph)
+        except IcmpdKgError as exc:
+            _fail(exc)
     return replace(spec, default_graph=default_graph)
 
 
@@ -537,7 +531,7 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_
     import shutil
     import tempfile
 
-    from icmpd_kg.store import load_files
+    from icmpd_kg.store import checkpoint, load_files
 
     spec = _store_spec(into, "--into")
     if spec.kind != "oxigraph":
@@ -548,12 +542,7 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_
     try:
         work = staging / "store"
         if (target / "CURRENT").is_file():
-            import pyoxigraph as ox
-
-            from icmpd_kg.store import copy_side_files
-
-            ox.Store.read_only(str(target)).backup(str(work))
-            copy_side_files(target, work)
+            checkpoint(target, work)
         total = sum(p.stat().st_size for p in files if p.is_file())
         with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
             quads = load_files(work, files, progress=bar.update, graph=graph, default_graph=default_graph)

@@ -142,6 +142,7 @@ class Scan:
     has_dataset_clause: bool  # FROM / FROM NAMED
     has_load: bool
     tokens: tuple[Token, ...] = ()  # the text's tokens, for the rewrites that read it again
+    computed: frozenset[str] = frozenset()  # variables the query makes (``computed_variables``)
 
 
 def computed_variables(toks: Iterable[Token]) -> frozenset[str]:
@@ -252,7 +253,16 @@ def scan(text: str) -> Scan:
             i = k
         i += 1
     return Scan(
-        form, text[:prologue_end], prefixes, base, tuple(services), nested, has_from, has_load, tuple(toks)
+        form,
+        text[:prologue_end],
+        prefixes,
+        base,
+        tuple(services),
+        nested,
+        has_from,
+        has_load,
+        tuple(toks),
+        computed_variables(toks),
     )
 
 
@@ -635,19 +645,12 @@ class OxigraphBackend:
             raise InputFileError(
                 directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first"
             )
-        from icmpd_kg.store import LiteralForms, default_graph_mode
+        from icmpd_kg.store import LiteralForms, default_graph_mode, require_default_graph
 
-        kept = default_graph_mode(Path(directory))
-        mode = default_graph or kept
+        mode = default_graph or default_graph_mode(Path(directory))
+        require_default_graph(Path(directory), mode)
         store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
-        try:
-            return cls(store, mode, LiteralForms.read(Path(directory)).written(), Path(directory))
-        except ValueError:
-            raise InputFileError(
-                directory,
-                "this store keeps no union of its graphs (it keeps its default graph as stored): "
-                "query it with --default-graph stored, or load it again with --default-graph union",
-            ) from None
+        return cls(store, mode, LiteralForms.read(Path(directory)).written(), Path(directory))
 
     def _dataset_args(
         self, default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool
@@ -668,10 +671,13 @@ class OxigraphBackend:
         return {}
 
     def _use_forms(self, written: dict[tuple[str, str, str | None], Any]) -> None:
-        self.written = written
+        """``written``: the store's form (value, datatype, language) -> the written literal."""
+        self.written = {k: _term_to_rdflib(v) for k, v in written.items()}
         # for values the query computes, only the forms that keep their datatype: a computed 1 may
         # be written "1.0" where the data writes it so, never the data's "1"^^xsd:positiveInteger
-        self.written_lexically = {k: v for k, v in written.items() if str(v.datatype or "") == k[1]}
+        self.written_lexically = {
+            k: v for k, v in self.written.items() if str(v.datatype or XSD_STRING) == k[1]
+        }
 
     def _converter(self, forms: dict[tuple[str, str, str | None], Any]) -> Callable[[Any], Any]:
         """Oxigraph's term -> rdflib's, a literal in the written form ``forms`` give it."""
@@ -713,9 +719,8 @@ class OxigraphBackend:
                 variables = [v.value for v in result.variables]
                 # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
                 # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
-                made = computed_variables(scanned.tokens) if self.written else frozenset()
                 computed = self._converter(self.written_lexically)
-                convert = [computed if v in made else term for v in variables]
+                convert = [computed if v in scanned.computed else term for v in variables]
                 rows: list[tuple[Any, ...]] = []
                 for solution in result:
                     if len(rows) == limit:
@@ -746,13 +751,11 @@ class OxigraphBackend:
         except (ValueError, TypeError) as exc:
             raise ProtocolError(400, f"SPARQL Update failed: {exc}") from None
         finally:
-            after_update(self.directory, self.store, "union" if keeps_union else "stored")
+            forms = after_update(self.directory, self.store, "union" if keeps_union else "stored")
             self._merged = keeps_union
             self._named = named_graphs(self.store)
-            if self.directory is not None:
-                from icmpd_kg.store import LiteralForms
-
-                self._use_forms(LiteralForms.read(self.directory).written())
+            if forms is not None:
+                self._use_forms(forms.written())
         self.store.flush()
 
     def close(self) -> None:
@@ -784,10 +787,9 @@ class RdflibBackend:
     name = "memory"
 
     def __init__(self, data: Dataset, default_graph: str = "union"):
-        from icmpd_kg import settings
-        from icmpd_kg.functions import rdflib_functions
+        from icmpd_kg.functions import register_with_rdflib
 
-        settings.sparql_functions(rdflib_functions())  # whatever the dataset, the functions answer
+        register_with_rdflib()  # whatever the dataset, the functions answer
         self.data = data
         self.data.default_union = default_graph == "union"
         self._view: Dataset | None = None

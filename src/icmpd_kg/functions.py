@@ -11,6 +11,7 @@ documentation, served at ``/functions``. Use them as ``FILTER(ikgfn:fold(?label)
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
@@ -159,12 +160,17 @@ def rdflib_functions() -> dict[URIRef, Callable[..., Any]]:
     return {iri(f): adapt(f) for f in FUNCTIONS}
 
 
-def new_dataset(default_union: bool = True) -> DatasetExt:
-    """A dataset for rdflib's engine, the project's functions registered with rdflib (in BIND,
-    FILTER and everywhere else an expression goes)."""
-    from rdflib_endpoint.dataset_ext import DatasetExt
-
+@cache
+def register_with_rdflib() -> None:
+    """The functions in rdflib's registry (in BIND, FILTER and everywhere else an expression goes),
+    once per process."""
     from icmpd_kg import settings
 
     settings.sparql_functions(rdflib_functions())
+
+
+def new_dataset(default_union: bool = True) -> DatasetExt:
+    """A dataset for rdflib's engine (``engine.RdflibBackend`` registers the functions)."""
+    from rdflib_endpoint.dataset_ext import DatasetExt
+
     return DatasetExt(default_union=default_union)

@@ -81,11 +81,25 @@ def _write_settings(directory: Path, mode: str) -> None:
     )
 
 
-def copy_side_files(source: Path, target: Path) -> None:
-    """The store's own files (settings, written literal forms) next to a checkpoint of it."""
+def checkpoint(source: Path, target: Path) -> None:
+    """A copy of the store at ``source`` in ``target`` (hard links, cheap), with the store's own
+    files (settings, written literal forms)."""
+    import pyoxigraph as ox
+
+    ox.Store.read_only(str(source)).backup(str(target))
     for name in SIDE_FILES:
         if (Path(source) / name).is_file():
             shutil.copy(Path(source) / name, Path(target) / name)
+
+
+def require_default_graph(directory: Path, mode: str) -> None:
+    """Refuse, naming the store, a union default graph the store does not keep."""
+    if mode == "union" and default_graph_mode(directory) == "stored":
+        raise InputFileError(
+            directory,
+            "this store keeps no union of its graphs (it was loaded with --default-graph stored): "
+            "query it with --default-graph stored, or load it again without that option",
+        )
 
 
 def named_graphs(store: Any) -> list[Any]:
@@ -110,10 +124,6 @@ _SUBJECT, _PREDICATE = "urn:x-icmpd-kg:s", "urn:x-icmpd-kg:p"
 
 def _key(literal: Any) -> tuple[str, str, str | None]:
     return (literal.value, literal.datatype.value, literal.language)
-
-
-def _nt(literal: Any) -> str:
-    return str(literal)
 
 
 def parse_literal(text: str) -> Any:
@@ -176,8 +186,8 @@ class LiteralForms:
         stored = self.stored_form(literal)
         if stored is literal or stored == literal:
             return
-        entry = self.entries.setdefault(_nt(stored), [_nt(literal), 0])
-        if entry[0] != _nt(literal):
+        entry = self.entries.setdefault(str(stored), [str(literal), 0])
+        if entry[0] != str(literal):
             entry[0] = None
         entry[1] += 1
 
@@ -196,20 +206,12 @@ class LiteralForms:
                 entry[0] = None
 
     def written(self) -> dict[tuple[str, str, str | None], Any]:
-        """Store's form (value, datatype, language) -> the written literal, as rdflib terms."""
-        from rdflib import Literal, URIRef
-
-        found = {}
-        for stored, (written, _) in self.entries.items():
-            if written is not None:
-                w = parse_literal(written)
-                datatype = (
-                    None if w.language or w.datatype.value == XSD + "string" else URIRef(w.datatype.value)
-                )
-                found[_key(parse_literal(stored))] = Literal(
-                    w.value, lang=w.language, datatype=datatype, normalize=False
-                )
-        return found
+        """The store's form (value, datatype, language) -> the written literal (Oxigraph terms)."""
+        return {
+            _key(parse_literal(stored)): parse_literal(written)
+            for stored, (written, _) in self.entries.items()
+            if written is not None
+        }
 
 
 # --- putting data in ------------------------------------------------------------------------------------
@@ -328,12 +330,14 @@ def write_dist_store(directory: Path, nquads: bytes, view_turtle: bytes, view_gr
     _write_settings(Path(directory), "union")
 
 
-def after_update(directory: Path | None, store: Any, mode: str) -> None:
+def after_update(directory: Path | None, store: Any, mode: str) -> LiteralForms | None:
     """What an update leaves to do: the merge made again (a union store), the written forms checked
-    against what the store now holds."""
+    against what the store now holds (returned, for a store on disk)."""
     if mode == "union":
         store.update(REBUILD_UNION)
-    if directory is not None:
-        forms = LiteralForms.read(directory)
-        forms.settle(store)
-        forms.write(directory)
+    if directory is None:
+        return None
+    forms = LiteralForms.read(directory)
+    forms.settle(store)
+    forms.write(directory)
+    return forms

@@ -177,10 +177,9 @@ def _update_main(conn, source: Source, target: str, text: str, policy: Policy, s
 
         if source.spec.kind == "oxigraph":
             current = source.snapshot or source.spec.location
-            OxigraphBackend.open(Path(current), default_graph="stored").store.backup(target)  # hard links
-            from icmpd_kg.store import copy_side_files
+            from icmpd_kg.store import checkpoint
 
-            copy_side_files(Path(current), Path(target))
+            checkpoint(Path(current), Path(target))
             engine = Engine(
                 OxigraphBackend.open(Path(target), read_only=False, default_graph=source.spec.default_graph),
                 policy,
