@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -325,19 +326,29 @@ def cli_costs(store: Path, dump: Path, text: str) -> dict:
     return {"cli_s": ours[0], "oxi_open_s": opened[0], "oxi_parse_s": parsed[0]}
 
 
-async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple[float, list[float]]:
+async def _load(
+    url: str, query: str, seconds: float, concurrency: int, fresh: bool = False
+) -> tuple[float, list[float]]:
     """Requests per second and latencies of GET ``url?query=…`` on ``concurrency`` keep-alive
     connections. The client writes prepared request bytes and reads each answer by its length, so
     that it costs far less than the servers it measures (a full HTTP client library was the
-    bottleneck on two processors)."""
+    bottleneck on two processors). With ``fresh``, every request sends a new text (the query with a
+    numbered comment), so that no cache of query texts helps."""
+    from itertools import count
     from urllib.parse import urlencode, urlsplit
 
     parts = urlsplit(url)
-    target = (parts.path or "/") + "?" + urlencode({"query": query})
-    request = (
-        f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
-        "Accept: application/sparql-results+json\r\n\r\n"
-    ).encode()
+    numbers = count()
+
+    def request_bytes() -> bytes:
+        text = f"{query} # {next(numbers)}\n" if fresh else query
+        target = (parts.path or "/") + "?" + urlencode({"query": text})
+        return (
+            f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+            "Accept: application/sparql-results+json\r\n\r\n"
+        ).encode()
+
+    fixed = request_bytes()
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
@@ -345,6 +356,7 @@ async def _load(url: str, query: str, seconds: float, concurrency: int) -> tuple
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         try:
             while time.perf_counter() < stop and len(latencies) < 500_000:
+                request = request_bytes() if fresh else fixed
                 start = time.perf_counter()
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -393,10 +405,22 @@ async def app(scope, receive, send):
 
 
 def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: int) -> dict:
-    """Requests per second and latencies of the lookup query: ours, stock rdflib-endpoint, the floor."""
+    """Requests per second, latencies and processor time per request of the lookup query, with one
+    repeated text and with a new text per request: ours, Oxigraph's own server on the same store,
+    stock rdflib-endpoint and the floor, interleaved round by round."""
     floor_app_file(tmp)
+    oxigraph = shutil.which("oxigraph") or str(Path(PYTHON).with_name("oxigraph"))
     contenders = {
         "icmpd-kg": icmpd("serve", "--dist", str(dist), "--port", "{port}", *WORKERS),
+        "Oxigraph server": [
+            oxigraph,
+            "serve-read-only",
+            "--location",
+            str(dist / "oxigraph"),
+            "--bind",
+            "127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
         "rdflib-endpoint": [
             str(Path(PYTHON).with_name("rdflib-endpoint")),
             "serve",
@@ -421,38 +445,133 @@ def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: 
             "warning",
         ],
     }
+    if not Path(oxigraph).exists():
+        del contenders["Oxigraph server"]  # pip install oxigraph (the [bench] extra)
     # stock rdflib-endpoint serves SPARQL at / (its help text says /sparql)
-    path = {"icmpd-kg": "/sparql", "rdflib-endpoint": "/", "bare ASGI": "/"}
-    health = {"icmpd-kg": "/health", "rdflib-endpoint": "/?query=ASK%7B%7D", "bare ASGI": "/"}
-    rates: dict[str, list[float]] = {k: [] for k in contenders}
-    lat: dict[str, list[float]] = {k: [] for k in contenders}
-    cpu_main: dict[str, list[float]] = {k: [] for k in contenders}
-    cpu_rest: dict[str, list[float]] = {k: [] for k in contenders}
+    path = {"icmpd-kg": "/sparql", "Oxigraph server": "/query", "rdflib-endpoint": "/", "bare ASGI": "/"}
+    health = {
+        "icmpd-kg": "/health",
+        "Oxigraph server": "/query?query=ASK%7B%7D",
+        "rdflib-endpoint": "/?query=ASK%7B%7D",
+        "bare ASGI": "/",
+    }
+    modes = ("repeated", "new")
+    keys = [(name, mode) for name in contenders for mode in modes]
+    rates: dict[tuple, list[float]] = {k: [] for k in keys}
+    lat: dict[tuple, list[float]] = {k: [] for k in keys}
+    cpu_main: dict[tuple, list[float]] = {k: [] for k in keys}
+    cpu_rest: dict[tuple, list[float]] = {k: [] for k in keys}
     for _ in range(rounds):
         for name, command in contenders.items():
             with server(*command, health=health[name]) as (base, proc, _):
                 asyncio.run(_load(base + path[name], LOOKUP, 0.5, concurrency))  # warm up (caches too)
-                before = cpu_seconds(proc.pid)
-                rate, latencies = asyncio.run(_load(base + path[name], LOOKUP, seconds, concurrency))
-                after = cpu_seconds(proc.pid)
-            rates[name].append(rate)
-            lat[name] += latencies
-            # processor time per request: the server's own process, and the others it started
-            main = after.get(proc.pid, 0.0) - before.get(proc.pid, 0.0)
-            rest = sum(v - before.get(k, 0.0) for k, v in after.items() if k != proc.pid)
-            cpu_main[name].append(main / max(1, len(latencies)))
-            cpu_rest[name].append(rest / max(1, len(latencies)))
-    out = {}
-    for name in contenders:
-        ordered = sorted(lat[name])
-        out[name] = {
-            "rps": statistics.median(rates[name]),
+                for mode in modes:
+                    before = cpu_seconds(proc.pid)
+                    rate, latencies = asyncio.run(
+                        _load(base + path[name], LOOKUP, seconds, concurrency, fresh=mode == "new")
+                    )
+                    after = cpu_seconds(proc.pid)
+                    key = (name, mode)
+                    rates[key].append(rate)
+                    lat[key] += latencies
+                    # processor time per request: the server's own process, and the others it started
+                    main = after.get(proc.pid, 0.0) - before.get(proc.pid, 0.0)
+                    rest = sum(v - before.get(k, 0.0) for k, v in after.items() if k != proc.pid)
+                    cpu_main[key].append(main / max(1, len(latencies)))
+                    cpu_rest[key].append(rest / max(1, len(latencies)))
+    out: dict[str, dict] = {}
+    for name, mode in keys:
+        ordered = sorted(lat[(name, mode)])
+        out.setdefault(name, {})[mode] = {
+            "rps": statistics.median(rates[(name, mode)]),
             "p50_ms": ordered[len(ordered) // 2] * 1000,
             "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
-            "cpu_main_us": statistics.median(cpu_main[name]) * 1e6,
-            "cpu_rest_us": statistics.median(cpu_rest[name]) * 1e6,
+            "cpu_main_us": statistics.median(cpu_main[(name, mode)]) * 1e6,
+            "cpu_rest_us": statistics.median(cpu_rest[(name, mode)]) * 1e6,
         }
     return out
+
+
+def throughput_report(http: dict, out: Path, concurrency: int, rounds: int, seconds: float) -> str:
+    """THROUGHPUT.md: the request path against Oxigraph's server and the floor, with the targets."""
+    oxi = "Oxigraph server" in http
+    lines = [
+        "# icmpd-kg: the request path",
+        "",
+        (
+            f"Measured on {time.strftime('%Y-%m-%d')} by `scripts/bench.py --only throughput` on "
+            f"{os.cpu_count()} processors: the lookup query (`{LOOKUP}`) over HTTP GET, "
+            f"{concurrency} keep-alive connections, {rounds} interleaved rounds of {seconds:g} s per "
+            "contender and mode; *repeated* sends one text, *new* a new text per request (a numbered "
+            "comment). Processor time counts the server's process and every process it started."
+        ),
+        "",
+        "| server | mode | requests/s | p50 ms | p99 ms | µs CPU per request (main + others) |"
+        + (" × Oxigraph server |" if oxi else ""),
+        "|---|---|---:|---:|---:|---:|" + ("---:|" if oxi else ""),
+    ]
+    for name, by_mode in http.items():
+        for mode, v in by_mode.items():
+            cpu = v["cpu_main_us"] + v["cpu_rest_us"]
+            row = (
+                f"| {name} | {mode} | {v['rps']:.0f} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} | "
+                f"{cpu:.0f} ({v['cpu_main_us']:.0f} + {v['cpu_rest_us']:.0f}) |"
+            )
+            if oxi:
+                row += f" {v['rps'] / http['Oxigraph server'][mode]['rps']:.3f} |"
+            lines.append(row)
+    lines += ["", "## Targets", "", "| target | repeated | new | |", "|---|---|---|---|"]
+    ours = http["icmpd-kg"]
+    floor = http["bare ASGI"]
+
+    def row(label: str, values: dict[str, float], ok: Callable[[float], bool], fmt: str) -> None:
+        good = all(ok(v) for v in values.values())
+        lines.append(
+            f"| {label} | {fmt.format(values['repeated'])} | {fmt.format(values['new'])} | {verdict(good)} |"
+        )
+
+    if oxi:
+        ox = http["Oxigraph server"]
+        row(
+            "throughput ≥ 0.30 × the Oxigraph server",
+            {m: ours[m]["rps"] / ox[m]["rps"] for m in ours},
+            lambda v: v >= 0.30,
+            "{:.3f} ×",
+        )
+        row(
+            "CPU per request ≤ 3 × the Oxigraph server's",
+            {
+                m: (ours[m]["cpu_main_us"] + ours[m]["cpu_rest_us"])
+                / max(1e-9, ox[m]["cpu_main_us"] + ox[m]["cpu_rest_us"])
+                for m in ours
+            },
+            lambda v: v <= 3,
+            "{:.2f} ×",
+        )
+    row(
+        "throughput ≥ 0.25 × the floor",
+        {m: ours[m]["rps"] / floor["repeated"]["rps"] for m in ours},
+        lambda v: v >= 0.25,
+        "{:.3f} ×",
+    )
+    row(
+        "p99 ≤ 5 × the median",
+        {m: ours[m]["p99_ms"] / ours[m]["p50_ms"] for m in ours},
+        lambda v: v <= 5,
+        "{:.1f} ×",
+    )
+    if "rdflib-endpoint" in http:
+        stock = http["rdflib-endpoint"]
+        lines += [
+            "",
+            "Against stock rdflib-endpoint: "
+            + ", ".join(f"{ours[m]['rps'] / stock[m]['rps']:.1f} × with a {m} text" for m in ours)
+            + ".",
+        ]
+    text = "\n".join(lines) + "\n"
+    (out / "THROUGHPUT.md").write_text(text, encoding="utf-8")
+    (out / "throughput.json").write_text(json.dumps(http, indent=1) + "\n", encoding="utf-8")
+    return text
 
 
 def fairness(dist: Path, slow_counts=(4, 8), trivial: int = 20) -> dict:
@@ -654,6 +773,7 @@ def report(
     import uvicorn
 
     million = next((r for r in rows if r["triples"] >= 1_000_000), rows[-1])
+    http = {name: by_mode["repeated"] for name, by_mode in http.items()}
     floor, stock, ours = http["bare ASGI"]["rps"], http["rdflib-endpoint"]["rps"], http["icmpd-kg"]["rps"]
     engine_ratio = max(o / max(t, 1e-9) for o, t in per_query.values())
     http_extra = max(million["http_each"][q] - per_query[q][1] for q in per_query)
@@ -867,17 +987,24 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="Where the report and plots go.")
     parser.add_argument(
         "--only",
-        choices=["fairness"],
+        choices=["fairness", "throughput"],
         default=None,
-        help="Run one part: 'fairness', the endpoint under re-senders (writes FAIRNESS.md).",
+        help=(
+            "Run one part: 'fairness', the endpoint under re-senders (writes FAIRNESS.md); "
+            "'throughput', the request path against Oxigraph's server (writes THROUGHPUT.md)."
+        ),
     )
     args = parser.parse_args()
-    if args.only == "fairness":
+    if args.only is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="icmpd-kg-bench-"))
         try:
             subprocess.run(icmpd("build", "--out", str(work / "dist")), check=True, capture_output=True)
-            print(fairness_report(resenders(work / "dist"), args.out))
+            if args.only == "fairness":
+                print(fairness_report(resenders(work / "dist"), args.out))
+            else:
+                http = throughput(work / "dist", work, args.rounds, args.http_seconds, args.concurrency)
+                print(throughput_report(http, args.out, args.concurrency, args.rounds, args.http_seconds))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return

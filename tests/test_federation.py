@@ -9,8 +9,8 @@ import pytest
 
 from icmpd_kg import paths
 from icmpd_kg.engine import Policy, open_engine, scan, tokens
+from icmpd_kg.errors import ProtocolError
 from icmpd_kg.federation import joined
-from icmpd_kg.sparql import ProtocolError
 
 from .standin import INCEPTIONS, fixed_endpoint, stand_in_endpoint
 

@@ -10,7 +10,8 @@ from rdflib import URIRef
 
 from icmpd_kg.cli import main
 from icmpd_kg.engine import Engine, Policy, open_engine, prepare
-from icmpd_kg.sparql import ProtocolError, QueryRequest
+from icmpd_kg.errors import ProtocolError
+from icmpd_kg.results import QueryRequest
 
 from .standin import stand_in_endpoint
 

@@ -204,35 +204,84 @@ def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
     keeps waiting (one waiter woken, in order, not every waiter racing for it)."""
     import asyncio
 
-    from icmpd_kg.engine import Policy, StoreSpec
-    from icmpd_kg.workers import QueryTimeout, Source, WorkerPool, _Running
+    from icmpd_kg.lanes import Entry, Lanes
 
     async def scenario() -> list[str]:
-        pool = WorkerPool(Source(StoreSpec("memory"), None), Policy(), fast=1, min_run=1.0)
+        lanes = Lanes(fast=1, min_run=1.0)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
-        holder, first, second = (_Running(name, loop.time()) for name in ("holder", "first", "second"))
+        holder, first, second = (Entry(name, loop.time()) for name in ("holder", "first", "second"))
         entered: list[str] = []
 
-        async def enter(entry: _Running) -> None:
-            await pool._enter_fast(entry, deadline)
+        async def enter(entry: Entry) -> None:
+            await lanes.enter_fast(entry, deadline)
             entered.append(entry.client)
 
-        await pool._enter_fast(holder, deadline)
+        await lanes.enter_fast(holder, deadline)
         waiting_first = asyncio.ensure_future(enter(first))
         await asyncio.sleep(0.01)
         waiting_second = asyncio.ensure_future(enter(second))
         await asyncio.sleep(0.01)
-        pool._leave_fast(holder)
+        lanes.leave_fast(holder)
         await asyncio.sleep(0.05)
         assert waiting_first.done() and not waiting_second.done()
-        pool._leave_fast(first)
+        lanes.leave_fast(first)
         await asyncio.wait_for(waiting_second, 1)
-        with pytest.raises(QueryTimeout):  # the slot is taken again and the deadline has passed
-            await pool._enter_fast(_Running("late", loop.time()), loop.time())
+        with pytest.raises(TimeoutError):  # the slot is taken again and the deadline has passed
+            await lanes.enter_fast(Entry("late", loop.time()), loop.time())
         return entered
 
     assert asyncio.run(scenario()) == ["first", "second"]
+
+
+def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on():
+    """A query woken for a free slot whose client leaves before it runs hands the slot to the
+    next waiter, so no slot is lost."""
+    import asyncio
+
+    from icmpd_kg.lanes import Entry, Lanes
+
+    async def scenario() -> bool:
+        lanes = Lanes(fast=1, min_run=1.0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        holder, leaver, stayer = (Entry(name, loop.time()) for name in ("holder", "leaver", "stayer"))
+        await lanes.enter_fast(holder, deadline)
+        leaving = asyncio.ensure_future(lanes.enter_fast(leaver, deadline))
+        await asyncio.sleep(0.01)
+        staying = asyncio.ensure_future(lanes.enter_fast(stayer, deadline))
+        await asyncio.sleep(0.01)
+        lanes.leave_fast(holder)  # wakes the leaver ...
+        leaving.cancel()  # ... which leaves before it runs
+        await asyncio.wait_for(staying, 1)
+        return stayer in lanes.fast and leaver not in lanes.fast
+
+    assert asyncio.run(scenario())
+
+
+def test_answers_are_kept_from_the_second_asking_and_only_when_repeatable():
+    from icmpd_kg.lanes import Answers
+    from icmpd_kg.results import QueryRequest, QueryResponse
+
+    answers = Answers(budget=1000, largest=500)
+    ask = QueryRequest("ASK {}", accept="application/sparql-results+json")
+    reply = QueryResponse(b'{"head":{},"boolean":true}', "application/sparql-results+json")
+    key = answers.key(ask)
+    answers.put(key, reply)
+    assert answers.get(key) is None  # asked once: not kept
+    answers.put(key, reply)
+    assert answers.get(key) is reply
+    assert answers.get(answers.key(QueryRequest("ASK {}", accept="text/csv"))) is None  # another Accept
+    now = QueryRequest("SELECT (NOW() AS ?t) {}")
+    answers.put(answers.key(now), reply)
+    answers.put(answers.key(now), reply)
+    assert answers.get(answers.key(now)) is None  # NOW() changes
+    big = QueryResponse(b"x" * 600, "text/csv")
+    for _ in range(2):
+        answers.put(answers.key(QueryRequest("SELECT * {}")), big)
+    assert answers.get(answers.key(QueryRequest("SELECT * {}"))) is None  # larger than one answer may be
+    answers.clear()
+    assert answers.get(key) is None and answers.size == 0
 
 
 def test_serve_keeps_asyncio_event_loop_where_uvloop_is_installed(server):

@@ -15,7 +15,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 
 from icmpd_kg.engine import Engine, OxigraphBackend
-from icmpd_kg.sparql import QueryRequest
+from icmpd_kg.results import QueryRequest
 from icmpd_kg.store import load_files
 
 SUITE = Path(__file__).resolve().parent / "w3c-sparql11-tests"  # vendored copy, W3C licence inside

@@ -33,8 +33,8 @@ from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
 from icmpd_kg import settings
 from icmpd_kg.engine import Answer, Engine, OxigraphBackend, Policy, RdflibBackend, _term_to_rdflib
+from icmpd_kg.errors import ProtocolError
 from icmpd_kg.functions import new_dataset
-from icmpd_kg.sparql import ProtocolError
 from icmpd_kg.store import load_files
 
 HERE = Path(__file__).resolve().parent

@@ -20,7 +20,7 @@ def _fail(exc: IcmpdKgError) -> None:
 
 def _store_spec(text: str, option: str = "--store"):
     """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), or a usage error."""
-    from icmpd_kg.engine import StoreSpec
+    from icmpd_kg.backends import StoreSpec
 
     try:
         return StoreSpec.parse(text)
@@ -398,7 +398,7 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     give it."""
     from dataclasses import replace
 
-    from icmpd_kg.engine import default_store
+    from icmpd_kg.backends import default_store
     from icmpd_kg.store import require_default_graph
 
     spec = default_store(dist) if text is None else _store_spec(text)
@@ -476,8 +476,8 @@ def query(
 
     from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST
     from icmpd_kg.engine import Engine, Policy, open_backend
+    from icmpd_kg.errors import ProtocolError
     from icmpd_kg.query import format_answer
-    from icmpd_kg.sparql import ProtocolError
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give a query either as an argument or with --file, not both")
@@ -777,7 +777,7 @@ def serve(
 
     from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST, ServerConfig
     from icmpd_kg.distfiles import QUAD_DUMP, missing_for_serving
-    from icmpd_kg.server import create_app
+    from icmpd_kg.web.app import create_app
 
     if not (dist / QUAD_DUMP).is_file():
         _fail(

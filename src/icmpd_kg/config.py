@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from icmpd_kg import paths
-from icmpd_kg.engine import StoreSpec
+from icmpd_kg.backends import StoreSpec
 from icmpd_kg.workers import SPARES
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)

@@ -49,3 +49,51 @@ class NonConformantError(IcmpdKgError):
 
 class WikidataUnavailable(IcmpdKgError):
     """Wikidata (or the service standing in for it) cannot be reached or keeps failing."""
+
+
+class ProtocolError(IcmpdKgError):
+    """A request the endpoint refuses or cannot answer, with the HTTP status to answer and any
+    headers that go with it (``Retry-After``). The one exception of the request path: the web
+    layer maps it to a response in one place (``icmpd_kg.web.errors``); the command line prints
+    its message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+class QueryTimeout(ProtocolError):
+    """A query or update ran past its time (waiting included): 503 with ``Retry-After``."""
+
+    def __init__(self, seconds: float, what: str = "query"):
+        done = "undone" if what == "update" else "stopped"
+        waiting = " (waiting included)" if what == "query" else ""
+        super().__init__(
+            503,
+            f"the {what} ran longer than {seconds:g} s{waiting} and was {done}",
+            {"Retry-After": str(max(1, round(seconds)))} if what == "query" else {},
+        )
+
+
+class Busy(ProtocolError):
+    """The lanes are full: 429 (this client's share is used) or 503, with ``Retry-After``."""
+
+    def __init__(self, status: int, message: str, retry_after: int):
+        super().__init__(status, message, {"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class WorkerCrash(ProtocolError):
+    """A worker died or failed while running a query (not a timeout): 500, logged with its cause."""
+
+    def __init__(self, message: str):
+        super().__init__(500, message)
+
+
+class ClientGone(ProtocolError):
+    """The client hung up before its answer was ready: 499 (nginx's code; nobody reads it)."""
+
+    def __init__(self) -> None:
+        super().__init__(499, "the client closed the connection")

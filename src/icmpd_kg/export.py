@@ -21,7 +21,7 @@ from rdflib.term import Node
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import NonConformantError
 from icmpd_kg.graph import KnowledgeGraph, union
-from icmpd_kg.jsonld import compact
+from icmpd_kg.jsonld import compact, sorted_nquads
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import dumps as jsonld_dumps
 from icmpd_kg.namespaces import BASE, DATASET, ID, PREFIXES, SD, SPDX, bind_prefixes
@@ -57,11 +57,6 @@ from icmpd_kg.distfiles import (  # noqa: E402 - the names of dist/, defined onc
 # ---------------------------------------------------------------------------------------------
 
 
-def sorted_lines(text: str) -> str:
-    lines = sorted({line for line in text.splitlines() if line.strip()})
-    return "\n".join(lines) + "\n"
-
-
 def _sorted_graph(graph: Graph) -> Graph:
     """A copy whose triples were inserted in sorted order, so serialisers walk them in that order."""
     out = bind_prefixes(Graph())
@@ -75,11 +70,11 @@ def context(ontology: Graph) -> dict:
 
 
 def to_ntriples(graph: Graph) -> str:
-    return sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+    return sorted_nquads(graph)
 
 
 def to_nquads(ds: Dataset) -> str:
-    return sorted_lines(ds.serialize(format="nquads", encoding="utf-8").decode("utf-8"))
+    return sorted_nquads(ds)
 
 
 def to_jsonld(ds: Dataset, ontology: Graph) -> str:

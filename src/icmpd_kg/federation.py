@@ -27,7 +27,7 @@ from typing import Any
 
 from rdflib import BNode, Literal, URIRef
 
-from icmpd_kg.sparql import is_iri
+from icmpd_kg.query_text import is_iri
 
 
 def _variables(toks: Iterable[Any]) -> set[str]:

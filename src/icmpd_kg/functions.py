@@ -18,7 +18,8 @@ from rdflib import URIRef
 
 from icmpd_kg.namespaces import IKGFN
 from icmpd_kg.provenance import TURKISH_MONTHS
-from icmpd_kg.wikidata import similarity, turkish_fold
+from icmpd_kg.turkish import fold as turkish_fold
+from icmpd_kg.wikidata import similarity
 
 if TYPE_CHECKING:
     from rdflib_endpoint.dataset_ext import DatasetExt

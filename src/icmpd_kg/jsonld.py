@@ -142,6 +142,8 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def sorted_nquads(data: Dataset | Graph) -> str:
+    """N-Quads (a dataset) or N-Triples (a graph), one line per statement, sorted and without
+    repeats: the deterministic form every dump and JSON-LD document of the build is made from."""
     text = data.serialize(format="nquads" if isinstance(data, Dataset) else "nt", encoding="utf-8").decode(
         "utf-8"
     )

@@ -26,22 +26,17 @@ SENTENCE_END = re.compile(r"\n|(?<!\d)\.(?=\s|$)")
 
 
 def choose_language(accept_language: str | None, lang_param: str | None) -> str:
-    """``tr`` or ``en``: the ``lang`` parameter first, then Accept-Language by q-value, else Turkish."""
+    """``tr`` or ``en``: the ``lang`` parameter first, then Accept-Language by q-value (read by the
+    one parser of such headers, ``negotiation.parse_accept``), else Turkish."""
+    from icmpd_kg.negotiation import parse_accept
+
     if lang_param in ("tr", "en"):
         return lang_param
     best, best_q = "tr", 0.0
-    for part in (accept_language or "").split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        tag = pieces[0].lower().split("-")[0]
-        q = 1.0
-        for p in pieces[1:]:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        if tag in ("tr", "en") and q > best_q:
-            best, best_q = tag, q
+    for tag, q in parse_accept(accept_language):
+        primary = tag.split("-")[0]
+        if primary in ("tr", "en") and q > best_q:
+            best, best_q = primary, q
     return best
 
 

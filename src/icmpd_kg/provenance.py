@@ -18,6 +18,7 @@ from rdflib.term import Node
 
 from icmpd_kg.errors import QuoteError
 from icmpd_kg.namespaces import ID, IKG, OA
+from icmpd_kg.turkish import fold_case, spaces
 
 CONTEXT_CHARS = 24
 
@@ -185,16 +186,6 @@ INTEGER_TYPES = frozenset(
 NAMING_PROPERTIES = (RDFS.label, SKOS.altLabel, IKG.acronym)
 
 
-def _spaces(text: str) -> str:
-    """Any run of white space (the source has no-break spaces) as one plain space."""
-    return " ".join(text.split())
-
-
-def _fold(text: str) -> str:
-    """Loose case folding for names, dotted and dotless i alike ("ICMPD" finds "icmpd.org")."""
-    return _spaces(text).replace("İ", "i").replace("I", "i").replace("ı", "i").lower()
-
-
 def written_forms(value: Literal) -> list[str]:
     """The ways Turkish text writes this literal's value: dates as 09.03.2017, 9 Mart 2017,
     31 Mart 2017, Temmuz 2019 or 2019 yılı Temmuz; anything else as its lexical form."""
@@ -218,11 +209,11 @@ def written_forms(value: Literal) -> list[str]:
 
 
 def literal_in_quote(value: Literal, quote: str) -> bool:
-    text = _spaces(quote)
+    text = spaces(quote)
     if value.datatype in INTEGER_TYPES or value.datatype == XSD.gYear:
         number = str(value).lstrip("+")
         return re.search(rf"(?<![0-9]){re.escape(number)}(?![0-9])", text) is not None
-    return any(_spaces(form) in text for form in written_forms(value))
+    return any(spaces(form) in text for form in written_forms(value))
 
 
 @dataclass(frozen=True)
@@ -276,12 +267,12 @@ def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
                     problems.append(QuoteMismatch(name, o, True, f"{o.n3()} is not in the quote {quote!r}"))
             elif p != RDF.type:
                 nodes.add(o)
-        folded = _fold(quote)
+        folded = fold_case(quote)
         for node in sorted(n for n in nodes if isinstance(n, URIRef)):
             words = set(names.get(node, set()))
             if not str(node).startswith(str(ID)):
                 words.add(str(node))  # an outside IRI, such as a website, is named by itself
-            if words and not any(_fold(word) in folded for word in words):
+            if words and not any(fold_case(word) in folded for word in words):
                 known = ", ".join(sorted(repr(w) for w in words))
                 problems.append(
                     QuoteMismatch(

@@ -82,7 +82,7 @@ def publish(
     Graph Store endpoint has no default graph (Virtuoso's answers 500 to ``?default``)."""
     import httpx
 
-    from icmpd_kg.engine import USER_AGENT
+    from icmpd_kg.query_text import USER_AGENT
 
     graphs = graphs_of(dist)
     done: list[str] = []

@@ -53,7 +53,7 @@ def _cell(term, nm) -> str:
 
 def format_answer(answer, fmt: str) -> str:
     """``table``, ``csv`` or ``json`` for SELECT/ASK; Turtle (or JSON-LD for ``json``) for graphs."""
-    from icmpd_kg.sparql import write_answer
+    from icmpd_kg.results import write_answer
 
     if answer.form in ("CONSTRUCT", "DESCRIBE"):
         media = "application/ld+json" if fmt == "json" else "text/turtle"

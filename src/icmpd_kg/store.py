@@ -205,10 +205,10 @@ class LiteralForms:
             if held > entry[1]:
                 entry[0] = None
 
-    def written(self) -> dict[tuple[str, str, str | None], Any]:
-        """The store's form (value, datatype, language) -> the written literal (Oxigraph terms)."""
+    def written(self) -> dict[Any, Any]:
+        """The store's form of a literal -> the literal as written (both Oxigraph terms)."""
         return {
-            _key(parse_literal(stored)): parse_literal(written)
+            parse_literal(stored): parse_literal(written)
             for stored, (written, _) in self.entries.items()
             if written is not None
         }

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from icmpd_kg import __version__
 from icmpd_kg.errors import WikidataUnavailable
 from icmpd_kg.namespaces import ID, IKG
+from icmpd_kg.turkish import fold as turkish_fold
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,6 @@ USER_AGENT = (
     "knowledge graph about ICMPD) httpx"
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def turkish_fold(text: str) -> str:
-    """Case and diacritic folding that is right for Turkish: İ→i, I→ı→i, ğ→g, ş→s, ç→c, ö→o, ü→u."""
-    text = text.replace("İ", "i").replace("I", "ı").lower().replace("ı", "i")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join("".join(c if c.isalnum() else " " for c in stripped).split())
 
 
 def similarity(a: str, b: str) -> float:

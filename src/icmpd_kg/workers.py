@@ -21,23 +21,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import multiprocessing as mp
 import os
 import select
 import shutil
 import tempfile
 import time
-import traceback
-from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from icmpd_kg import settings
-from icmpd_kg.engine import Policy, StoreSpec
-from icmpd_kg.sparql import ProtocolError, QueryRequest, QueryResponse
+from icmpd_kg.errors import Busy, ClientGone, ProtocolError, QueryTimeout, WorkerCrash
+from icmpd_kg.lanes import Answers, Entry, Lanes
+from icmpd_kg.query_text import Policy
+from icmpd_kg.results import QueryRequest, QueryResponse
+from icmpd_kg.worker_main import Reply, Source, decode_reply, encode_request, update_main, worker_main
+
+__all__ = ["Busy", "ClientGone", "InlineRunner", "QueryTimeout", "Source", "WorkerCrash", "WorkerPool"]
 
 log = logging.getLogger("icmpd_kg.workers")
 HAND_OFF = 0.05  # seconds: a worker found dead this soon after a query was handed to it was dead already
@@ -47,6 +48,7 @@ HAND_OFF = 0.05  # seconds: a worker found dead this soon after a query was hand
 _CTX = mp.get_context("forkserver")
 _CTX.set_forkserver_preload(
     [
+        "icmpd_kg.worker_main",
         "icmpd_kg.engine",
         "icmpd_kg.functions",
         "icmpd_kg.store",
@@ -56,147 +58,6 @@ _CTX.set_forkserver_preload(
         "httpx",
     ]
 )
-
-
-@dataclass(frozen=True)
-class Source:
-    """What workers open: the store, and, after updates, the copy that holds them."""
-
-    spec: StoreSpec
-    dist: str | None = None
-    snapshot: str | None = None  # memory store after updates: an N-Quads file
-    generation: int = 0
-
-
-class QueryTimeout(Exception):
-    pass
-
-
-class Busy(Exception):
-    """The lanes are full: answer ``status`` (429 or 503) with ``Retry-After``."""
-
-    def __init__(self, status: int, message: str, retry_after: int):
-        super().__init__(message)
-        self.status, self.message, self.retry_after = status, message, retry_after
-
-
-class WorkerCrash(Exception):
-    """A worker died or failed while running a query (not a timeout)."""
-
-
-class ClientGone(Exception):
-    pass
-
-
-def _limit_memory(limit_mb: int | None) -> None:
-    """Cap the worker's address space at what it uses now plus ``limit_mb``: a query that needs
-    more fails (MemoryError, or an allocation failure that ends the process), not the machine."""
-    if not limit_mb:
-        return
-    import resource
-
-    try:
-        with open("/proc/self/statm") as handle:
-            pages = int(handle.read().split()[0])
-        current = pages * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return
-    limit = current + limit_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _open_engine(source: Source, policy: Policy):
-    from icmpd_kg.engine import Engine, open_backend
-
-    snapshot = Path(source.snapshot) if source.snapshot else None
-    if source.spec.kind == "oxigraph" and snapshot is not None:  # a checkpoint made by an update
-        return Engine(open_backend(StoreSpec("oxigraph", str(snapshot))), policy)
-    return Engine(open_backend(source.spec, Path(source.dist) if source.dist else None, snapshot), policy)
-
-
-def _die_with_server(server: int) -> None:
-    """End this process as soon as the server (``server``, its pid) ends, whatever it is doing. A
-    worker is the forkserver's child, not the server's, and it holds the pipe whose closing tells the
-    forkserver to end: without this, a server killed with SIGKILL (as the OOM killer does) would
-    leave the forkserver and a worker in the middle of a query running. A thread waits on a pidfd of
-    the server (Linux 5.3+), else looks every half second."""
-    import threading
-
-    def watch() -> None:
-        try:
-            handle = os.pidfd_open(server)
-        except (AttributeError, OSError):
-            handle = None
-        while True:
-            if handle is not None:
-                select.select([handle], [], [])
-                os._exit(1)
-            try:
-                os.kill(server, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except OSError:
-                pass
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, name="icmpd-kg-server-watch", daemon=True).start()
-
-
-def _worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | None, server: int) -> None:
-    _die_with_server(server)
-    settings.for_queries()  # answer with the data's lexical forms as written
-    try:
-        engine = _open_engine(source, policy)
-    except BaseException:  # noqa: BLE001 - tell the pool why, then end
-        conn.send(("failed", traceback.format_exc()))
-        return
-    _limit_memory(memory_limit_mb)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            request, remaining = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            conn.send(("ok", engine.respond(request, time.monotonic() + remaining)))
-        except ProtocolError as exc:
-            conn.send(("error", (exc.status, exc.message)))
-        except MemoryError:
-            conn.send(("memory", None))
-            os._exit(3)
-        except Exception:  # noqa: BLE001 - answer with the traceback, never die silently
-            conn.send(("crash", traceback.format_exc()))
-
-
-def _update_main(conn, source: Source, target: str, text: str, policy: Policy, server: int) -> None:
-    """Apply one update to a new copy of the store at ``target``; report ok or the error."""
-    _die_with_server(server)
-    settings.for_queries()
-    try:
-        from icmpd_kg.engine import Engine, OxigraphBackend
-
-        if source.spec.kind == "oxigraph":
-            current = source.snapshot or source.spec.location
-            from icmpd_kg.store import checkpoint
-
-            checkpoint(Path(current), Path(target))
-            engine = Engine(
-                OxigraphBackend.open(Path(target), read_only=False, default_graph=source.spec.default_graph),
-                policy,
-            )
-            engine.update(text, time.monotonic() + 3600)
-            engine.close()
-        else:
-            engine = _open_engine(source, policy)
-            engine.update(text, time.monotonic() + 3600)
-            data = engine.backend.data  # type: ignore[attr-defined]
-            data.serialize(destination=target, format="nquads", encoding="utf-8")
-        conn.send(("ok", None))
-    except ProtocolError as exc:
-        conn.send(("error", (exc.status, exc.message)))
-    except Exception:  # noqa: BLE001
-        conn.send(("crash", traceback.format_exc()))
-
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -212,15 +73,12 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 SPARES = 2  # idle workers kept ready beside the fast lane
-KNOWN_SLOW = 4096  # query texts remembered as slow (the oldest forgotten first)
 
 
-def _text_key(request: QueryRequest) -> str:
-    """What makes two requests the same query: the text and the dataset it asks."""
-    import hashlib
-
-    parts = [request.query or "", *request.default_graph_uris, "\x00", *request.named_graph_uris]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+def _text_key(request: QueryRequest) -> int:
+    """What makes two requests the same query, the text and the dataset it asks, as a hash (the
+    texts themselves could be large; two texts that share a hash are as rare as 2⁻⁶⁴)."""
+    return hash((request.query, tuple(request.default_graph_uris), tuple(request.named_graph_uris)))
 
 
 def _remove(path: Path) -> None:
@@ -248,31 +106,55 @@ def _restore_priority(worker: _Worker) -> bool:
         return False
 
 
-async def _readable(conn, timeout: float, wake: asyncio.Future | None = None) -> bool:
-    """Wait until ``conn`` has a message (True), ``timeout`` passes or ``wake`` is done (False).
-    One future and callbacks, no task: this runs twice for every query. A pipe keeps no buffer of
-    its own, so the descriptor is readable exactly when a message waits."""
-    if timeout <= 0 or (wake is not None and wake.done()):
+async def _readable(conn, timeout: float) -> bool:
+    """Wait until ``conn`` has a message (True) or ``timeout`` passes (False): for a process that is
+    starting or applying an update (a worker's replies come through its one reader instead)."""
+    if timeout <= 0:
         return bool(conn.poll())
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
-    fd = conn.fileno()
 
     def finish(value: bool) -> None:
         if not ready.done():
             ready.set_result(value)
 
+    loop.add_reader(conn.fileno(), finish, True)
+    timer = loop.call_later(timeout, finish, False)
+    try:
+        return await ready
+    finally:
+        loop.remove_reader(conn.fileno())
+        timer.cancel()
+
+
+async def _settled(future: asyncio.Future, timeout: float, wake: asyncio.Future | None) -> bool:
+    """Wait until ``future`` is done (True), ``timeout`` passes or ``wake`` is done (False). One
+    future and callbacks, no task: this runs for every query."""
+    if future.done():
+        return True
+    if timeout <= 0 or (wake is not None and wake.done()):
+        return False
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def finish(value: bool) -> None:
+        if not ready.done():
+            ready.set_result(value)
+
+    def settled(_future: asyncio.Future) -> None:
+        finish(True)
+
     def woken(_future: asyncio.Future) -> None:
         finish(False)
 
-    loop.add_reader(fd, finish, True)
+    future.add_done_callback(settled)
     timer = loop.call_later(timeout, finish, False)
     if wake is not None:
         wake.add_done_callback(woken)
     try:
         return await ready
     finally:
-        loop.remove_reader(fd)
+        future.remove_done_callback(settled)
         timer.cancel()
         if wake is not None:
             wake.remove_done_callback(woken)
@@ -280,27 +162,55 @@ async def _readable(conn, timeout: float, wake: asyncio.Future | None = None) ->
 
 @dataclass(eq=False)
 class _Worker:
+    """A worker process and its end of the pipe. One reader per worker, registered while it lives,
+    takes each reply off the pipe into ``reply`` (or notes that the pipe closed: the worker ended)."""
+
     process: Any
     conn: Any
     generation: int
+    reply: asyncio.Future | None = None  # the reply to the query it runs
+    cpu: float | None = None  # its processor seconds at its last reply (it uses none while idle)
+    on_end: Callable[[_Worker], None] | None = None  # told when an idle worker's pipe closes
+    reading: bool = False
 
     def alive(self) -> bool:
-        """``Process.is_alive()`` without building a selector each time (it runs twice a query):
-        a process's sentinel becomes readable when the process ends."""
+        """``Process.is_alive()`` without building a selector each time: a process's sentinel
+        becomes readable when the process ends."""
         try:
             return not select.select([self.process.sentinel], [], [], 0)[0]
         except (OSError, ValueError):
             return False
 
+    def start_reading(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.add_reader(self.conn.fileno(), self._readable)
+        self.reading = True
 
-@dataclass(eq=False)
-class _Running:
-    client: str
-    started: float
-    worker: _Worker | None = None
-    pinned: bool = False  # the site's own page queries: never moved on, never refused
-    # done when told to leave the fast lane
-    moved: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    def stop_reading(self) -> None:
+        if self.reading:
+            self.reading = False
+            try:
+                asyncio.get_running_loop().remove_reader(self.conn.fileno())
+            except (OSError, ValueError, RuntimeError):
+                pass
+
+    def _readable(self) -> None:
+        try:
+            data: bytes | None = self.conn.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        if data is None:
+            self.stop_reading()
+        if self.reply is not None and not self.reply.done():
+            self.reply.set_result(data)
+        elif data is None and self.on_end is not None:
+            self.on_end(self)
+
+    def died(self) -> Reply:
+        code = self.process.exitcode
+        if code is None:
+            self.process.join(1)
+            code = self.process.exitcode
+        return Reply("died", code=code)
 
 
 class WorkerPool:
@@ -319,13 +229,12 @@ class WorkerPool:
         start_timeout: float = 120.0,
     ):
         self.source, self.policy = source, policy
-        self.fast_slots, self.slow_slots, self.spares = fast, slow, spares
-        self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
+        self.lanes = Lanes(fast, slow, fast_budget, min_run, client_share)
+        self.answers = Answers()
+        self.fast_slots, self.spares, self.fast_budget = fast, spares, fast_budget
         self.min_cpu = min(0.05, fast_budget / 4)  # processor seconds that make a query slow, not starved
         self.memory_limit_mb, self.start_timeout = memory_limit_mb, start_timeout
         self._idle: list[_Worker] = []
-        self._fast: list[_Running] = []
-        self._slow: Counter[str] = Counter()
         self._spawning = 0  # processes starting, for /health
         self._refilling = 0  # _spawn_idle tasks scheduled and not yet done (counted when scheduled)
         self._failures = 0
@@ -333,10 +242,8 @@ class WorkerPool:
         self._tasks: set[asyncio.Task] = set()
         self._state_dir: Path | None = None
         self._update_lock: asyncio.Lock | None = None
-        self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
         self.last_error: str | None = None
         self._executor: Any = None  # the pool's own threads, made when first needed
-        self._known_slow: OrderedDict[str, None] = OrderedDict()  # texts that outran the fast lane
 
     # --- processes ---------------------------------------------------------------------------------
     def _in_pool_thread(self, func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
@@ -352,7 +259,7 @@ class WorkerPool:
     async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
         process = _CTX.Process(
-            target=_worker_main,
+            target=worker_main,
             args=(child, self.source, self.policy, self.memory_limit_mb, os.getpid()),
             daemon=True,
         )
@@ -370,11 +277,14 @@ class WorkerPool:
                 raise WorkerCrash(f"a worker ended while starting (exit code {process.exitcode})") from None
             if status != "ready":
                 raise WorkerCrash(f"a worker could not open the store:\n{payload}")
-            return _Worker(process, parent, generation)
+            worker = _Worker(process, parent, generation, on_end=self._idle_ended)
+            worker.start_reading(asyncio.get_running_loop())
+            return worker
         finally:
             self._spawning -= 1
 
     def _kill(self, worker: _Worker) -> None:
+        worker.stop_reading()
         try:
             worker.process.kill()
         except (OSError, ValueError):
@@ -386,37 +296,22 @@ class WorkerPool:
         self._replenish()
 
     def _release(self, worker: _Worker) -> None:
-        if self._stopped or worker.generation != self.source.generation or not worker.alive():
+        worker.reply = None
+        if self._stopped or worker.generation != self.source.generation or not worker.reading:
             self._kill(worker)
         else:
             self._idle.append(worker)
-            self._watch(worker)
 
     # An idle worker that ends (killed, out of memory) leaves the pool at once and is replaced, with
-    # or without traffic: the event loop watches each idle worker's sentinel.
-    def _watch(self, worker: _Worker) -> None:
-        try:
-            asyncio.get_running_loop().add_reader(worker.process.sentinel, self._idle_ended, worker)
-        except (OSError, ValueError, RuntimeError, NotImplementedError):
-            pass
-
-    def _unwatch(self, worker: _Worker) -> None:
-        try:
-            asyncio.get_running_loop().remove_reader(worker.process.sentinel)
-        except (OSError, ValueError, RuntimeError, NotImplementedError):
-            pass
-
+    # or without traffic: its reader sees its pipe close.
     def _idle_ended(self, worker: _Worker) -> None:
-        self._unwatch(worker)
         if worker in self._idle and not self._stopped:
             self._idle.remove(worker)
             log.warning("an idle query worker ended (exit code %s); it is replaced", worker.process.exitcode)
             self._kill(worker)
 
     def _pop_idle(self) -> _Worker:
-        worker = self._idle.pop()
-        self._unwatch(worker)
-        return worker
+        return self._idle.pop()
 
     def _replenish(self) -> None:
         """Keep ``fast + spares`` workers idle or on their way, starting them in the background."""
@@ -464,7 +359,7 @@ class WorkerPool:
         self._stopped = True
         for task in list(self._tasks):
             task.cancel()
-        workers = [r.worker for r in self._fast if r.worker is not None]
+        workers = [r.worker for r in self.lanes.fast if r.worker is not None]
         while self._idle:
             workers.append(self._pop_idle())
         for worker in workers:
@@ -482,68 +377,27 @@ class WorkerPool:
     @property
     def serving(self) -> int:
         """Workers alive: idle, or running a query."""
-        running = sum(1 for r in self._fast if r.worker is not None) + sum(self._slow.values())
+        running = sum(1 for r in self.lanes.fast if r.worker is not None) + sum(self.lanes.slow.values())
         return sum(1 for w in self._idle if w.alive()) + running
 
     def status(self) -> dict[str, Any]:
         return {
             "workers": self.serving,
             "idle": sum(1 for w in self._idle if w.alive()),
-            "fast": len(self._fast),
-            "slow": sum(self._slow.values()),
+            "fast": len(self.lanes.fast),
+            "slow": sum(self.lanes.slow.values()),
             "starting": self._spawning,
             "generation": self.source.generation,
             "store": self.source.spec.kind,
         }  # the kind only: paths and internal URLs stay private
 
     # --- queries -----------------------------------------------------------------------------------
-    def _leave_fast(self, entry: _Running) -> None:
-        if entry in self._fast:
-            self._fast.remove(entry)
-            self._wake_next()
-
-    def _wake_next(self) -> None:
-        """Wake the query that has waited longest for a fast slot (one, not all: the others would
-        only find the slot taken)."""
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-
-    async def _enter_fast(self, entry: _Running, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        while len(self._fast) >= self.fast_slots:
-            # Only a query that is running can have had its turn (one still waiting for its worker
-            # to start has not): the one that has run longest moves on to the slow lane (or stops).
-            running = [r for r in self._fast if r.worker is not None and not r.pinned]
-            oldest = min(running, key=lambda r: r.started) if running else None
-            ran = loop.time() - oldest.started if oldest is not None else 0.0
-            if oldest is not None and ran >= self.min_run:
-                if not oldest.moved.done():
-                    oldest.moved.set_result(None)
-            if loop.time() >= deadline:
-                raise QueryTimeout()
-            wait = min(deadline - loop.time(), max(0.001, self.min_run - ran) if ran < self.min_run else 0.01)
-            waiter = loop.create_future()
-            self._waiting.append(waiter)
-            try:
-                await asyncio.wait_for(waiter, wait)
-            except asyncio.TimeoutError:
-                pass
-            except BaseException:  # cancelled (the client left): a wake-up meant for it goes on
-                if waiter.done() and not waiter.cancelled():
-                    self._wake_next()
-                raise
-            finally:
-                if waiter in self._waiting:  # timed out (wait_for cancelled it), not woken
-                    self._waiting.remove(waiter)
-        self._fast.append(entry)
-
     async def _take(self, deadline: float) -> _Worker:
         while self._idle:
             worker = self._pop_idle()
-            if worker.alive() and worker.generation == self.source.generation:
+            # its reader has not seen its pipe close (a worker that ended a moment ago and has not
+            # been seen to is found by the hand-over, and replaced)
+            if worker.reading and worker.generation == self.source.generation:
                 self._replenish()
                 return worker
             self._kill(worker)
@@ -551,7 +405,7 @@ class WorkerPool:
         try:
             return await asyncio.wait_for(self._spawn(), max(0.01, deadline - loop.time()))
         except asyncio.TimeoutError:
-            raise QueryTimeout() from None
+            raise TimeoutError() from None
         except WorkerCrash as exc:
             self.last_error = str(exc)
             raise Busy(
@@ -563,52 +417,63 @@ class WorkerPool:
         finally:
             self._replenish()
 
-    def _refuse_if_no_slow_slot(self, client: str) -> None:
-        if self._slow[client] >= self.client_share:
-            raise Busy(
-                429,
-                f"this client already runs {self._slow[client]} slow quer"
-                f"{'y' if self._slow[client] == 1 else 'ies'} (its share); retry later",
-                self._retry_after(),
-            )
-        if sum(self._slow.values()) >= self.slow_slots:
-            raise Busy(503, "every slot for slow queries is taken; retry later", self._retry_after())
-
-    def _starved(self, worker: _Worker, cpu_start: float | None) -> bool:
-        """Whether the worker has used less than ``min_cpu`` of processor time on this query."""
+    def _starved(self, worker: _Worker) -> bool:
+        """Whether the worker has used less than ``min_cpu`` of processor time on this query (it
+        used none while idle, so its time now against its time at its last reply)."""
         now = _cpu_seconds(worker.process.pid)
-        return cpu_start is not None and now is not None and now - cpu_start < self.min_cpu
-
-    def _retry_after(self) -> int:
-        return max(1, math.ceil(self.fast_budget * 4))
+        return worker.cpu is not None and now is not None and now - worker.cpu < self.min_cpu
 
     async def _wait(
         self,
-        entry: _Running,
+        entry: Entry,
         until: float,
         disconnected: Callable[[], Awaitable[bool]] | None,
         wake: asyncio.Future | None,
-    ):
-        """The worker's message, or None when ``until`` passes or ``wake`` is set."""
+    ) -> Reply | None:
+        """The worker's reply, or None when ``until`` passes or ``wake`` is set."""
         loop = asyncio.get_running_loop()
-        assert entry.worker is not None
+        worker: _Worker = entry.worker
+        assert worker.reply is not None
         while True:
             left = until - loop.time()
-            if left <= 0 or (wake is not None and wake.done()):
-                return None
             step = min(left, 0.1) if disconnected is not None else left
-            if await _readable(entry.worker.conn, step, wake):
-                try:
-                    return entry.worker.conn.recv()
-                except (EOFError, OSError):
-                    code = entry.worker.process.exitcode
-                    entry.worker.process.join(1)
-                    code = entry.worker.process.exitcode if code is None else code
-                    return ("died", code)
-            if not entry.worker.alive():
-                return ("died", entry.worker.process.exitcode)
+            if await _settled(worker.reply, step, wake):
+                data = worker.reply.result()
+                return worker.died() if data is None else decode_reply(data)
+            if loop.time() >= until or (wake is not None and wake.done()):
+                return None
+            if not worker.alive():
+                return worker.died()
             if disconnected is not None and await disconnected():
                 raise ClientGone()
+
+    async def _hand_over(
+        self, entry: Entry, request: QueryRequest, deadline: float, wait: Any
+    ) -> Reply | None:
+        """Give the query to a worker and wait for its reply within the fast lane's budget; a worker
+        found dead as the query reached it (an idle worker killed a moment before) is replaced, once:
+        the client never sees the dead one."""
+        loop = asyncio.get_running_loop()
+        reply: Reply | None = None
+        for attempt in range(2):
+            entry.worker = worker = await self._take(deadline)
+            entry.started = loop.time()
+            worker.reply = loop.create_future()
+            try:
+                worker.conn.send_bytes(encode_request(request, deadline - loop.time()))
+            except (OSError, ValueError):  # its pipe is gone: it ended before the query got there
+                reply = worker.died()
+            else:
+                reply = await wait(entry, min(deadline, entry.started + self.fast_budget), entry.moved)
+            handed_to_the_dead = (
+                reply is not None and reply.status == "died" and loop.time() - entry.started < HAND_OFF
+            )
+            if not handed_to_the_dead or attempt == 1 or (reply is not None and reply.code == -6):
+                break
+            log.warning("a query worker had ended (exit code %s); the query went to another", reply.code)
+            self._kill(worker)
+            entry.worker = None
+        return reply
 
     async def run(
         self,
@@ -618,95 +483,86 @@ class WorkerPool:
         disconnected: Callable[[], Awaitable[bool]] | None = None,
         pinned: bool = False,
     ) -> QueryResponse:
-        """Run ``request`` for ``client``; a ``pinned`` query (a page's own) stays in the fast lane."""
+        """Run ``request`` for ``client``; a ``pinned`` query (a page's own) stays in the fast lane.
+        A query answered before is answered again from ``answers``."""
+        key = self.answers.key(request)
+        found = self.answers.get(key)
+        if found is not None:
+            return found
+        generation = self.source.generation
+        try:
+            response = await self._run(request, timeout, client, disconnected, pinned)
+        except TimeoutError:
+            raise QueryTimeout(timeout) from None
+        if generation == self.source.generation:  # not an answer from before an update
+            self.answers.put(key, response)
+        return response
+
+    async def _run(
+        self,
+        request: QueryRequest,
+        timeout: float,
+        client: str,
+        disconnected: Callable[[], Awaitable[bool]] | None,
+        pinned: bool,
+    ) -> QueryResponse:
         loop = asyncio.get_running_loop()
+        lanes = self.lanes
         deadline = loop.time() + timeout
-        entry = _Running(client, loop.time(), pinned=pinned)
+        entry = Entry(client, loop.time(), pinned=pinned)
         in_slow = False
-        known = _text_key(request) if self._known_slow else None  # no hashing while none is known
-        if known is not None and known in self._known_slow and not pinned:
+        known = _text_key(request) if lanes.knows_slow() else None  # no hashing while none is known
+        if known is not None and not pinned and lanes.is_known_slow(known):
             # A text that outran the fast lane before will again: refused at once when its slow slot
             # cannot be had, without taking (and then killing) a worker, so re-senders cost nothing.
-            self._known_slow.move_to_end(known)
-            self._refuse_if_no_slow_slot(client)
-        await self._enter_fast(entry, deadline)
+            lanes.refuse_if_no_slow_slot(client)
+        await lanes.enter_fast(entry, deadline)
+
+        async def wait(entry: Entry, until: float, wake: asyncio.Future | None) -> Reply | None:
+            return await self._wait(entry, until, disconnected, wake)
+
         try:
-            message = None
-            for attempt in range(2):
-                entry.worker = await self._take(deadline)
-                entry.started = loop.time()
-                cpu_start = _cpu_seconds(entry.worker.process.pid)
-                try:
-                    entry.worker.conn.send((request, deadline - loop.time()))
-                except (OSError, ValueError):  # its pipe is gone: it ended before the query got there
-                    message = ("died", entry.worker.process.exitcode)
-                else:
-                    message = await self._wait(
-                        entry, min(deadline, entry.started + self.fast_budget), disconnected, entry.moved
-                    )
-                handed_to_the_dead = (
-                    message is not None and message[0] == "died" and loop.time() - entry.started < HAND_OFF
-                )
-                if not handed_to_the_dead or attempt == 1 or message[1] == -6:
-                    break
-                # The worker ended as the query reached it (an idle worker killed a moment before):
-                # the query goes to another worker, once; the client never sees the dead one.
-                log.warning("a query worker had ended (exit code %s); the query went to another", message[1])
-                self._kill(entry.worker)
-                entry.worker = None
-            assert entry.worker is not None  # the loop ends with the worker that has the query
+            reply = await self._hand_over(entry, request, deadline, wait)
+            worker: _Worker = entry.worker
             # Outrunning the fast lane in time is not being slow: a query that has hardly used the
             # processor (it waited for it, behind others) stays in the fast lane and is never refused.
-            while (
-                message is None
-                and loop.time() < deadline
-                and (entry.pinned or self._starved(entry.worker, cpu_start))
-            ):
+            while reply is None and loop.time() < deadline and (entry.pinned or self._starved(worker)):
                 entry.moved = loop.create_future()
-                message = await self._wait(
-                    entry, min(deadline, loop.time() + self.fast_budget), disconnected, entry.moved
-                )
-            if message is None and loop.time() < deadline:  # it outran the fast lane
-                self._leave_fast(entry)
-                self._known_slow[known or _text_key(request)] = None
-                if len(self._known_slow) > KNOWN_SLOW:
-                    self._known_slow.popitem(last=False)
-                self._refuse_if_no_slow_slot(client)
-                self._slow[client] += 1
+                reply = await wait(entry, min(deadline, loop.time() + self.fast_budget), entry.moved)
+            if reply is None and loop.time() < deadline:  # it outran the fast lane
+                lanes.leave_fast(entry)
+                lanes.remember_slow(known or _text_key(request))
+                lanes.enter_slow(client)
                 in_slow = True
-                _lower_priority(entry.worker)  # fast queries get the processors first
-                message = await self._wait(entry, deadline, disconnected, None)
-            if message is None:
-                raise QueryTimeout()
+                _lower_priority(worker)  # fast queries get the processors first
+                reply = await wait(entry, deadline, None)
+            if reply is None:
+                raise TimeoutError()
         except BaseException:
             if entry.worker is not None:
                 self._kill(entry.worker)
                 entry.worker = None
             raise
         finally:
-            self._leave_fast(entry)
+            lanes.leave_fast(entry)
             if in_slow:
-                self._slow[client] -= 1
-                if self._slow[client] <= 0:
-                    del self._slow[client]
-        worker, entry.worker = entry.worker, None
-        assert worker is not None and message is not None
-        status, payload = message
-        if in_slow and not _restore_priority(
-            worker
-        ):  # a low-priority worker: replace it rather than reuse it
+                lanes.leave_slow(client)
+        entry.worker = None
+        worker.cpu = reply.cpu
+        if in_slow and not _restore_priority(worker):  # a low-priority worker: replace it, not reuse it
             worker.generation = -1
-        if status in ("ok", "error"):
+        if reply.status in ("ok", "error"):
             self._release(worker)
-            if status == "error":
-                raise ProtocolError(*payload)
-            return payload
-        if status == "crash":
+            if reply.error is not None:
+                raise ProtocolError(*reply.error)
+            assert reply.response is not None
+            return reply.response
+        if reply.status == "crash":
             self._release(worker)
-            log.error("query failed inside a worker:\n%s", payload)
+            log.error("query failed inside a worker:\n%s", reply.error[1] if reply.error else "")
             raise WorkerCrash("the query failed with an internal error (it is logged)")
         self._kill(worker)
-        if status == "memory" or (status == "died" and payload == -6):
+        if reply.status == "memory" or (reply.status == "died" and reply.code == -6):
             limit = f"{self.memory_limit_mb} MB" if self.memory_limit_mb else "the machine's memory"
             log.warning("a query passed the per-query memory limit (%s); its worker was replaced", limit)
             raise ProtocolError(
@@ -714,8 +570,8 @@ class WorkerPool:
                 f"the query needed more memory than the per-query limit ({limit}) and was "
                 "stopped; make it more selective",
             )
-        log.error("a query worker crashed (exit code %s); it was replaced", payload)
-        raise WorkerCrash(f"the query's worker crashed (exit code {payload}); it was replaced")
+        log.error("a query worker crashed (exit code %s); it was replaced", reply.code)
+        raise WorkerCrash(f"the query's worker crashed (exit code {reply.code}); it was replaced")
 
     # --- updates -----------------------------------------------------------------------------------
     async def update(self, text: str, timeout: float) -> None:
@@ -729,7 +585,7 @@ class WorkerPool:
             target = self._state_dir / f"generation-{generation}.{suffix}"
             parent, child = _CTX.Pipe()
             process = _CTX.Process(
-                target=_update_main,
+                target=update_main,
                 args=(child, self.source, str(target), text, self.policy, os.getpid()),
                 daemon=True,
             )
@@ -737,7 +593,7 @@ class WorkerPool:
             child.close()
             try:
                 if not await _readable(parent, timeout):
-                    raise QueryTimeout()
+                    raise QueryTimeout(timeout, "update")
                 try:
                     status, payload = parent.recv()
                 except (EOFError, OSError):
@@ -759,6 +615,54 @@ class WorkerPool:
                 log.error("update failed inside its process:\n%s", payload)
                 raise WorkerCrash("the update failed with an internal error (it is logged)")
             self.source = replace(self.source, snapshot=str(target), generation=generation)
+            self.answers.clear()
             while self._idle:  # old copies: replaced; running ones finish first
                 self._kill(self._pop_idle())
             self._replenish()
+
+
+class InlineRunner:
+    """Runs queries on an engine in this process, in a thread each: the web app's runner for tests
+    and tools that need no isolation (no timeout that stops a query, no memory limit, no lanes).
+    It has the pool's interface (``start``, ``run``, ``update``, ``status``, ``stop``)."""
+
+    def __init__(self, engine: Any, kind: str = "memory"):
+        self.engine, self.kind = engine, kind
+        self.last_error: str | None = None
+        self.generation = 0
+
+    async def start(self, wait: bool = True) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    @property
+    def serving(self) -> int:
+        return 1
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "workers": 1,
+            "idle": 1,
+            "fast": 0,
+            "slow": 0,
+            "starting": 0,
+            "generation": self.generation,
+            "store": self.kind,
+        }
+
+    async def run(
+        self,
+        request: QueryRequest,
+        timeout: float,
+        client: str = "-",
+        disconnected: Callable[[], Awaitable[bool]] | None = None,
+        pinned: bool = False,
+    ) -> QueryResponse:
+        deadline = time.monotonic() + timeout
+        return await asyncio.to_thread(self.engine.respond, request, deadline)
+
+    async def update(self, text: str, timeout: float) -> None:
+        await asyncio.to_thread(self.engine.update, text, time.monotonic() + timeout)
+        self.generation += 1

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from rdflib import Graph
 
-from icmpd_kg.engine import answer_from_json
 from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_links, document_media_types
 from icmpd_kg.namespaces import bind_prefixes
-from icmpd_kg.sparql import QueryRequest, QueryResponse, negotiate
+from icmpd_kg.negotiation import negotiate
+from icmpd_kg.results import QueryRequest, QueryResponse, answer_from_json
+from icmpd_kg.web.errors import error
 
 if TYPE_CHECKING:
     from icmpd_kg.config import ServerConfig
@@ -32,7 +33,7 @@ class Context:
     """One per app: ``request.app.state.context``."""
 
     config: ServerConfig
-    pool: WorkerPool
+    runner: WorkerPool  # or anything with its interface (``workers.InlineRunner``)
     loop: asyncio.AbstractEventLoop | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -42,14 +43,11 @@ class Context:
         return self.config.dist
 
     async def run(
-        self, req: QueryRequest, request: Request | None = None, client: str | None = None, page: bool = False
+        self, req: QueryRequest, client: str = "-", disconnected: Any = None, page: bool = False
     ) -> QueryResponse:
-        """Run a query on the worker pool (the one engine), as this client (the request's address,
-        or ``client``); a page's own query stays in the fast lane."""
-        if client is None:
-            client = request.client.host if request is not None and request.client else "-"
-        gone = request.is_disconnected if request is not None else None
-        return await self.pool.run(req, self.config.timeout, client, gone, pinned=page)
+        """Run a query on the runner (the one engine) as this client (an address); a page's own
+        query stays in the fast lane."""
+        return await self.runner.run(req, self.config.timeout, client, disconnected, pinned=page)
 
     def cached(self, key: str, make: Any) -> Any:
         """``make()``, once per app (thread-safe; the pages call it from worker threads)."""
@@ -61,10 +59,6 @@ class Context:
 
 def context(request: Request) -> Context:
     return request.app.state.context
-
-
-def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"message": message}, headers=headers)
 
 
 @functools.lru_cache(maxsize=256)
@@ -121,7 +115,7 @@ def alternates(path: str, current: str) -> str:
     )
 
 
-def not_acceptable(headers: dict) -> JSONResponse:
+def not_acceptable(headers: dict) -> Response:
     return error(406, "available: " + ", ".join(document_media_types()), headers)
 
 
@@ -153,7 +147,7 @@ PAGE_CLIENT: ContextVar[str] = ContextVar("page_client", default="-")
 async def select(ctx: Context, query: str, client: str | None = None) -> Any:
     """A SELECT for the pages, run by the same workers (and engine) as /sparql."""
     request = QueryRequest(query=query, accept="application/sparql-results+json")
-    response = await ctx.run(request, client=client or PAGE_CLIENT.get(), page=True)
+    response = await ctx.run(request, client or PAGE_CLIENT.get(), page=True)
     return answer_from_json(response.body)
 
 

@@ -66,7 +66,7 @@ async def asset(name: str, request: Request) -> Response:
 
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
-    pool = context(request).pool
+    pool = context(request).runner
     status = pool.status()
     ok = status["workers"] > 0
     body = {"status": "ok" if ok else "unavailable", "version": __version__, **status}

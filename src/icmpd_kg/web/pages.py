@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, ontology_page
+from icmpd_kg.errors import ProtocolError
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
 from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
-from icmpd_kg.sparql import ProtocolError, is_iri
+from icmpd_kg.query_text import is_iri
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
     PAGE_CLIENT,
@@ -29,7 +30,6 @@ from icmpd_kg.web.common import (
     select_from_thread,
     static,
 )
-from icmpd_kg.workers import Busy, QueryTimeout, WorkerCrash
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -116,7 +116,7 @@ async def home(request: Request) -> Response:
     PAGE_CLIENT.set(request.client.host if request.client else "-")
     try:
         events = await _timeline(ctx, lang)
-    except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
+    except ProtocolError as exc:
         log.warning("home page timeline not drawn: %r", exc)
         events = []
     frame, placed, ticks = timeline(events)
@@ -134,7 +134,7 @@ async def resource(path: str, request: Request) -> Response:
     try:
         site = await asyncio.to_thread(_site, ctx)
         ld = await asyncio.to_thread(site.resource, iri)
-    except (QueryTimeout, Busy, WorkerCrash, ProtocolError) as exc:
+    except ProtocolError as exc:
         log.warning("Linked Data page for %s not served: %r", iri, exc)
         return error(
             503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"}

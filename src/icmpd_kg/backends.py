@@ -1,0 +1,475 @@
+"""The stores a query runs on, behind one protocol (``Backend``): Oxigraph's native engine over an
+on-disk store, rdflib's engine over the dump in memory, and another SPARQL server over HTTP; and the
+store specification (``StoreSpec``) the command line and the server name them by.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from rdflib import Dataset, Literal, URIRef, Variable
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
+
+from icmpd_kg.errors import ProtocolError
+from icmpd_kg.namespaces import QUERY_PREFIXES
+from icmpd_kg.query_text import USER_AGENT, Scan, _oxigraph_syntax_message, _syntax_message, prefix_lines
+from icmpd_kg.results import Answer, _term_to_oxigraph, _term_to_rdflib, answer_from_json, capped
+
+
+class Backend(Protocol):
+    """A store's SPARQL engine. ``evaluate`` gets the text to run (SERVICE patterns already answered)
+    and the scan of the query as written (its form, prologue and FROM clauses)."""
+
+    name: str
+
+    def evaluate(
+        self,
+        text: str,
+        scanned: Scan,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        limit: int,
+        deadline: float,
+        base: str | None = None,
+        native: bool = False,
+    ) -> Answer: ...
+
+    def update(self, text: str, base: str | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def oxigraph_functions() -> dict[Any, Any]:
+    """The project's extension functions (``icmpd_kg.functions``) for Oxigraph's engine: the same
+    Python functions, given the terms' lexical values; an error leaves the result unbound."""
+    import pyoxigraph as ox
+
+    from icmpd_kg.functions import FUNCTIONS, iri
+
+    def adapt(func):
+        def call(*args):
+            try:
+                value = func(*[a.value for a in args])
+            except Exception:  # noqa: BLE001 - a SPARQL expression error: the result is unbound
+                return None
+            return _term_to_oxigraph(Literal(value))
+
+        return call
+
+    return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS}
+
+
+class OxigraphBackend:
+    """Oxigraph's native SPARQL engine over an on-disk store (read-only) or an in-memory one.
+
+    ``default_graph`` is ``union`` (the merge of all graphs, which the store keeps: see
+    ``store.py``) or ``stored`` (the standard's dataset: the default graph as stored). Literals are
+    answered as they were written (``store.LiteralForms``)."""
+
+    name = "oxigraph"
+
+    def __init__(
+        self,
+        store: Any,
+        default_graph: str = "union",
+        written: dict[Any, Any] | None = None,
+        directory: Path | None = None,
+    ):
+        import pyoxigraph as ox
+
+        from icmpd_kg.store import UNION_GRAPH, named_graphs
+
+        self.store = store
+        self.default_graph = default_graph
+        self._use_forms(written or {})
+        self.directory = directory
+        self.functions = oxigraph_functions()
+        self._merge = ox.NamedNode(UNION_GRAPH)
+        self._named = named_graphs(store)
+        self._merged = store.contains_named_graph(self._merge)
+        if default_graph == "union" and self._named and not self._merged:
+            raise ValueError("this store keeps no union of its graphs: open it with default_graph='stored'")
+
+    @classmethod
+    def open(
+        cls, directory: Path, read_only: bool = True, default_graph: str | None = None
+    ) -> OxigraphBackend:
+        import pyoxigraph as ox
+
+        from icmpd_kg.errors import InputFileError
+
+        if not (Path(directory) / "CURRENT").is_file():
+            raise InputFileError(
+                directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first"
+            )
+        from icmpd_kg.store import LiteralForms, default_graph_mode, require_default_graph
+
+        mode = default_graph or default_graph_mode(Path(directory))
+        require_default_graph(Path(directory), mode)
+        store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
+        return cls(store, mode, LiteralForms.read(Path(directory)).written(), Path(directory))
+
+    def _dataset_args(self, default_graphs: list[str], named_graphs: list[str], scanned: Scan) -> dict:
+        import pyoxigraph as ox
+
+        if default_graphs or named_graphs:  # the protocol's parameters win over FROM / FROM NAMED
+            return {
+                "default_graph": [ox.NamedNode(u) for u in default_graphs],
+                "named_graphs": [ox.NamedNode(u) for u in named_graphs],
+            }
+        if scanned.has_dataset_clause:  # FROM / FROM NAMED name graphs of this store
+            return {}
+        default = [self._merge] if self.default_graph == "union" and self._merged else [ox.DefaultGraph()]
+        if not self._merged:
+            return {}
+        # The named graphs are the data's, the store's own merge left out of GRAPH ?g; a query
+        # without GRAPH reads none of them, and handing Oxigraph the list costs more than the lookup.
+        return {"default_graph": default, "named_graphs": self._named if scanned.uses_graph else []}
+
+    def _use_forms(self, written: dict[Any, Any]) -> None:
+        """``written``: the store's form of a literal -> the literal as written (Oxigraph terms)."""
+        self.written = written
+        # for values the query computes, only the forms that keep their datatype: a computed 1 may
+        # be written "1.0" where the data writes it so, never the data's "1"^^xsd:positiveInteger
+        self.written_lexically = {k: v for k, v in written.items() if v.datatype == k.datatype}
+
+    def evaluate(
+        self,
+        text: str,
+        scanned: Scan,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        limit: int,
+        deadline: float,
+        base: str | None = None,
+        native: bool = False,
+    ) -> Answer:
+        """The answer, its literals in their written forms; with ``native``, in Oxigraph's terms."""
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(
+                text,
+                base_iri=base,
+                prefixes=scanned.predeclared,
+                custom_functions=self.functions if scanned.calls_functions else None,
+                **self._dataset_args(default_graphs, named_graphs, scanned),
+            )
+            if isinstance(result, ox.QueryBoolean):
+                return Answer("ASK", boolean=bool(result))
+            forms = self.written
+            if isinstance(result, ox.QuerySolutions):
+                variables = [v.value for v in result.variables]
+                solutions, truncated = capped(result, limit)
+                if forms:
+                    # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
+                    # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
+                    each = [self.written_lexically if v in scanned.computed else forms for v in variables]
+                    rows = [tuple(f.get(t, t) for f, t in zip(each, s, strict=True)) for s in solutions]
+                else:
+                    rows = [tuple(s) for s in solutions]
+                if not native:
+                    rows = [tuple(map(_term_to_rdflib, row)) for row in rows]
+                return Answer("SELECT", variables, rows, truncated=truncated, native=native)
+            found, truncated = capped(result, limit)
+            convert = (lambda t: t) if native else _term_to_rdflib
+            triples = [
+                (convert(t.subject), convert(t.predicate), convert(forms.get(t.object, t.object)))
+                for t in found
+            ]
+            return Answer(scanned.form or "CONSTRUCT", triples=triples, truncated=truncated, native=native)
+        except SyntaxError as exc:
+            raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
+        except (ValueError, TypeError) as exc:
+            raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
+
+    def update(self, text: str, base: str | None = None) -> None:
+        from icmpd_kg.store import after_update, named_graphs
+
+        keeps_union = self._merged or self.default_graph == "union"
+        if self._merged:  # the update sees the graphs as stored; the merge is made again after it
+            self.store.remove_graph(self._merge)
+        try:
+            self.store.update(text, base_iri=base, prefixes=QUERY_PREFIXES, custom_functions=self.functions)
+        except SyntaxError as exc:
+            raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text, "SPARQL Update")) from None
+        except (ValueError, TypeError) as exc:
+            raise ProtocolError(400, f"SPARQL Update failed: {exc}") from None
+        finally:
+            forms = after_update(self.directory, self.store, "union" if keeps_union else "stored")
+            self._merged = keeps_union
+            self._named = named_graphs(self.store)
+            if forms is not None:
+                self._use_forms(forms.written())
+        self.store.flush()
+
+    def close(self) -> None:
+        self.store = None
+
+
+def _values_keep_their_variables(tree: Any) -> None:
+    """rdflib gives a ``VALUES`` block no variables (``_vars`` empty), and its OPTIONAL then drops
+    every row whose optional part matches for some other value (RDFLib/rdflib#2332: ``VALUES ?x
+    { … } OPTIONAL { ?x rdfs:label ?l }`` answers nothing). The block's variables are set here."""
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def visit(node: Any) -> None:
+        if isinstance(node, CompValue) and node.name == "ToMultiSet":
+            inner = node.get("p")
+            if isinstance(inner, CompValue) and inner.name == "values":
+                names = {v for row in inner.get("res") or [] for v in row}
+                node._vars = set(node.get("_vars") or set()) | names
+                inner._vars = set(inner.get("_vars") or set()) | names
+
+    traverse(tree, visitPost=visit)
+
+
+class RdflibBackend:
+    """rdflib's SPARQL engine over a ``DatasetExt`` in memory (the project's functions registered).
+    ``default_graph``: ``union`` (rdflib's union of all graphs, a set) or ``stored``."""
+
+    name = "memory"
+
+    def __init__(self, data: Dataset, default_graph: str = "union"):
+        from icmpd_kg.functions import register_with_rdflib
+
+        register_with_rdflib()  # whatever the dataset, the functions answer
+        self.data = data
+        self.data.default_union = default_graph == "union"
+        self._view: Dataset | None = None
+
+    @staticmethod
+    @lru_cache(maxsize=256)
+    def _translated(text: str, base: str | None = None) -> Any:
+        from pyparsing import ParseException
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            query = translateQuery(parseQuery(text), base=base, initNs=QUERY_PREFIXES)
+        except ParseException as exc:
+            raise ProtocolError(400, _syntax_message(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions for bad queries
+            raise ProtocolError(400, f"SPARQL error: {exc}") from None
+        _values_keep_their_variables(query.algebra)
+        # FROM / FROM NAMED are taken out of the query: they select graphs of the store (below)
+        clauses = query.algebra.get("datasetClause") or []
+        query.algebra["datasetClause"] = None
+        return (
+            query,
+            [str(c.default) for c in clauses if c.get("default") is not None],
+            [str(c.named) for c in clauses if c.get("named") is not None],
+        )
+
+    def view(self, default_uris: list[str], named_uris: list[str]) -> Dataset:
+        """The dataset a request describes (SPARQL 1.1 Protocol §2.1.4), copied from graphs of the
+        store; a graph the store does not hold is empty. The store itself is never changed."""
+        if not default_uris and not named_uris:
+            return self.data
+        from icmpd_kg.functions import new_dataset
+
+        # One view per backend, emptied and filled again: every DatasetExt registers its functions in
+        # rdflib's process-global CUSTOM_EVALS and takes them out again when it is collected, which,
+        # for a new view per query, can happen while rdflib iterates that dict ("dictionary changed
+        # size during iteration").
+        if self._view is None:
+            self._view = new_dataset(default_union=False)
+        view = self._view
+        for graph in list(view.graphs()):
+            view.remove_graph(graph)
+        view.remove((None, None, None))  # type: ignore[arg-type]
+        default = view.graph(DATASET_DEFAULT_GRAPH_ID)
+        for uri in default_uris:
+            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]
+                default.add((s, p, o))
+        for uri in named_uris:
+            target = view.graph(URIRef(uri))
+            for s, p, o, _ in self.data.quads((None, None, None, URIRef(uri))):  # type: ignore[arg-type]
+                target.add((s, p, o))
+        return view
+
+    def evaluate(
+        self,
+        text: str,
+        scanned: Scan,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        limit: int,
+        deadline: float,
+        base: str | None = None,
+        native: bool = False,
+    ) -> Answer:
+        from rdflib.plugins.sparql.evaluate import evalQuery
+        from rdflib.plugins.sparql.processor import SPARQLResult
+
+        query, from_default, from_named = self._translated(text, base)
+        if not default_graphs and not named_graphs:  # the protocol's parameters win over FROM
+            default_graphs, named_graphs = from_default, from_named
+        try:
+            result = SPARQLResult(evalQuery(self.view(default_graphs, named_graphs), query, {}))
+            if result.type == "ASK":
+                return Answer("ASK", boolean=bool(result.askAnswer))
+            if result.type == "SELECT":
+                variables = [str(v) for v in result.vars or []]
+                names = [Variable(v) for v in variables]
+                rows, truncated = capped(
+                    (tuple(binding.get(v) for v in names) for binding in result.bindings), limit
+                )
+                return Answer("SELECT", variables, rows, truncated=truncated)
+            triples = list(result.graph) if result.graph is not None else []
+            triples.sort()
+            return Answer(result.type, triples=triples[:limit], truncated=len(triples) > limit)
+        except ProtocolError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - rdflib reports evaluation errors in many types
+            raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
+
+    def update(self, text: str, base: str | None = None) -> None:
+        import warnings
+
+        from pyparsing import ParseException
+        from rdflib import ConjunctiveGraph
+
+        # rdflib 7 Dataset.update does not insert into the default graph (RDFLib/rdflib#2019, canary in
+        # tests/test_upstream.py);
+        # a ConjunctiveGraph over the same store, its default context the dataset's default graph,
+        # runs updates correctly, GRAPH clauses included.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            graph = ConjunctiveGraph(store=self.data.store, identifier=DATASET_DEFAULT_GRAPH_ID)
+        try:
+            from rdflib.plugins.sparql.processor import prepareUpdate
+
+            graph.update(prepareUpdate(text, initNs=QUERY_PREFIXES, base=base))
+        except ParseException as exc:
+            raise ProtocolError(400, _syntax_message(exc)) from None
+        except Exception as exc:  # noqa: BLE001
+            raise ProtocolError(400, f"SPARQL Update failed: {exc}") from None
+
+    def close(self) -> None:
+        pass
+
+
+class RemoteBackend:
+    """Another SPARQL 1.1 Protocol server (Virtuoso, Fuseki, GraphDB, QLever, an Oxigraph server …)."""
+
+    name = "sparql"
+
+    def __init__(self, endpoint: str, auth: Any = None):
+        import httpx
+
+        self.endpoint = endpoint
+        self.client = httpx.Client(headers={"User-Agent": USER_AGENT}, auth=auth, follow_redirects=False)
+
+    def evaluate(
+        self,
+        text: str,
+        scanned: Scan,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        limit: int,
+        deadline: float,
+        base: str | None = None,
+        native: bool = False,
+    ) -> Answer:
+        import httpx
+
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("default-graph-uri", u) for u in default_graphs
+        ]
+        params += [("named-graph-uri", u) for u in named_graphs]
+        graph_form = scanned.form in ("CONSTRUCT", "DESCRIBE")
+        accept = (
+            "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
+        )
+        body = prefix_lines(scanned, base) + text[len(scanned.prologue) :]
+        try:
+            response = self.client.post(
+                self.endpoint,
+                params=params,
+                data={"query": body},
+                headers={"Accept": accept},
+                timeout=max(0.1, deadline - time.monotonic()),
+            )
+        except httpx.HTTPError as exc:
+            raise ProtocolError(502, f"the store at {self.endpoint} did not answer: {exc}") from None
+        if response.status_code >= 400:
+            raise ProtocolError(
+                400 if response.status_code < 500 else 502,
+                f"the store at {self.endpoint} answered {response.status_code}: {response.text[:500]}",
+            )
+        if graph_form:
+            graph = Graph().parse(data=response.content, format="nt")
+            triples = sorted(graph)
+            return Answer(
+                scanned.form or "CONSTRUCT", triples=triples[:limit], truncated=len(triples) > limit
+            )
+        return answer_from_json(response.content, limit)
+
+    def update(self, text: str, base: str | None = None) -> None:
+        raise ProtocolError(
+            403, f"updates go to the store itself ({self.endpoint}), not through this endpoint"
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+# --- stores -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """``memory``, ``oxigraph:DIR`` or ``sparql:URL`` (see the module's documentation)."""
+
+    kind: str
+    location: str = ""
+    default_graph: str | None = None  # union | stored; None: the store's own (memory: union)
+
+    @classmethod
+    def parse(cls, text: str) -> StoreSpec:
+        kind, _, location = text.partition(":")
+        if kind == "memory" and not location:
+            return cls("memory")
+        if kind == "oxigraph" and location:
+            return cls("oxigraph", str(Path(location)))
+        if kind == "sparql" and location.startswith(("http:", "https:")):
+            return cls("sparql", location)
+        raise ValueError(f"unknown store {text!r}: give 'memory', 'oxigraph:DIR' or 'sparql:URL'")
+
+    def __str__(self) -> str:
+        return self.kind + (f":{self.location}" if self.location else "")
+
+
+def default_store(dist: Path) -> StoreSpec:
+    """The built Oxigraph store when the build wrote one, else the dump in memory."""
+    from icmpd_kg.distfiles import OXIGRAPH_DIR
+
+    store = Path(dist) / OXIGRAPH_DIR
+    return StoreSpec("oxigraph", str(store)) if (store / "CURRENT").is_file() else StoreSpec("memory")
+
+
+def open_backend(
+    spec: StoreSpec,
+    dist: Path | None = None,
+    snapshot: Path | None = None,
+    read_only: bool = True,
+    auth: Any = None,
+) -> Backend:
+    """The backend for ``spec``; ``memory`` reads ``snapshot`` (N-Quads) if given, else the build
+    in ``dist``."""
+    if spec.kind == "oxigraph":
+        return OxigraphBackend.open(
+            Path(spec.location), read_only=read_only, default_graph=spec.default_graph
+        )
+    if spec.kind == "sparql":  # the remote server has its own default graph
+        return RemoteBackend(spec.location, auth=auth)
+    from icmpd_kg.query import load_built, load_quads
+
+    data = load_quads(snapshot) if snapshot is not None else load_built(Path(dist or "."))
+    return RdflibBackend(data, spec.default_graph or "union")

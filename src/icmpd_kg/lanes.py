@@ -1,0 +1,200 @@
+"""The two lanes a query runs in, and who waits for what (see ``icmpd_kg.workers`` for the rules).
+
+``Lanes`` holds the bookkeeping only: the fast lane's slots and the queue for them, the slow lane's
+slots per client, and the query texts known to be slow. It starts no process and sends nothing, so
+its rules are tested on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from icmpd_kg.errors import Busy
+
+KNOWN_SLOW = 4096  # query texts remembered as slow (the oldest forgotten first)
+
+
+@dataclass(eq=False)
+class Entry:
+    """One query in the lanes: its client, when it started, the worker running it."""
+
+    client: str
+    started: float
+    worker: Any = None
+    pinned: bool = False  # the site's own page queries: never moved on, never refused
+    # done when told to leave the fast lane
+    moved: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def _settle(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+class Lanes:
+    def __init__(
+        self,
+        fast: int = 2,
+        slow: int = 2,
+        fast_budget: float = 0.5,
+        min_run: float = 0.05,
+        client_share: int = 1,
+    ):
+        self.fast_slots, self.slow_slots = fast, slow
+        self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
+        self.fast: list[Entry] = []
+        self.slow: Counter[str] = Counter()
+        self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
+        self._known_slow: OrderedDict[int, None] = OrderedDict()  # texts that outran the fast lane
+
+    # --- the fast lane -------------------------------------------------------------------------------
+    async def enter_fast(self, entry: Entry, deadline: float) -> None:
+        """Take a fast slot for ``entry``, waiting in turn; ``TimeoutError`` past ``deadline``. While
+        every slot is taken, the query that has run longest (at least ``min_run``) is told to move on."""
+        loop = asyncio.get_running_loop()
+        while len(self.fast) >= self.fast_slots:
+            # Only a query that is running can have had its turn (one still waiting for its worker
+            # to start has not): the one that has run longest moves on to the slow lane (or stops).
+            running = [r for r in self.fast if r.worker is not None and not r.pinned]
+            oldest = min(running, key=lambda r: r.started) if running else None
+            ran = loop.time() - oldest.started if oldest is not None else 0.0
+            if oldest is not None and ran >= self.min_run:
+                if not oldest.moved.done():
+                    oldest.moved.set_result(None)
+            if loop.time() >= deadline:
+                raise TimeoutError()
+            wait = min(deadline - loop.time(), max(0.001, self.min_run - ran) if ran < self.min_run else 0.01)
+            waiter = loop.create_future()
+            self._waiting.append(waiter)
+            timer = loop.call_later(wait, _settle, waiter)  # a plain timer: no task per wait
+            try:
+                await waiter
+            except BaseException:  # cancelled (the client left): a wake-up meant for it goes on
+                if waiter.done() and not waiter.cancelled() and waiter.result():
+                    self._wake_next()
+                raise
+            finally:
+                timer.cancel()
+                if waiter in self._waiting:  # timed out, not woken
+                    self._waiting.remove(waiter)
+        self.fast.append(entry)
+
+    def leave_fast(self, entry: Entry) -> None:
+        if entry in self.fast:
+            self.fast.remove(entry)
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Wake the query that has waited longest for a fast slot (one, not all: the others would
+        only find the slot taken)."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(True)  # woken (a timed-out wait is settled with False)
+                return
+
+    # --- the slow lane -------------------------------------------------------------------------------
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.fast_budget * 4))
+
+    def refuse_if_no_slow_slot(self, client: str) -> None:
+        """``Busy`` (429: the client's share is used; 503: the lane is full) unless a slow slot is free."""
+        if self.slow[client] >= self.client_share:
+            raise Busy(
+                429,
+                f"this client already runs {self.slow[client]} slow quer"
+                f"{'y' if self.slow[client] == 1 else 'ies'} (its share); retry later",
+                self.retry_after(),
+            )
+        if sum(self.slow.values()) >= self.slow_slots:
+            raise Busy(503, "every slot for slow queries is taken; retry later", self.retry_after())
+
+    def enter_slow(self, client: str) -> None:
+        self.refuse_if_no_slow_slot(client)
+        self.slow[client] += 1
+
+    def leave_slow(self, client: str) -> None:
+        self.slow[client] -= 1
+        if self.slow[client] <= 0:
+            del self.slow[client]
+
+    # --- texts known to be slow ----------------------------------------------------------------------
+    def knows_slow(self) -> bool:
+        return bool(self._known_slow)
+
+    def is_known_slow(self, key: int) -> bool:
+        if key in self._known_slow:
+            self._known_slow.move_to_end(key)
+            return True
+        return False
+
+    def remember_slow(self, key: int) -> None:
+        self._known_slow[key] = None
+        if len(self._known_slow) > KNOWN_SLOW:
+            self._known_slow.popitem(last=False)
+
+
+# Functions whose value changes from one evaluation to the next; SERVICE asks another server.
+_NOT_REPEATABLE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
+
+
+class Answers:
+    """Answers already given, by request (text, dataset, Accept, format): the store is read-only
+    between updates, so a query asked again gets the same bytes without a trip to a worker. Only
+    answers that a new evaluation would repeat are kept (no NOW(), RAND(), UUID(), STRUUID(),
+    BNODE(), SERVICE), each at most ``largest`` bytes and ``budget`` bytes in all, the least
+    recently used forgotten first; an update forgets them all (``clear``)."""
+
+    def __init__(self, budget: int = 32 * 2**20, largest: int = 256 * 2**10, seen: int = 65_536):
+        self.budget, self.largest = budget, largest
+        self.size = 0
+        self._kept: OrderedDict[tuple, Any] = OrderedDict()
+        # requests asked once (their hashes): an answer is kept when its request comes a second
+        # time, so that texts asked only once (made anew by a client) cost nothing here
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._seen_limit = seen
+
+    @staticmethod
+    def key(request: Any) -> tuple:
+        return (
+            request.query,
+            tuple(request.default_graph_uris),
+            tuple(request.named_graph_uris),
+            request.accept,
+            request.format,
+        )
+
+    def get(self, key: tuple) -> Any:
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, response: Any) -> None:
+        size = len(response.body) + len(key[0])
+        if size > self.largest or key in self._kept:
+            return
+        hashed = hash(key)
+        if hashed not in self._seen:
+            self._seen[hashed] = None
+            if len(self._seen) > self._seen_limit:
+                self._seen.popitem(last=False)
+            return
+        del self._seen[hashed]
+        if _NOT_REPEATABLE.search(key[0]):
+            return
+        self._kept[key] = response
+        self.size += size
+        while self.size > self.budget:
+            old_key, old = self._kept.popitem(last=False)
+            self.size -= len(old.body) + len(old_key[0])
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._seen.clear()
+        self.size = 0

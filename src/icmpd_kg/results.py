@@ -1,0 +1,323 @@
+"""Answers and how they are written: the engine's ``Answer``, the protocol's request and response of
+a query, and the writers that turn an answer into bytes of the negotiated format (one writer for
+every store; terms of Oxigraph's store are written as they are, without conversion).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, TypeVar
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql.processor import SPARQLResult
+
+from icmpd_kg import settings
+from icmpd_kg.errors import ProtocolError
+from icmpd_kg.namespaces import PREFIXES
+from icmpd_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from icmpd_kg.query_text import XSD_STRING
+
+# Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
+settings.for_queries()
+
+
+T = TypeVar("T")
+
+
+def capped(items: Iterable[T], limit: int) -> tuple[list[T], bool]:
+    """The first ``limit`` items, and whether there were more (one more is read, never all): the
+    row cap of every store."""
+    taken = list(islice(items, limit + 1))
+    return taken[:limit], len(taken) > limit
+
+
+def _term_to_rdflib(term: Any) -> Any:
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        # as the store writes it, whatever rdflib's process-wide NORMALIZE_LITERALS says
+        return Literal(
+            term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype), normalize=False
+        )
+    raise ProtocolError(400, "RDF-star triple terms cannot be returned by this endpoint")
+
+
+def _term_to_oxigraph(term: Any) -> Any:
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+@dataclass
+class Answer:
+    """A materialised result: rows for SELECT, a boolean for ASK, triples for graphs. Its terms are
+    rdflib's, or Oxigraph's where ``native`` (the workers' answers, written without conversion)."""
+
+    form: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    truncated: bool = False
+    native: bool = False
+
+    def in_rdflib(self) -> Answer:
+        """This answer with rdflib's terms."""
+        if not self.native:
+            return self
+        return Answer(
+            self.form,
+            self.variables,
+            [tuple(map(_term_to_rdflib, row)) for row in self.rows],
+            self.boolean,
+            [tuple(map(_term_to_rdflib, triple)) for triple in self.triples],  # type: ignore[misc]
+            self.truncated,
+        )
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """SELECT rows as {variable: term} (unbound variables left out)."""
+        return [
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
+        ]
+
+    def strings(self) -> list[dict[str, str]]:
+        return [{k: str(v) for k, v in row.items()} for row in self.dicts()]
+
+
+def answer_from_json(body: bytes, limit: int | None = None) -> Answer:
+    """SPARQL 1.1 JSON results (SELECT or ASK) as an ``Answer``; rows past ``limit`` cut."""
+    import io
+
+    from rdflib.query import Result
+
+    with settings.literals_as_written():  # the answer's lexical forms, as sent
+        result = Result.parse(io.BytesIO(body), format="json")
+    if result.type == "ASK":
+        return Answer("ASK", boolean=bool(result.askAnswer))
+    variables = [str(v) for v in result.vars or []]
+    rows = [tuple(b.get(Variable(v)) for v in variables) for b in result.bindings]
+    if limit is None:
+        return Answer("SELECT", variables, rows)
+    return Answer("SELECT", variables, rows[:limit], truncated=len(rows) > limit)
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    accept: str | None = None
+    format: str | None = None
+
+
+@dataclass
+class QueryResponse:
+    body: bytes
+    media_type: str
+    truncated: bool = False
+    rows: int | None = None
+
+
+_TURTLE_SHORT = {  # datatype -> the Turtle grammar of its abbreviated form
+    "http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#decimal": re.compile(r"[+-]?\d*\.\d+"),
+    "http://www.w3.org/2001/XMLSchema#double": re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false"),
+}
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _tsv_term(term) -> str:
+    """A term in Turtle syntax (SPARQL 1.1 Query Results TSV §3): a number or boolean whose lexical
+    form is a Turtle token is written bare, any other literal as a short string ("…", never the
+    long \"\"\"…\"\"\" form) with newlines, returns, tabs, quotes and backslashes escaped."""
+    if isinstance(term, Literal):
+        if term.datatype is not None:
+            grammar = _TURTLE_SHORT.get(str(term.datatype))
+            if grammar is not None and grammar.fullmatch(str(term)):
+                return str(term)
+        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return text + (f"^^<{term.datatype}>" if term.datatype is not None else "")
+    return term.n3()
+
+
+def to_tsv(result: SPARQLResult) -> bytes:
+    """SPARQL 1.1 Query Results TSV: RDF terms in Turtle syntax, tabs and newlines escaped.
+
+    rdflib parses this format but has no serializer for it."""
+    names = [str(v) for v in result.vars or []]
+    lines = ["\t".join(f"?{v}" for v in names)]
+    for row in result.bindings:
+        cells = []
+        for v in names:
+            term = row.get(Variable(v))
+            cells.append("" if term is None else _tsv_term(term))
+        lines.append("\t".join(cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def html_table(answer) -> bytes:
+    """SELECT rows (or an ASK answer) as an HTML page, from the package's template."""
+    from rdflib import URIRef
+
+    from icmpd_kg.namespaces import BASE
+    from icmpd_kg.templating import render
+
+    def cell(term):
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            iri = str(term)
+            href = "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
+            return {"href": href, "iri": iri, "text": iri}
+        if isinstance(term, Literal):
+            return {
+                "text": str(term),
+                "lang": term.language,
+                "datatype": str(term.datatype) if term.datatype else None,
+            }
+        return {"text": term.n3()}
+
+    page = render(
+        "results.html",
+        variables=answer.variables,
+        rows=[[cell(t) for t in row] for row in answer.rows],
+        boolean=answer.boolean if answer.form == "ASK" else None,
+        truncated=answer.truncated,
+    )
+    return page.encode("utf-8")
+
+
+def _json_term(term: Any, ox: Any) -> dict[str, str]:
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return {"type": "uri", "value": term.value}
+    if kind is ox.Literal:
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": datatype}
+    if kind is ox.BlankNode:
+        return {"type": "bnode", "value": term.value}
+    raise ProtocolError(400, "RDF-star triple terms cannot be returned by this endpoint")
+
+
+def _native_json(answer: Answer) -> bytes:
+    """SPARQL 1.1 Query Results JSON of an answer in Oxigraph's terms, each written as it is."""
+    import json
+
+    import pyoxigraph as ox
+
+    if answer.form == "ASK":
+        document: dict[str, Any] = {"head": {}, "boolean": bool(answer.boolean)}
+    else:
+        names = answer.variables
+        bindings = [
+            {name: _json_term(term, ox) for name, term in zip(names, row, strict=True) if term is not None}
+            for row in answer.rows
+        ]
+        document = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _native_graph(answer: Answer, media: str) -> bytes | None:
+    """CONSTRUCT/DESCRIBE triples in Oxigraph's terms, by Oxigraph's own writer for ``media`` (None
+    where it has none in the formats table: JSON-LD is written by rdflib, with the project's
+    context)."""
+    import pyoxigraph as ox
+
+    from icmpd_kg.formats import BY_KEY, GRAPH_ANSWER
+
+    fmt = next((BY_KEY[k] for k in GRAPH_ANSWER if media in (BY_KEY[k].media_type, *BY_KEY[k].also_as)), None)
+    if fmt is None or fmt.oxigraph is None or fmt.key == "jsonld":
+        return None
+    triples = [ox.Triple(*triple) for triple in answer.triples]
+    return (
+        ox.serialize(triples, format=getattr(ox.RdfFormat, fmt.oxigraph), prefixes=_used_prefixes(triples))
+        or b""
+    )
+
+
+_NAMESPACES = {str(ns): prefix for prefix, ns in PREFIXES.items()}
+
+
+def _used_prefixes(triples: list[Any]) -> dict[str, str]:
+    """The project's prefixes whose namespace an IRI of ``triples`` is in (a writer declares every
+    prefix it is given)."""
+    used: dict[str, str] = {}
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            value = getattr(term, "value", "")
+            if isinstance(value, str) and ":" in value:
+                namespace = value[: max(value.rfind("/"), value.rfind("#")) + 1]
+                prefix = _NAMESPACES.get(namespace)
+                if prefix is not None:
+                    used[prefix] = namespace
+    return dict(sorted(used.items()))
+
+
+def write_answer(answer: Answer, media: str) -> bytes:
+    """An engine ``Answer`` as bytes of ``media`` (one writer for every store). An answer in
+    Oxigraph's terms is written without converting them: SPARQL JSON results here, graphs by
+    Oxigraph's writers; the other result formats convert it to rdflib's terms first."""
+    if answer.native:
+        if answer.form in ("CONSTRUCT", "DESCRIBE"):
+            native = _native_graph(answer, media)
+            if native is not None:
+                return native
+        elif RESULT_FORMATS[media] == "json":
+            return _native_json(answer)
+        answer = answer.in_rdflib()
+    if answer.form in ("CONSTRUCT", "DESCRIBE"):
+        graph = Graph()
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns)
+        for triple in answer.triples:
+            graph.add(triple)
+        return graph.serialize(format=GRAPH_FORMATS[media], encoding="utf-8")
+    if answer.form == "ASK":
+        result = SPARQLResult({"type_": "ASK", "askAnswer": bool(answer.boolean)})
+    else:
+        variables = [Variable(v) for v in answer.variables]
+        bindings = [
+            {v: t for v, t in zip(variables, row, strict=True) if t is not None} for row in answer.rows
+        ]
+        result = SPARQLResult({"type_": "SELECT", "vars_": variables, "bindings": bindings})
+    if RESULT_FORMATS[media] == "tsv":
+        return to_tsv(result)
+    if RESULT_FORMATS[media] == "html":
+        return html_table(answer)
+    body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8") or b""
+    if RESULT_FORMATS[media] == "xml":
+        # A carriage return in a literal must be a character reference, or XML parsers turn it into
+        # a line feed (XML 1.0 §2.11); rdflib's writer leaves it raw, and only text can hold one.
+        body = body.replace(b"\r", b"&#13;")
+    return body

@@ -1,0 +1,188 @@
+"""The web app: ``create_app(config, runner=None)`` puts the SPARQL endpoint (a plain ASGI
+application, ``web.sparql``) and the routers of the pages and files (Starlette) over one query
+runner, under the layer every response passes (HEAD, security headers, the request log);
+``icmpd-kg serve`` runs it with uvicorn. The runner is the worker pool (``workers.WorkerPool``:
+queries in worker processes, with a timeout, a memory limit and the lanes) unless another is given,
+such as ``workers.InlineRunner`` for tests in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from icmpd_kg import __version__
+from icmpd_kg.config import ServerConfig, per_query_limit
+from icmpd_kg.query_text import Policy
+from icmpd_kg.workers import Source, WorkerPool
+
+log = logging.getLogger("icmpd_kg.server")
+access = logging.getLogger("icmpd_kg.access")  # one line per request: client, method, path, status, time
+
+
+class Front:
+    """Queries to /sparql (GET; HEAD arrives as GET) go to the endpoint itself; the rest, /sparql's
+    other methods among it (a CORS preflight, a 405), to Starlette."""
+
+    def __init__(self, endpoint: Any, app: Any):
+        self.endpoint, self.app = endpoint, app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST"):
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class WebHeaders:
+    """Pure ASGI middleware. HEAD is answered as GET without the body (RFC 9110 §9.3.2), with the
+    same headers; every response says nosniff, no framing and its referrer policy, HTML pages carry a
+    Content-Security-Policy (scripts only from here or the hashed inline ones, no plug-ins, nothing
+    sent elsewhere) under which the pages and YASGUI work, and every other response the strictest
+    one (nothing loads, nothing runs)."""
+
+    def __init__(self, app: Any, csp: str):
+        self.app, self.csp = app, csp.encode("latin-1")
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        started = time.perf_counter()
+        status = [0]
+
+        async def sending(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = list(message.get("headers") or ())
+                present = {name.lower() for name, _ in headers}
+                html = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/html")
+                    for name, value in headers
+                )
+                for name, value in (
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+                    # data (results, errors, dumps) runs nothing, loads nothing, is framed nowhere
+                    (b"content-security-policy", self.csp if html else DATA_POLICY),
+                ):
+                    if name not in present:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
+            await send(message)
+
+        client = scope.get("client") or ("-", 0)
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            access.exception("%s %s %s: unhandled error", client[0], method, scope.get("path"))
+            raise
+        finally:
+            access.info(
+                "%s %s %s %s %.1f ms",
+                client[0],
+                method,
+                scope.get("path"),
+                status[0] or 500,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+DATA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+DATA_POLICY = DATA_CONTENT_SECURITY_POLICY.encode("latin-1")
+
+# Scripts only from this server (the pages have no inline script; JSON and JSON-LD data blocks are
+# not scripts), styles also inline (pyLODE's pages), images and fonts also as data: URLs, nothing
+# sent elsewhere, no plug-ins, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def create_app(config: ServerConfig, runner: Any = None) -> Any:
+    """The app: the SPARQL endpoint and the page and file routers over one query runner (the one
+    engine): ``runner``, or a worker pool over the configured store."""
+    from starlette.routing import Route
+
+    from icmpd_kg.backends import default_store
+    from icmpd_kg.errors import ProtocolError
+    from icmpd_kg.web import errors, files, pages
+    from icmpd_kg.web.common import Context
+    from icmpd_kg.web.sparql import SparqlEndpoint
+
+    if runner is None:
+        policy = Policy(
+            service_allowlist=config.service_allowlist,
+            max_rows=config.max_rows,
+            max_result_bytes=config.max_result_bytes,
+            service_timeout=config.timeout,
+            base_iri=config.public_url.rstrip("/") + "/sparql",  # the protocol's base for relative IRIs
+        )
+        runner = WorkerPool(
+            Source(config.store or default_store(config.dist), str(config.dist)),
+            policy,
+            fast=config.workers,
+            slow=config.workers,
+            fast_budget=config.fast_budget,
+            client_share=config.client_share,
+            memory_limit_mb=per_query_limit(config),
+        )
+    context = Context(config, runner)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        context.loop = asyncio.get_running_loop()
+        await runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    # No /docs, /redoc or /openapi.json: FastAPI's pages load their scripts from CDNs, and this
+    # server promises none (the query UI and the pages are served from here).
+    app = FastAPI(
+        title="icmpd-kg",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        description="SPARQL endpoint and Linked Data server of the ICMPD knowledge graph.",
+        exception_handlers={ProtocolError: errors.handler},
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # dumps and pages, for clients that accept gzip
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Result-Truncated", "X-Result-Rows", "Link", "ETag"],
+    )
+    app.state.config = config
+    app.state.runner = runner
+    app.state.context = context
+    endpoint = SparqlEndpoint(context, app)
+    # /sparql's other methods: a CORS preflight (answered by the middleware) or 405 naming these
+    app.router.routes.append(Route("/sparql", endpoint, methods=["GET", "POST"]))
+    for module in (pages, files):
+        app.include_router(module.router)
+    front = WebHeaders(Front(endpoint, app), csp=CONTENT_SECURITY_POLICY)
+    front.state = app.state  # type: ignore[attr-defined]
+    return front
