@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from icmpd_kg import paths
-from icmpd_kg.export import build
+from icmpd_kg.build import build
 from icmpd_kg.graph import KnowledgeGraph
 from icmpd_kg.validate import Report, validate, validate_files
 
@@ -182,3 +182,46 @@ def value_of(text: str):
 
 def by_value(rows: list[dict[str, str]]) -> list[dict]:
     return [{k: value_of(v) for k, v in row.items()} for row in rows]
+
+
+# The options of the server the tests share (short timeout, few rows, short queries: limits a test
+# can reach). The in-process site and the real server are made with the same.
+TIMEOUT = 3.0
+MAX_ROWS = 50
+MAX_QUERY_LENGTH = 5000
+
+
+@pytest.fixture(scope="session")
+def server(dist):
+    """`icmpd-kg serve` as a real process on a real socket, for what needs one: real clients
+    (SPARQLWrapper, browsers), timeouts and workers, raw HTTP. Shared by the whole session."""
+    with live_server(
+        dist,
+        "--timeout",
+        str(TIMEOUT),
+        "--max-rows",
+        str(MAX_ROWS),
+        "--max-query-length",
+        str(MAX_QUERY_LENGTH),
+    ) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def site(dist):
+    """The same app in this process, its queries run by the engine in a thread
+    (``workers.InlineRunner``) instead of worker processes: routes, negotiation, headers and pages
+    through Starlette's ``TestClient``, with no socket and no process to start."""
+    from starlette.testclient import TestClient
+
+    from icmpd_kg.config import ServerConfig, query_policy
+    from icmpd_kg.engine import open_engine
+    from icmpd_kg.web.app import create_app
+    from icmpd_kg.workers import InlineRunner
+
+    config = ServerConfig(dist=dist, timeout=TIMEOUT, max_rows=MAX_ROWS, max_query_length=MAX_QUERY_LENGTH)
+    engine = open_engine(dist, policy=query_policy(config))
+    app = create_app(config, runner=InlineRunner(engine, "oxigraph"))
+    with TestClient(app, base_url=config.public_url, follow_redirects=False) as client:
+        yield client
+    engine.close()

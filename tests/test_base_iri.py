@@ -10,12 +10,10 @@ from rdflib import Graph, URIRef
 
 from icmpd_kg.cli import main
 
-from .test_server import server  # noqa: F401 - the same live server
-
 RELATIVE = "CONSTRUCT { <s> <p> 1 } WHERE {}"
 
 
-def test_the_endpoint_resolves_against_its_own_iri(server):  # noqa: F811
+def test_the_endpoint_resolves_against_its_own_iri(server):
     response = httpx.post(
         server + "/sparql", data={"query": RELATIVE}, headers={"Accept": "application/n-triples"}
     )

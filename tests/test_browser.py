@@ -9,8 +9,6 @@ import pytest
 
 from icmpd_kg import paths
 
-from .test_server import server  # noqa: F401 - the same live server fixture
-
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None or paths.YASGUI_DIR is None,
     reason="needs Debian's chromium and the npm-installed YASGUI assets",
@@ -32,7 +30,7 @@ def _browser(p):
     )
 
 
-def test_query_ui_runs_an_example_offline(server):  # noqa: F811
+def test_query_ui_runs_an_example_offline(server):
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
@@ -63,7 +61,7 @@ def test_query_ui_runs_an_example_offline(server):  # noqa: F811
     assert outside == [], f"the UI tried to reach: {outside}"
 
 
-def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # noqa: F811
+def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):
     from urllib.parse import quote
 
     from playwright.sync_api import sync_playwright
@@ -101,7 +99,7 @@ def test_a_shared_link_opens_its_query_and_edits_survive_a_reload(server):  # no
             browser.close()
 
 
-def test_a_cut_result_is_said_in_the_ui(server):  # noqa: F811
+def test_a_cut_result_is_said_in_the_ui(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

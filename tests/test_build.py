@@ -15,9 +15,9 @@ from rdflib import VOID, BNode, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from icmpd_kg.build import DUMPS, build, publishable
 from icmpd_kg.distfiles import ONTOLOGY_PAGES_DIR, OXIGRAPH_DIR
 from icmpd_kg.errors import NonConformantError
-from icmpd_kg.export import DUMPS, build, publishable
 from icmpd_kg.graph import union
 
 from .conftest import REPO
@@ -102,7 +102,7 @@ def test_build_is_byte_identical_across_processes(dist, tmp_path):
     other = tmp_path / "again"
     env = {"PYTHONHASHSEED": "4242", "PATH": ""}
     subprocess.run(
-        [sys.executable, "-c", f"from icmpd_kg.export import build; build({str(other)!r})"],
+        [sys.executable, "-c", f"from icmpd_kg.build import build; build({str(other)!r})"],
         check=True,
         env=env,
         cwd=tmp_path,
@@ -298,7 +298,7 @@ def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dis
     import sys
 
     script = (
-        "import sys; from icmpd_kg.linked_data import load; from icmpd_kg.export import ONTOLOGY_NAME; "
+        "import sys; from icmpd_kg.linked_data import load; from icmpd_kg.build import ONTOLOGY_NAME; "
         "from pathlib import Path; from rdflib import URIRef; d = Path(sys.argv[1]); "
         "sys.stdout.write(load(d, d / ONTOLOGY_NAME).jsonld(URIRef('https://w3id.org/icmpd-kg/id/project/pact')))"
     )

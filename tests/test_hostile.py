@@ -13,8 +13,6 @@ from click.testing import CliRunner
 from icmpd_kg.cli import main
 from icmpd_kg.engine import MAX_NESTING
 
-from .test_server import server  # noqa: F401 - the same live server
-
 
 def raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
     """GET ``path`` exactly as written (httpx would normalise it), on one connection."""
@@ -35,7 +33,7 @@ def raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
 @pytest.mark.parametrize(
     "path", ["/id/a%20b", "/id/a%3Eb", "/id/%7B%7D", "/id/a%5Cb", "/id/%00", "/id/%FF%FE"]
 )
-def test_a_name_that_is_no_iri_is_not_found_with_the_sites_headers(server, path):  # noqa: F811
+def test_a_name_that_is_no_iri_is_not_found_with_the_sites_headers(server, path):
     status, headers, body = raw_get(server, path)
     assert status in (400, 404), (path, status, body[:200])
     assert headers.get("x-content-type-options") == "nosniff"
@@ -52,7 +50,7 @@ DEEP = {  # each within the test server's --max-query-length of 5,000 characters
 
 
 @pytest.mark.parametrize("kind", sorted(DEEP))
-def test_a_query_nested_too_deep_is_refused_by_name(server, kind):  # noqa: F811
+def test_a_query_nested_too_deep_is_refused_by_name(server, kind):
     response = httpx.post(server + "/sparql", data={"query": DEEP[kind]}, timeout=30)
     assert response.status_code == 400, response.text[:300]
     assert f"more than {MAX_NESTING} levels deep" in response.text
@@ -69,7 +67,7 @@ def test_the_command_line_refuses_it_too(dist, tmp_path):
         assert "Traceback" not in result.output
 
 
-def test_a_deep_but_reasonable_query_still_answers(server):  # noqa: F811
+def test_a_deep_but_reasonable_query_still_answers(server):
     query = "ASK { " + "{ " * 20 + "?s ?p ?o " + "} " * 20 + "}"
     response = httpx.post(
         server + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}

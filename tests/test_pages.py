@@ -6,14 +6,11 @@ from __future__ import annotations
 import re
 import shutil
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from icmpd_kg.cli import main
 from icmpd_kg.distfiles import QUERIES_DIR, SOURCE_NAME, example_queries
-
-from .test_server import server  # noqa: F401 - the same live server
 
 HTML = {"Accept": "text/html"}
 
@@ -22,8 +19,8 @@ def _links(page: str, inside: str) -> list[str]:
     return re.findall(r'href="([^"]+)"', inside)
 
 
-def test_home_page_timeline_links_each_dated_fact_to_its_quote(server):  # noqa: F811
-    page = httpx.get(server + "/?lang=en", headers=HTML).text
+def test_home_page_timeline_links_each_dated_fact_to_its_quote(site):
+    page = site.get("/?lang=en", headers=HTML).text
     events = re.findall(
         r'<time datetime="([^"]+)">[^<]*</time> —\s*<a href="([^"]+)">[^<]*</a>: <q lang="tr">([^<]+)</q>',
         page,
@@ -35,14 +32,14 @@ def test_home_page_timeline_links_each_dated_fact_to_its_quote(server):  # noqa:
     assert {href for _, href, _ in events} <= set(_links(page, svg))  # every dot is a link to its fact
     for _, href, quote in events:
         assert href.startswith("/id/fact/")
-        fact = httpx.get(server + href, headers=HTML)
+        fact = site.get(href, headers=HTML)
         assert fact.status_code == 200 and quote in fact.text.replace("&#39;", "'")
     founding = next(q for d, _, q in events if d == "1993")
     assert "1993" in founding  # the quote holds the words that state the date
 
 
-def test_entity_page_draws_its_neighbourhood(server):  # noqa: F811
-    page = httpx.get(server + "/id/organisation/icmpd?lang=en", headers=HTML).text
+def test_entity_page_draws_its_neighbourhood(site):
+    page = site.get("/id/organisation/icmpd?lang=en", headers=HTML).text
     svg = page[page.index('<svg class="diagram"') : page.index("</svg>")]
     assert "/id/state/austria" in _links(page, svg) and "/id/state/switzerland" in _links(page, svg)
     assert "founded on the initiative of" in svg
@@ -53,8 +50,8 @@ def test_entity_page_draws_its_neighbourhood(server):  # noqa: F811
     assert "&lt;https://www.icmpd.org/&gt;" not in page
 
 
-def test_ontology_diagram_shows_classes_and_properties(server):  # noqa: F811
-    page = httpx.get(server + "/ontology/diagram?lang=en", headers=HTML).text
+def test_ontology_diagram_shows_classes_and_properties(site):
+    page = site.get("/ontology/diagram?lang=en", headers=HTML).text
     rows = re.findall(
         r"<tr><td><a [^>]+>([^<]+)</a></td><td>(?:<a [^>]+>)?([^<]+)(?:</a>)?</td><td><a [^>]+>([^<]+)</a>",
         page,
@@ -64,19 +61,19 @@ def test_ontology_diagram_shows_classes_and_properties(server):  # noqa: F811
     svg = page[page.index("<svg") : page.index("</svg>")]
     for cls in ("intergovernmental organisation", "project", "membership", "state"):
         assert f">{cls}</text>" in svg
-    assert "Özellikler" in httpx.get(server + "/ontology/diagram?lang=tr", headers=HTML).text
+    assert "Özellikler" in site.get("/ontology/diagram?lang=tr", headers=HTML).text
 
 
-def test_language_switch_keeps_the_other_parameters(server):  # noqa: F811
-    page = httpx.get(server + "/id/organisation/icmpd?format=html&lang=en", headers=HTML).text
+def test_language_switch_keeps_the_other_parameters(site):
+    page = site.get("/id/organisation/icmpd?format=html&lang=en", headers=HTML).text
     switch = re.search(r'<a href="([^"]+)" hreflang="tr" class="language-switch">', page).group(1)
     assert switch.replace("&amp;", "&") == "?format=html&lang=tr"
-    turkish = httpx.get(server + "/id/organisation/icmpd" + switch.replace("&amp;", "&"), headers=HTML)
+    turkish = site.get("/id/organisation/icmpd" + switch.replace("&amp;", "&"), headers=HTML)
     assert turkish.headers["content-language"] == "tr"
 
 
-def test_query_ui_takes_its_examples_from_the_build(server, dist):  # noqa: F811
-    page = httpx.get(server + "/sparql", headers=HTML).text
+def test_query_ui_takes_its_examples_from_the_build(site, dist):
+    page = site.get("/sparql", headers=HTML).text
     shown = re.search(r'<script type="application/json" id="examples">(.*?)</script>', page, re.S).group(1)
     for example in example_queries(dist):
         assert example["file"] in shown
@@ -94,22 +91,22 @@ def test_serve_refuses_a_build_that_lacks_what_it_shows(dist, tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/assets/site.css", "/assets/query.js"])
-def test_page_assets_are_served(server, path):  # noqa: F811
-    response = httpx.get(server + path)
+def test_page_assets_are_served(site, path):
+    response = site.get(path)
     assert response.status_code == 200 and response.headers["etag"]
 
 
 @pytest.mark.parametrize(
     "raw",
     [
-        "/assets/../server.py",
-        "/assets/..%2fserver.py",
-        "/assets/%2e%2e/server.py",
+        "/assets/../cli.py",
+        "/assets/..%2fcli.py",
+        "/assets/%2e%2e/cli.py",
         "/assets/../../pyproject.toml",
-        "/assets/yasgui/../../server.py",
+        "/assets/yasgui/../../cli.py",
     ],
 )
-def test_asset_paths_cannot_leave_their_folder(server, raw):  # noqa: F811
+def test_asset_paths_cannot_leave_their_folder(server, raw):
     """Sent as written (httpx would resolve the dots before sending, so the server never saw them)."""
     import http.client
     from urllib.parse import urlsplit
@@ -135,7 +132,7 @@ def test_reading_a_build_does_not_load_the_build_stack(dist):
         "import sys; from pathlib import Path; from icmpd_kg.engine import open_engine; "
         f"open_engine(Path({str(dist)!r}), None).query('ASK {{ ?s ?p ?o }}'); "
         "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'pylode', 'icmpd_kg.validate', "
-        "'icmpd_kg.export') if m in sys.modules))"
+        "'icmpd_kg.build') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

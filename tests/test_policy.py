@@ -194,7 +194,7 @@ def test_command_line_shares_the_policy(dist):
 
 
 def test_engine_for_dataset_is_the_memory_store(dist):
-    from icmpd_kg.query import load_built
+    from icmpd_kg.memory_store import load_built
 
     e = Engine.for_dataset(load_built(dist))
     assert e.backend.name == "memory" and e.query("ASK { ?s ?p ?o }").boolean is True

@@ -1,16 +1,14 @@
-"""The cases of the W3C SPARQL 1.1 Protocol test manifest (tests/w3c-sparql11-tests/protocol, vendored),
-against the live server. The dataset tests use this graph's own named graphs: the endpoint never
-downloads a graph, so the manifest's remote data1.nt.. files are stood in for by local graphs.
-Update cases expect a refusal: the endpoint is read-only."""
+"""The cases of the W3C SPARQL 1.1 Protocol test manifest (tests/w3c-sparql11-tests/protocol,
+vendored), against the app in this process (the ``site`` fixture: no socket, no worker process).
+The dataset tests use this graph's own named graphs: the endpoint never downloads a graph, so the
+manifest's remote data1.nt.. files are stood in for by local graphs. Update cases expect a
+refusal: the endpoint is read-only."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import httpx
 import pytest
-
-from .test_server import server  # noqa: F401 - the live server fixture
 
 FACT = "https://w3id.org/icmpd-kg/id/fact/"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -36,86 +34,73 @@ def graphs(response) -> list[str]:
     return [b["g"]["value"] for b in response.json()["results"]["bindings"]]
 
 
-def test_get_with_protocol_default_graph(server):  # noqa: F811
-    r = httpx.get(
-        server + "/sparql", params={"query": COUNT, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON
+def test_get_with_protocol_default_graph(site):
+    r = site.get(
+        "/sparql", params={"query": COUNT, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON
     )
     assert count(r) == 1
 
 
-def test_post_with_protocol_default_graphs(server):  # noqa: F811
+def test_post_with_protocol_default_graphs(site):
     body = [
         ("query", COUNT),
         ("default-graph-uri", FACT + "icmpd-acronym"),
         ("default-graph-uri", FACT + "icmpd-kind"),
     ]
     kwargs = form(body)
-    assert (
-        count(
-            httpx.post(server + "/sparql", content=kwargs["content"], headers={**kwargs["headers"], **JSON})
-        )
-        == 2
-    )
+    assert count(site.post("/sparql", content=kwargs["content"], headers={**kwargs["headers"], **JSON})) == 2
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_protocol_named_graphs(server, method):  # noqa: F811
+def test_protocol_named_graphs(site, method):
     params = [
         ("query", GRAPHS),
         ("named-graph-uri", FACT + "icmpd-kind"),
         ("named-graph-uri", FACT + "law-6993"),
     ]
     r = (
-        httpx.get(server + "/sparql", params=params, headers=JSON)
+        site.get("/sparql", params=params, headers=JSON)
         if method == "GET"
-        else httpx.post(
-            server + "/sparql", content=form(params)["content"], headers={**form(params)["headers"], **JSON}
+        else site.post(
+            "/sparql", content=form(params)["content"], headers={**form(params)["headers"], **JSON}
         )
     )
     assert graphs(r) == [FACT + "icmpd-kind", FACT + "law-6993"]
 
 
-def test_protocol_dataset_both_named_and_default(server):  # noqa: F811
+def test_protocol_dataset_both_named_and_default(site):
     q = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
     params = [
         ("query", q),
         ("default-graph-uri", FACT + "icmpd-acronym"),
         ("named-graph-uri", FACT + "icmpd-kind"),
     ]
-    assert count(httpx.get(server + "/sparql", params=params, headers=JSON)) == 2
+    assert count(site.get("/sparql", params=params, headers=JSON)) == 2
 
 
-def test_protocol_dataset_overrides_query_dataset(server):  # noqa: F811
+def test_protocol_dataset_overrides_query_dataset(site):
     q = f"SELECT (COUNT(*) AS ?n) FROM <{FACT}icmpd-founding> WHERE {{ ?s ?p ?o }}"
-    r = httpx.get(
-        server + "/sparql", params={"query": q, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON
-    )
+    r = site.get("/sparql", params={"query": q, "default-graph-uri": FACT + "icmpd-acronym"}, headers=JSON)
     assert count(r) == 1
-    assert count(httpx.get(server + "/sparql", params={"query": q}, headers=JSON)) == 5
+    assert count(site.get("/sparql", params={"query": q}, headers=JSON)) == 5
 
 
-def test_query_via_post_directly(server):  # noqa: F811
-    r = httpx.post(
-        server + "/sparql",
-        content=COUNT.encode(),
-        headers={**JSON, "Content-Type": "application/sparql-query"},
+def test_query_via_post_directly(site):
+    r = site.post(
+        "/sparql", content=COUNT.encode(), headers={**JSON, "Content-Type": "application/sparql-query"}
     )
     assert count(r) > 800
 
 
-def test_other_method_is_refused(server):  # noqa: F811
-    r = httpx.put(server + "/sparql", params={"query": COUNT})
+def test_other_method_is_refused(site):
+    r = site.put("/sparql", params={"query": COUNT})
     assert 400 <= r.status_code < 500
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_more_than_one_query_string(server, method):  # noqa: F811
+def test_more_than_one_query_string(site, method):
     params = [("query", "ASK {}"), ("query", "ASK {}")]
-    r = (
-        httpx.get(server + "/sparql", params=params)
-        if method == "GET"
-        else httpx.post(server + "/sparql", **form(params))
-    )
+    r = site.get("/sparql", params=params) if method == "GET" else site.post("/sparql", **form(params))
     assert r.status_code == 400
 
 
@@ -127,22 +112,22 @@ def test_more_than_one_query_string(server, method):  # noqa: F811
         ("application/x-www-form-urlencoded", "ASK {}"),  # SPARQL body declared as a form
     ],
 )
-def test_post_with_wrong_media_type(server, content_type, body):  # noqa: F811
-    r = httpx.post(server + "/sparql", content=body.encode(), headers={"Content-Type": content_type})
+def test_post_with_wrong_media_type(site, content_type, body):
+    r = site.post("/sparql", content=body.encode(), headers={"Content-Type": content_type})
     assert 400 <= r.status_code < 500
 
 
-def test_direct_post_in_utf16_is_refused(server):  # noqa: F811
-    r = httpx.post(
-        server + "/sparql",
+def test_direct_post_in_utf16_is_refused(site):
+    r = site.post(
+        "/sparql",
         content="ASK {}".encode("utf-16"),
         headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
     )
     assert 400 <= r.status_code < 500
 
 
-def test_invalid_query_syntax(server):  # noqa: F811
-    assert httpx.get(server + "/sparql", params={"query": "ASK {"}).status_code == 400
+def test_invalid_query_syntax(site):
+    assert site.get("/sparql", params={"query": "ASK {"}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -154,8 +139,8 @@ def test_invalid_query_syntax(server):  # noqa: F811
         {"method": "POST", **form([("update", "CLEAR ALL"), ("update", "CLEAR ALL")])},
     ],
 )
-def test_updates_are_refused(server, request_kwargs):  # noqa: F811
-    r = httpx.request(url=server + "/sparql", **request_kwargs)
+def test_updates_are_refused(site, request_kwargs):
+    r = site.request(url="/sparql", **request_kwargs)
     assert r.status_code in (400, 403)
-    after = httpx.get(server + "/sparql", params={"query": COUNT}, headers=JSON)
+    after = site.get("/sparql", params={"query": COUNT}, headers=JSON)
     assert count(after) > 800, "nothing was cleared"

@@ -1,4 +1,6 @@
-"""The server over real HTTP: uvicorn on 127.0.0.1, SPARQLWrapper and httpx as clients."""
+"""The server: real clients (SPARQLWrapper, httpx) over real HTTP where a socket, a worker process or
+its timeout is what is tested (the ``server`` fixture); routes, negotiation, headers and pages in
+this process (the ``site`` fixture, Starlette's TestClient over the same app)."""
 
 from __future__ import annotations
 
@@ -14,18 +16,9 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from .conftest import live_server
+from .conftest import TIMEOUT, live_server
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-TIMEOUT = 3.0
-
-
-@pytest.fixture(scope="module")
-def server(dist):
-    with live_server(
-        dist, "--timeout", str(TIMEOUT), "--max-rows", "50", "--max-query-length", "5000"
-    ) as base:
-        yield base
 
 
 def wrapper(base, method="GET", fmt=JSON):
@@ -76,7 +69,7 @@ def test_select_formats(server, fmt, media):
     assert "PACT" in body
 
 
-def test_post_direct_and_turkish_text_intact(server):
+def test_post_direct_and_turkish_text_intact(site):
     query = 'SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "İsviçre"@tr }'
     for kwargs in (
         {"method": "GET", "params": {"query": query}},
@@ -88,12 +81,12 @@ def test_post_direct_and_turkish_text_intact(server):
         },
     ):
         headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
-        r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
+        r = site.request(url="/sparql", headers=headers, **kwargs)
         assert r.status_code == 200, r.text
         assert r.json()["results"]["bindings"][0]["s"]["value"].endswith("/state/switzerland")
 
 
-def test_percent_sequence_survives_every_method(server):
+def test_percent_sequence_survives_every_method(site):
     query = 'SELECT ("100%25 ğışİ" AS ?x) WHERE {}'
     for kwargs in (
         {"method": "GET", "params": {"query": query}},
@@ -105,7 +98,7 @@ def test_percent_sequence_survives_every_method(server):
         },
     ):
         headers = {"Accept": "application/sparql-results+json", **kwargs.pop("headers", {})}
-        r = httpx.request(url=server + "/sparql", headers=headers, **kwargs)
+        r = site.request(url="/sparql", headers=headers, **kwargs)
         assert r.json()["results"]["bindings"][0]["x"]["value"] == "100%25 ğışİ"
 
 
@@ -118,12 +111,12 @@ def test_percent_sequence_survives_every_method(server):
         ("application/rdf+xml", "application/rdf+xml", "xml"),
     ],
 )
-def test_construct_formats_parse_back(server, accept, media, parser):
+def test_construct_formats_parse_back(site, accept, media, parser):
     query = (
         "PREFIX ikg: <https://w3id.org/icmpd-kg/ontology#> "
         "CONSTRUCT { ?s ikg:acronym ?a } WHERE { ?s ikg:acronym ?a }"
     )
-    r = httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": accept})
+    r = site.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(media)
     assert "Accept" in r.headers["vary"]
     assert len(Graph().parse(data=r.text, format=parser)) == 9
@@ -142,20 +135,18 @@ def test_construct_formats_parse_back(server, accept, media, parser):
         ("text/html, */*;q=0.1", "text/html"),  # a browser: the results as a table
     ],
 )
-def test_negotiation(server, accept, expected):
-    r = httpx.get(
-        server + "/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept}
-    )
+def test_negotiation(site, accept, expected):
+    r = site.get("/sparql", params={"query": "SELECT * WHERE { } LIMIT 1"}, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(expected)
 
 
-def test_not_acceptable_and_format_override(server):
+def test_not_acceptable_and_format_override(site):
     q = {"query": "ASK {}"}
-    r = httpx.get(server + "/sparql", params=q, headers={"Accept": "image/png"})
+    r = site.get("/sparql", params=q, headers={"Accept": "image/png"})
     assert r.status_code == 406
-    r = httpx.get(server + "/sparql", params={**q, "format": "xml"}, headers={"Accept": "image/png"})
+    r = site.get("/sparql", params={**q, "format": "xml"}, headers={"Accept": "image/png"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+xml")
-    r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv;q=0, */*"})
+    r = site.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv;q=0, */*"})
     assert not r.headers["content-type"].startswith("text/csv")
 
 
@@ -169,40 +160,38 @@ def test_malformed_query_is_400_with_position(server):
         sw.query()
 
 
-def test_service_description(server):
-    ttl = httpx.get(server + "/sparql", headers={"Accept": "text/turtle"})
+def test_service_description(site):
+    ttl = site.get("/sparql", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=ttl.text, format="turtle")
     assert any("/.well-known/void" in str(o) for o in g.objects())
     assert "https://query.wikidata.org/sparql" in ttl.text
-    xml = httpx.get(server + "/sparql", headers={"Accept": "application/rdf+xml"})
+    xml = site.get("/sparql", headers={"Accept": "application/rdf+xml"})
     assert len(Graph().parse(data=xml.text, format="xml")) == len(g)
 
 
-def test_update_is_forbidden(server):
-    r = httpx.post(server + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"})
+def test_update_is_forbidden(site):
+    r = site.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"})
     assert r.status_code == 403
-    r = httpx.post(
-        server + "/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"}
-    )
+    r = site.post("/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
     assert r.status_code == 403
 
 
-def test_query_length_limit_and_row_cap(server):
-    r = httpx.post(server + "/sparql", data={"query": "ASK {}" + " " * 6000})
+def test_query_length_limit_and_row_cap(site):
+    r = site.post("/sparql", data={"query": "ASK {}" + " " * 6000})
     assert r.status_code == 413
-    r = httpx.get(
-        server + "/sparql",
+    r = site.get(
+        "/sparql",
         params={"query": "SELECT * WHERE { ?s ?p ?o }"},
         headers={"Accept": "application/sparql-results+json"},
     )
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 50
     assert r.headers["x-result-truncated"].startswith("true")
-    small = httpx.get(server + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
+    small = site.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
     assert "x-result-truncated" not in small.headers
 
 
-def test_cors(server):
-    r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+def test_cors(site):
+    r = site.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in r.headers
 
@@ -277,21 +266,21 @@ def test_slow_query_does_not_delay_others_and_times_out(server):
     assert after.status_code == 200
 
 
-def test_dumps_etag_and_304(server, dist):
-    r = httpx.get(server + "/dumps/icmpd-kg.ttl")
+def test_dumps_etag_and_304(site, dist):
+    r = site.get("/dumps/icmpd-kg.ttl")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     assert r.content == (dist / "icmpd-kg.ttl").read_bytes()
     assert "last-modified" in r.headers
-    again = httpx.get(server + "/dumps/icmpd-kg.ttl", headers={"If-None-Match": r.headers["etag"]})
+    again = site.get("/dumps/icmpd-kg.ttl", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
-    assert httpx.get(server + "/dumps/icmpd-kg.nq").headers["content-type"].startswith("application/n-quads")
-    assert httpx.get(server + "/dumps/..%2Fsecret").status_code == 404
+    assert site.get("/dumps/icmpd-kg.nq").headers["content-type"].startswith("application/n-quads")
+    assert site.get("/dumps/..%2Fsecret").status_code == 404
 
 
-def test_well_known_void_and_health(server):
-    void = httpx.get(server + "/.well-known/void")
+def test_well_known_void_and_health(site):
+    void = site.get("/.well-known/void")
     assert void.status_code == 200 and "void:Dataset" in void.text
-    assert httpx.get(server + "/health").json()["status"] == "ok"
+    assert site.get("/health").json()["status"] == "ok"
 
 
 def test_entity_html_page_in_both_languages(server):
@@ -323,8 +312,8 @@ def test_entity_html_page_in_both_languages(server):
         ("application/rdf+xml", "xml"),
     ],
 )
-def test_entity_rdf_forms(server, accept, parser):
-    r = httpx.get(server + "/id/membership/turkey-icmpd", headers={"Accept": accept})
+def test_entity_rdf_forms(site, accept, parser):
+    r = site.get("/id/membership/turkey-icmpd", headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
     g = Graph().parse(data=r.text, format=parser)
     m = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
@@ -340,23 +329,23 @@ def test_entity_rdf_forms(server, accept, parser):
     assert 'type="text/html"' in r.headers["link"]
 
 
-def test_unknown_resource_is_404_and_fragments_resolve(server):
-    assert httpx.get(server + "/id/project/nonexistent").status_code == 404
-    r = httpx.get(server + "/id/annotation/icmpd-founding", headers={"Accept": "text/turtle"})
+def test_unknown_resource_is_404_and_fragments_resolve(site):
+    assert site.get("/id/project/nonexistent").status_code == 404
+    r = site.get("/id/annotation/icmpd-founding", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and "TextPositionSelector" in r.text
 
 
-def test_ontology_pages(server):
-    page = httpx.get(server + "/ontology", headers={"Accept": "text/html"})
+def test_ontology_pages(site):
+    page = site.get("/ontology", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "IntergovernmentalOrganisation" in page.text
-    ttl = httpx.get(server + "/ontology", headers={"Accept": "text/turtle"})
+    ttl = site.get("/ontology", headers={"Accept": "text/turtle"})
     assert ttl.status_code == 200 and len(Graph().parse(data=ttl.text, format="turtle")) > 100
 
 
-def test_ontology_page_one_language_at_a_time(server):
+def test_ontology_page_one_language_at_a_time(site):
     """pyLODE used to run the languages together ("statedevlet"); each page now has one, with CURIEs."""
-    en = httpx.get(server + "/ontology?lang=en", headers={"Accept": "text/html"})
-    tr = httpx.get(server + "/ontology", headers={"Accept": "text/html", "Accept-Language": "tr"})
+    en = site.get("/ontology?lang=en", headers={"Accept": "text/html"})
+    tr = site.get("/ontology", headers={"Accept": "text/html", "Accept-Language": "tr"})
     assert en.headers["content-language"] == "en" and tr.headers["content-language"] == "tr"
     assert "state (ikg:State)" in en.text and "devlet" not in en.text.lower()
     assert "devlet (ikg:State)" in tr.text and "intergovernmental organisation (ikg:" not in tr.text
@@ -412,7 +401,7 @@ def test_w3id_redirects_reach_what_they_promise(server, path, accept, media):
     assert response.headers["content-type"].startswith(media), (url, response.headers["content-type"])
 
 
-def test_wikidata_label_service_answers_locally(server):
+def test_wikidata_label_service_answers_locally(site):
     """WDQS queries use SERVICE wikibase:label; it names no remote endpoint, so the endpoint answers
     it from its own labels (language order as asked, en finding en-t-tr) and calls nothing."""
     query = """PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/>
@@ -421,21 +410,20 @@ def test_wikidata_label_service_answers_locally(server):
           ?member wdt:P463 ?org .
           SERVICE wikibase:label { bd:serviceParam wikibase:language "tr,en" . }
         }"""
-    rows = httpx.get(
-        server + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    rows = site.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
     ).json()["results"]["bindings"]
     assert [(r["member"]["value"], r["memberLabel"]["value"], r["orgLabel"]["value"]) for r in rows] == [
         ("http://www.wikidata.org/entity/Q43", "Türkiye", "Uluslararası Göç Politikaları Geliştirme Merkezi")
     ]
-    english = httpx.get(
-        server + "/sparql",
+    english = site.get(
+        "/sparql",
         params={"query": query.replace('"tr,en"', '"en"')},
         headers={"Accept": "application/sparql-results+json"},
     ).json()["results"]["bindings"]
     assert english[0]["memberLabel"] == {"type": "literal", "value": "Turkey", "xml:lang": "en-t-tr"}
-    other = httpx.get(
-        server + "/sparql",
-        params={"query": "SELECT * WHERE { SERVICE <http://example.org/label> { ?s ?p ?o } }"},
+    other = site.get(
+        "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.org/label> { ?s ?p ?o } }"}
     )
     assert other.status_code == 400
 
@@ -468,9 +456,9 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
     assert all("VALUES (?item)" in call.query for call in stand_in.calls)
 
 
-def test_service_description_names_formats_by_iri_in_every_syntax(server):
+def test_service_description_names_formats_by_iri_in_every_syntax(site):
     formats = "http://www.w3.org/ns/formats/"
-    nt = httpx.get(server + "/sparql", headers={"Accept": "application/n-triples"})
+    nt = site.get("/sparql", headers={"Accept": "application/n-triples"})
     assert nt.status_code == 200 and nt.headers["content-type"].startswith("application/n-triples")
     g = Graph().parse(data=nt.text, format="nt")
     values = set(g.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat")))
@@ -492,32 +480,30 @@ def test_sparqlwrapper_construct_as_rdfxml(server):
     assert len(graph) == 3
 
 
-def test_unknown_format_value_yields_to_accept(server):
-    r = httpx.get(
-        server + "/sparql",
+def test_unknown_format_value_yields_to_accept(site):
+    r = site.get(
+        "/sparql",
         params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "no-such"},
         headers={"Accept": "application/rdf+xml"},
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/rdf+xml")
-    r = httpx.get(
-        server + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "csv"}
-    )
+    r = site.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "format": "csv"})
     assert r.status_code == 406  # a known format that a graph cannot be written in
 
 
-def test_no_cdn_documentation_pages(server):
+def test_no_cdn_documentation_pages(site):
     for path in ("/docs", "/redoc", "/openapi.json"):
-        assert httpx.get(server + path).status_code == 404
+        assert site.get(path).status_code == 404
 
 
-def test_xml_keeps_a_carriage_return_and_tsv_writes_short_strings(server):
+def test_xml_keeps_a_carriage_return_and_tsv_writes_short_strings(site):
     import xml.etree.ElementTree as ET
 
     q = {"query": 'SELECT ?x WHERE { BIND("carriage\\rreturn\\nline" AS ?x) }'}
-    xml = httpx.get(server + "/sparql", params=q, headers={"Accept": "application/sparql-results+xml"})
+    xml = site.get("/sparql", params=q, headers={"Accept": "application/sparql-results+xml"})
     literal = ET.fromstring(xml.content).find(".//{http://www.w3.org/2005/sparql-results#}literal")
     assert literal is not None and literal.text == "carriage\rreturn\nline"
-    tsv = httpx.get(server + "/sparql", params=q, headers={"Accept": "text/tab-separated-values"})
+    tsv = site.get("/sparql", params=q, headers={"Accept": "text/tab-separated-values"})
     assert tsv.text.splitlines()[1] == '"carriage\\rreturn\\nline"'
 
 
@@ -534,17 +520,17 @@ def test_xml_keeps_a_carriage_return_and_tsv_writes_short_strings(server):
         "/functions",
     ],
 )
-def test_head_answers_like_get_without_a_body(server, path):
-    get = httpx.get(server + path, headers={"Accept": "text/html"})
-    head = httpx.head(server + path, headers={"Accept": "text/html"})
+def test_head_answers_like_get_without_a_body(site, path):
+    get = site.get(path, headers={"Accept": "text/html"})
+    head = site.head(path, headers={"Accept": "text/html"})
     assert head.status_code == get.status_code == 200
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
     assert head.headers["x-content-type-options"] == "nosniff"
 
 
-def test_security_headers_and_allow(server):
-    page = httpx.get(server + "/", headers={"Accept": "text/html"})
+def test_security_headers_and_allow(site):
+    page = site.get("/", headers={"Accept": "text/html"})
     csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src")).split()[1:]
@@ -552,7 +538,7 @@ def test_security_headers_and_allow(server):
     import re
 
     for path in ("/", "/sparql", "/id/organisation/icmpd", "/ontology/diagram"):
-        body = httpx.get(server + path, headers={"Accept": "text/html"}).text
+        body = site.get(path, headers={"Accept": "text/html"}).text
         inline = [
             attrs
             for attrs, text in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S)
@@ -563,17 +549,17 @@ def test_security_headers_and_allow(server):
         ]
         assert inline == [], (path, inline)
     assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"]
-    refused = httpx.put(server + "/sparql", content=b"ASK {}")
+    refused = site.put("/sparql", content=b"ASK {}")
     assert refused.status_code == 405 and {"GET", "POST"} <= {
         m.strip() for m in refused.headers["allow"].split(",")
     }
 
 
-def test_percent_encoded_bytes_must_be_utf8(server):
-    r = httpx.get(server + "/sparql?query=ASK%20%7B%7D%20%23%FF")
+def test_percent_encoded_bytes_must_be_utf8(site):
+    r = site.get("/sparql?query=ASK%20%7B%7D%20%23%FF")
     assert r.status_code == 400 and "UTF-8" in r.json()["message"]
-    r = httpx.post(
-        server + "/sparql",
+    r = site.post(
+        "/sparql",
         content=b"query=ASK%20%7B%7D%23%C3",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
@@ -597,23 +583,21 @@ def test_source_sentences_are_not_cut_at_turkish_ordinals():
     assert ld.sentence_around(member, member + 9).endswith("17. Üyesi olarak ICMPD’ye katılmıştır.")
 
 
-def test_a_fact_graph_page_shows_what_it_states_and_its_quote(server):
-    page = httpx.get(
-        server + "/id/fact/turkey-membership", headers={"Accept": "text/html"}, params={"lang": "en"}
-    )
+def test_a_fact_graph_page_shows_what_it_states_and_its_quote(site):
+    page = site.get("/id/fact/turkey-membership", headers={"Accept": "text/html"}, params={"lang": "en"})
     assert page.status_code == 200
     assert "What this graph states" in page.text and "<mark>" in page.text
     assert "annotation/turkey-membership" in page.text  # its annotation, with the offsets
-    turtle = httpx.get(server + "/id/fact/turkey-membership", headers={"Accept": "text/turtle"})
+    turtle = site.get("/id/fact/turkey-membership", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=turtle.text, format="turtle")
     member = URIRef("https://w3id.org/icmpd-kg/id/membership/turkey-icmpd")
     assert len(g) > 10 and any(g.triples((member, None, None)))
 
 
-def test_a_browser_gets_select_results_as_an_html_table(server):
+def test_a_browser_gets_select_results_as_an_html_table(site):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    r = httpx.get(
-        server + "/sparql",
+    r = site.get(
+        "/sparql",
         params={
             "query": "SELECT ?p ?label WHERE { ?p a ikg:Project ; rdfs:label ?label } ORDER BY ?label LIMIT 2"
         },
@@ -622,23 +606,23 @@ def test_a_browser_gets_select_results_as_an_html_table(server):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<th>?p</th>" in r.text and 'href="/id/project/' in r.text and r.text.count("<tr>") == 3
     assert "content-security-policy" in r.headers
-    plain = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "*/*"})
+    plain = site.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "*/*"})
     assert plain.headers["content-type"].startswith("application/sparql-results+json")
 
 
-def test_shapes_and_void_in_every_rdf_syntax_dumps_index_and_gzip(server):
+def test_shapes_and_void_in_every_rdf_syntax_dumps_index_and_gzip(site):
     for path in ("/shapes", "/.well-known/void"):
-        ld = httpx.get(server + path, headers={"Accept": "application/ld+json"})
+        ld = site.get(path, headers={"Accept": "application/ld+json"})
         assert ld.status_code == 200 and ld.headers["content-type"].startswith("application/ld+json")
         assert len(Graph().parse(data=ld.text, format="json-ld")) > 10
-        nt = httpx.get(server + path, headers={"Accept": "application/n-triples"})
+        nt = site.get(path, headers={"Accept": "application/n-triples"})
         assert nt.headers["content-type"].startswith("application/n-triples")
         assert len(Graph().parse(data=nt.text, format="nt")) == len(
             Graph().parse(data=ld.text, format="json-ld")
         )
-    index = httpx.get(server + "/dumps/")
+    index = site.get("/dumps/")
     assert index.status_code == 200 and 'href="icmpd-kg.trig"' in index.text and "SHA256SUMS" in index.text
-    zipped = httpx.get(server + "/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "gzip"})
+    zipped = site.get("/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.text.count(" .\n") > 500
-    plain = httpx.get(server + "/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "identity"})
+    plain = site.get("/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == zipped.text

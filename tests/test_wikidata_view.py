@@ -153,7 +153,7 @@ def test_amounts_keep_wikibases_sign_after_validation(kg, monkeypatch, normalize
     process's setting, and the setting must be what it was."""
     import rdflib
 
-    from icmpd_kg.export import wikidata_view_turtle
+    from icmpd_kg.build import wikidata_view_turtle
 
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", normalize)
     text = wikidata_view_turtle(kg)

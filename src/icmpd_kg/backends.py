@@ -101,8 +101,9 @@ class OxigraphBackend:
         import pyoxigraph as ox
 
         from icmpd_kg.errors import InputFileError
+        from icmpd_kg.store import is_store
 
-        if not (Path(directory) / "CURRENT").is_file():
+        if not is_store(directory):
             raise InputFileError(
                 directory, "no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load' first"
             )
@@ -451,7 +452,9 @@ def default_store(dist: Path) -> StoreSpec:
     from icmpd_kg.distfiles import OXIGRAPH_DIR
 
     store = Path(dist) / OXIGRAPH_DIR
-    return StoreSpec("oxigraph", str(store)) if (store / "CURRENT").is_file() else StoreSpec("memory")
+    from icmpd_kg.store import is_store
+
+    return StoreSpec("oxigraph", str(store)) if is_store(store) else StoreSpec("memory")
 
 
 def open_backend(
@@ -469,7 +472,7 @@ def open_backend(
         )
     if spec.kind == "sparql":  # the remote server has its own default graph
         return RemoteBackend(spec.location, auth=auth)
-    from icmpd_kg.query import load_built, load_quads
+    from icmpd_kg.memory_store import load_built, load_quads
 
     data = load_quads(snapshot) if snapshot is not None else load_built(Path(dist or "."))
     return RdflibBackend(data, spec.default_graph or "union")

@@ -10,7 +10,7 @@ import click
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
-from icmpd_kg.store import DEFAULT_GRAPH_MODES
+from icmpd_kg.store import DEFAULT_GRAPH_MODES, is_store
 
 
 def _fail(exc: IcmpdKgError) -> None:
@@ -114,7 +114,7 @@ def build(out: Path, store: str | None, reference_url: str | None) -> None:
     Refuses to write anything if the graph does not conform (exit 1); a failed build leaves an
     existing output directory (and store) untouched.
     """
-    from icmpd_kg.export import build as run_build
+    from icmpd_kg.build import build as run_build
 
     if store is not None:
         spec = _store_spec(store)
@@ -157,7 +157,7 @@ def export_wikidata(out: Path | None, reference_url: str | None) -> None:
     and a reference on every statement (pr:P854 source, pr:P1683 quotation, pr:P407 Turkish).
     'icmpd-kg build' writes the same view to dist/icmpd-kg-wikidata.ttl.
     """
-    from icmpd_kg.export import wikidata_view_turtle
+    from icmpd_kg.build import wikidata_view_turtle
     from icmpd_kg.graph import KnowledgeGraph
 
     try:
@@ -408,7 +408,7 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
         raise click.BadParameter(
             "the remote server keeps its own default graph", param_hint="--default-graph"
         )
-    if spec.kind == "oxigraph" and (Path(spec.location) / "CURRENT").is_file():
+    if spec.kind == "oxigraph" and is_store(spec.location):
         try:
             require_default_graph(Path(spec.location), default_graph)
         except IcmpdKgError as exc:
@@ -477,7 +477,7 @@ def query(
     from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST
     from icmpd_kg.engine import Engine, Policy, open_backend
     from icmpd_kg.errors import ProtocolError
-    from icmpd_kg.query import format_answer
+    from icmpd_kg.results import terminal_text
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give a query either as an argument or with --file, not both")
@@ -499,7 +499,7 @@ def query(
         where = f" ({query_file})" if query_file is not None else ""
         click.echo(f"icmpd-kg: error{where}: {exc.message}", err=True)
         sys.exit(2)
-    click.echo(format_answer(answer, fmt).rstrip("\n"))
+    click.echo(terminal_text(answer, fmt).rstrip("\n"))
 
 
 @main.command("load")
@@ -541,7 +541,7 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
     try:
         work = staging / "store"
-        if (target / "CURRENT").is_file():
+        if is_store(target):
             checkpoint(target, work)
         total = sum(p.stat().st_size for p in files if p.is_file())
         with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
@@ -794,7 +794,7 @@ def serve(
             )
         )
     spec = _parse_store(store, dist, default_graph)
-    if spec.kind == "oxigraph" and not (Path(spec.location) / "CURRENT").is_file():
+    if spec.kind == "oxigraph" and not is_store(spec.location):
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
         )

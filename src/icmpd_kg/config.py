@@ -8,6 +8,7 @@ from pathlib import Path
 
 from icmpd_kg import paths
 from icmpd_kg.backends import StoreSpec
+from icmpd_kg.query_text import Policy
 from icmpd_kg.workers import SPARES
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
@@ -63,3 +64,15 @@ class ServerConfig:
     yasgui_dir: Path | None = field(default_factory=lambda: paths.YASGUI_DIR)
     update_key: str | None = None  # SPARQL Update is refused (403) unless this is set and presented
     client_timeout: float = 10.0  # seconds a client may take to send a request's head, and its body
+
+
+def query_policy(config: ServerConfig) -> Policy:
+    """What a query may do at this server: its limits, its SERVICE allowlist, and the endpoint's IRI
+    as the protocol's base for relative IRIs."""
+    return Policy(
+        service_allowlist=config.service_allowlist,
+        max_rows=config.max_rows,
+        max_result_bytes=config.max_result_bytes,
+        service_timeout=config.timeout,
+        base_iri=config.public_url.rstrip("/") + "/sparql",
+    )

@@ -5,6 +5,7 @@ every store; terms of Oxigraph's store are written as they are, without conversi
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -321,3 +322,43 @@ def write_answer(answer: Answer, media: str) -> bytes:
         # a line feed (XML 1.0 §2.11); rdflib's writer leaves it raw, and only text can hold one.
         body = body.replace(b"\r", b"&#13;")
     return body
+
+
+# --- on the command line --------------------------------------------------------------------------
+
+
+def _cell(term, nm) -> str:
+    if term is None:
+        return ""
+    try:
+        return term.n3(nm)
+    except TypeError:
+        return term.n3()
+
+
+def terminal_text(answer: Answer, fmt: str) -> str:
+    """``table``, ``csv`` or ``json`` for SELECT/ASK; Turtle (or JSON-LD for ``json``) for graphs."""
+    if answer.form in ("CONSTRUCT", "DESCRIBE"):
+        media = "application/ld+json" if fmt == "json" else "text/turtle"
+        return write_answer(answer, media).decode("utf-8")
+    if fmt == "json":
+        return write_answer(answer, "application/sparql-results+json").decode("utf-8")
+    if answer.form == "ASK":
+        return ("true" if answer.boolean else "false") + "\n"
+    if fmt == "csv":
+        return write_answer(answer, "text/csv").decode("utf-8")
+    from icmpd_kg.namespaces import bind_prefixes
+
+    nm = bind_prefixes(Graph()).namespace_manager
+    rows = [[_cell(term, nm) for term in row] for row in answer.rows]
+    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(answer.variables)]
+    out = io.StringIO()
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out.write(line + "\n")
+    out.write("| " + " | ".join(v.ljust(w) for v, w in zip(answer.variables, widths, strict=True)) + " |\n")
+    out.write(line + "\n")
+    for r in rows:
+        out.write("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |\n")
+    out.write(line + "\n")
+    out.write(f"{len(rows)} row(s)" + (" (cut at the row limit)" if answer.truncated else "") + "\n")
+    return out.getvalue()

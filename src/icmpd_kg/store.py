@@ -66,6 +66,11 @@ REBUILD_UNION = (
 )
 
 
+def is_store(directory: Path | str) -> bool:
+    """Whether an Oxigraph store is at ``directory`` (RocksDB's CURRENT file names its manifest)."""
+    return (Path(directory) / "CURRENT").is_file()
+
+
 def default_graph_mode(directory: Path) -> str:
     """``union`` or ``stored``: how the store at ``directory`` keeps its default graph (a store made
     by another tool, without our settings, keeps it as stored)."""
@@ -264,7 +269,7 @@ def load_files(
             raise InputFileError(path, "no such file")
         _format(path)
     directory = Path(directory)
-    existing = (directory / "CURRENT").is_file()
+    existing = is_store(directory)
     mode = default_graph_mode(directory) if existing else (default_graph or "union")
     if existing and default_graph is not None and default_graph != mode:
         raise InputFileError(

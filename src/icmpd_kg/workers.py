@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from icmpd_kg.worker_main import Reply, Source, decode_reply, encode_request, up
 __all__ = ["Busy", "ClientGone", "InlineRunner", "QueryTimeout", "Source", "WorkerCrash", "WorkerPool"]
 
 log = logging.getLogger("icmpd_kg.workers")
+READ_SIZE = 1 << 18  # bytes taken off a worker's pipe per read
 HAND_OFF = 0.05  # seconds: a worker found dead this soon after a query was handed to it was dead already
 
 # Workers fork from a small server process that has already imported the engine: a new worker is
@@ -172,6 +173,7 @@ class _Worker:
     cpu: float | None = None  # its processor seconds at its last reply (it uses none while idle)
     on_end: Callable[[_Worker], None] | None = None  # told when an idle worker's pipe closes
     reading: bool = False
+    pending: bytearray = field(default_factory=bytearray)  # the start of a message still arriving
 
     def alive(self) -> bool:
         """``Process.is_alive()`` without building a selector each time: a process's sentinel
@@ -194,12 +196,33 @@ class _Worker:
                 pass
 
     def _readable(self) -> None:
+        """Take what the pipe holds (one read, never blocking the loop for the rest of a large
+        answer) and hand on each whole message. The frames are ``multiprocessing``'s: a 4-byte
+        big-endian length, then the bytes (``Connection.send_bytes`` writes them in the worker)."""
         try:
-            data: bytes | None = self.conn.recv_bytes()
-        except (EOFError, OSError):
-            data = None
-        if data is None:
+            chunk = os.read(self.conn.fileno(), READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:  # the worker ended (its end of the pipe closed)
             self.stop_reading()
+            self._deliver(None)
+            return
+        self.pending += chunk
+        while len(self.pending) >= 4:
+            size, head = int.from_bytes(self.pending[:4], "big", signed=True), 4
+            if size == -1:  # past 2 GiB: an 8-byte length follows
+                if len(self.pending) < 12:
+                    return
+                size, head = int.from_bytes(self.pending[4:12], "big"), 12
+            if len(self.pending) < head + size:
+                return
+            message = bytes(self.pending[head : head + size])
+            del self.pending[: head + size]
+            self._deliver(message)
+
+    def _deliver(self, data: bytes | None) -> None:
         if self.reply is not None and not self.reply.done():
             self.reply.set_result(data)
         elif data is None and self.on_end is not None:

@@ -19,8 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from icmpd_kg import __version__
-from icmpd_kg.config import ServerConfig, per_query_limit
-from icmpd_kg.query_text import Policy
+from icmpd_kg.config import ServerConfig, per_query_limit, query_policy
 from icmpd_kg.workers import Source, WorkerPool
 
 log = logging.getLogger("icmpd_kg.server")
@@ -127,16 +126,9 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     from icmpd_kg.web.sparql import SparqlEndpoint
 
     if runner is None:
-        policy = Policy(
-            service_allowlist=config.service_allowlist,
-            max_rows=config.max_rows,
-            max_result_bytes=config.max_result_bytes,
-            service_timeout=config.timeout,
-            base_iri=config.public_url.rstrip("/") + "/sparql",  # the protocol's base for relative IRIs
-        )
         runner = WorkerPool(
             Source(config.store or default_store(config.dist), str(config.dist)),
-            policy,
+            query_policy(config),
             fast=config.workers,
             slow=config.workers,
             fast_budget=config.fast_budget,

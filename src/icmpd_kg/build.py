@@ -77,10 +77,11 @@ def to_nquads(ds: Dataset) -> str:
     return sorted_nquads(ds)
 
 
-def to_jsonld(ds: Dataset, ontology: Graph) -> str:
+def to_jsonld(ds: Dataset, ontology: Graph, nquads: str | None = None) -> str:
     """Compacted JSON-LD with the project context inline (short terms, language maps, typed
-    dates), made by pyld from canonically sorted N-Quads."""
-    return jsonld_dumps(compact(to_nquads(ds), context(ontology), first=str(ID["organisation/icmpd"])))
+    dates), made by pyld from canonically sorted N-Quads (``nquads``, if already made)."""
+    sorted_quads = nquads if nquads is not None else to_nquads(ds)
+    return jsonld_dumps(compact(sorted_quads, context(ontology), first=str(ID["organisation/icmpd"])))
 
 
 def _oxigraph(
@@ -98,14 +99,19 @@ def _oxigraph(
     ).decode("utf-8")
 
 
-def serialize_dump(fmt: DumpFormat, ds: Dataset, ontology: Graph) -> str:
-    if fmt.key == "trig":
-        return _oxigraph(to_nquads(ds), ox.RdfFormat.TRIG)
-    if fmt.key == "nquads":
-        return to_nquads(ds)
-    if fmt.key == "jsonld":
-        return to_jsonld(ds, ontology)
-    merged = _sorted_graph(union(ds))
+def serialize_dump(
+    fmt: DumpFormat, ds: Dataset, ontology: Graph, nquads: str | None = None, merged: Graph | None = None
+) -> str:
+    """One dump of ``ds``; ``nquads`` (its sorted N-Quads) and ``merged`` (the sorted union of its
+    graphs) are made here unless the caller made them once for every dump."""
+    if fmt.key in ("trig", "nquads", "jsonld"):
+        nquads = nquads if nquads is not None else to_nquads(ds)
+        if fmt.key == "trig":
+            return _oxigraph(nquads, ox.RdfFormat.TRIG)
+        if fmt.key == "nquads":
+            return nquads
+        return to_jsonld(ds, ontology, nquads)
+    merged = merged if merged is not None else _sorted_graph(union(ds))
     if fmt.key == "turtle":
         return merged.serialize(format="turtle")
     if fmt.key == "ntriples":
@@ -175,7 +181,7 @@ def _slug(term: Node, nm) -> str:
     return nm.normalizeUri(term).replace(":", "-").strip("<>").replace("/", "-").replace("#", "-")
 
 
-def void_description(published: Dataset, files: dict[str, bytes]) -> Graph:
+def void_description(published: Dataset, files: dict[str, bytes], merged: Graph | None = None) -> Graph:
     g = dataset_metadata()
     merged = union(published)
     nm = bind_prefixes(Graph()).namespace_manager
@@ -279,20 +285,25 @@ class BuildResult:
     triples: int
 
 
-def render(kg: KnowledgeGraph, report: Report, reference_url: str | None = None) -> dict[str, bytes]:
-    """Every output file's name and bytes; nothing touches the disk here."""
+def render(
+    kg: KnowledgeGraph, report: Report, reference_url: str | None = None
+) -> tuple[dict[str, bytes], int]:
+    """Every output file's name and bytes, and the number of triples published; nothing touches the
+    disk here. The published dataset, its sorted N-Quads and the union of its graphs are made once."""
     published = publishable(kg)
+    merged = _sorted_graph(union(published))
+    nquads = to_nquads(published)
     files: dict[str, bytes] = {}
     for fmt in DUMPS:
-        files[fmt.filename] = serialize_dump(fmt, published, kg.ontology).encode("utf-8")
+        files[fmt.filename] = serialize_dump(fmt, published, kg.ontology, nquads, merged).encode("utf-8")
     files[CONTEXT_NAME] = jsonld_dumps(context(kg.ontology)).encode("utf-8")
     files[ONTOLOGY_NAME] = paths.ONTOLOGY_FILE.read_bytes()
     files[MAPPINGS_NAME] = paths.WIKIDATA_MAPPINGS_FILE.read_bytes()
-    files[UNLINKED_NAME] = unlinked_report(union(published)).encode("utf-8")
+    files[UNLINKED_NAME] = unlinked_report(merged).encode("utf-8")
     files[VIEW_NAME] = wikidata_view_turtle(kg, reference_url).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = (
-        _sorted_graph(void_description(published, files)).serialize(format="turtle").encode("utf-8")
+        _sorted_graph(void_description(published, files, merged)).serialize(format="turtle").encode("utf-8")
     )
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")
     files[SOURCE_NAME] = paths.SOURCE_FILE.read_bytes()
@@ -300,7 +311,7 @@ def render(kg: KnowledgeGraph, report: Report, reference_url: str | None = None)
         files[f"{QUERIES_DIR}/{query.name}"] = query.read_bytes()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files[SUMS_NAME] = sums.encode("utf-8")
-    return files
+    return files, len(merged)
 
 
 def write_atomically(out: Path, files: dict[str, bytes], also: Callable[[Path], None] | None = None) -> None:
@@ -367,7 +378,7 @@ def build(
             f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
             report,
         )
-    files = render(kg, report, reference_url)
+    files, triples = render(kg, report, reference_url)
 
     def in_dist(staging: Path) -> None:
         from icmpd_kg.ontology_docs import write_pages
@@ -381,4 +392,4 @@ def build(
     write_atomically(Path(out), files, also=in_dist)
     if store is not None and store != "memory":
         replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
-    return BuildResult(out=Path(out), files=sorted(files), report=report, triples=len(union(publishable(kg))))
+    return BuildResult(out=Path(out), files=sorted(files), report=report, triples=triples)
