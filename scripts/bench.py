@@ -290,9 +290,9 @@ def latencies(
                     [[s[v] for v in answer.variables] for s in answer]
                 theirs.append(time.perf_counter() - start)
                 start = time.perf_counter()
-                r = client.post(
+                r = client.post(  # a new text each time: the server keeps the answers of repeated ones
                     base + "/sparql",
-                    data={"query": text},
+                    data={"query": f"{text}\n# {len(http)}"},
                     headers={"Accept": "application/sparql-results+json"},
                 )
                 http.append(time.perf_counter() - start)
@@ -492,7 +492,90 @@ def throughput(dist: Path, tmp: Path, rounds: int, seconds: float, concurrency: 
     return out
 
 
-def throughput_report(http: dict, out: Path, concurrency: int, rounds: int, seconds: float) -> str:
+def examples_against_oxigraph(dist: Path, work: Path, size: int, rounds: int = 15) -> dict:
+    """Median milliseconds of each example query over HTTP at ``size`` triples: our server on a store
+    made by ``icmpd-kg load``, Oxigraph's own server on a store made by ``oxigraph load`` from the
+    same file (with its union default graph), taken in turn, a new text each time (a numbered
+    comment: no kept answer helps)."""
+    import httpx
+
+    from icmpd_kg.namespaces import QUERY_PREFIXES
+
+    oxigraph = shutil.which("oxigraph") or str(Path(PYTHON).with_name("oxigraph"))
+    nq = work / f"examples-{size}.nq"
+    triples = generate(dist, size, nq)
+    ours_store, their_store = work / "examples-ours", work / "examples-theirs"
+    subprocess.run(
+        icmpd("load", str(nq), "--into", f"oxigraph:{ours_store}"), check=True, capture_output=True
+    )
+    subprocess.run(
+        [oxigraph, "load", "--location", str(their_store), "--file", str(nq)], check=True, capture_output=True
+    )
+    nq.unlink()
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in QUERY_PREFIXES.items())
+    texts = {name: prologue + text for name, text in queries(dist).items()}
+    ours_cmd = icmpd(
+        "serve",
+        "--dist",
+        str(dist),
+        "--store",
+        f"oxigraph:{ours_store}",
+        "--port",
+        "{port}",
+        "--timeout",
+        "120",
+    )
+    their_cmd = [
+        oxigraph,
+        "serve-read-only",
+        "--location",
+        str(their_store),
+        "--bind",
+        "127.0.0.1:{port}",
+        "--union-default-graph",
+    ]
+    times: dict[str, dict[str, list[float]]] = {
+        name: {"icmpd-kg": [], "Oxigraph server": []} for name in texts
+    }
+    with (
+        server(*ours_cmd, ready=lambda r: r.status_code == 200 and r.json().get("idle", 0) >= 1) as (
+            ours,
+            _,
+            _,
+        ),
+        server(*their_cmd, health="/query?query=ASK%7B%7D") as (theirs, _, _),
+        httpx.Client(timeout=120) as client,
+    ):
+        urls = {"icmpd-kg": ours + "/sparql", "Oxigraph server": theirs + "/query"}
+        for i in range(rounds + 1):
+            for name, text in texts.items():
+                for who, url in urls.items():
+                    start = time.perf_counter()
+                    r = client.post(
+                        url,
+                        content=f"{text}\n# {i}".encode(),
+                        headers={
+                            "Content-Type": "application/sparql-query",
+                            "Accept": "application/sparql-results+json",
+                        },
+                    )
+                    elapsed = time.perf_counter() - start
+                    assert r.status_code == 200, (who, name, r.text[:300])
+                    if i:  # the first round warms both
+                        times[name][who].append(elapsed)
+    shutil.rmtree(ours_store, ignore_errors=True)
+    shutil.rmtree(their_store, ignore_errors=True)
+    return {
+        "triples": triples,
+        "queries": {
+            name: {who: statistics.median(v) * 1000 for who, v in by.items()} for name, by in times.items()
+        },
+    }
+
+
+def throughput_report(
+    http: dict, out: Path, concurrency: int, rounds: int, seconds: float, examples: dict | None = None
+) -> str:
     """THROUGHPUT.md: the request path against Oxigraph's server and the floor, with the targets."""
     oxi = "Oxigraph server" in http
     lines = [
@@ -560,6 +643,22 @@ def throughput_report(http: dict, out: Path, concurrency: int, rounds: int, seco
         lambda v: v <= 5,
         "{:.1f} ×",
     )
+    if examples is not None:
+        worst = max(v["icmpd-kg"] - v["Oxigraph server"] for v in examples["queries"].values())
+        lines.append(
+            f"| example queries at {examples['triples']:,} triples within 1 ms of the Oxigraph server "
+            f"(new text each) | worst {worst:+.2f} ms | | {verdict(worst <= 1.0)} |"
+        )
+        lines += [
+            "",
+            f"## Each example query at {examples['triples']:,} triples over HTTP (median ms, a new text each time)",
+            "",
+            "| query | icmpd-kg | Oxigraph server | difference |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, v in examples["queries"].items():
+            ours, theirs = v["icmpd-kg"], v["Oxigraph server"]
+            lines.append(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours - theirs:+.2f} |")
     if "rdflib-endpoint" in http:
         stock = http["rdflib-endpoint"]
         lines += [
@@ -570,7 +669,9 @@ def throughput_report(http: dict, out: Path, concurrency: int, rounds: int, seco
         ]
     text = "\n".join(lines) + "\n"
     (out / "THROUGHPUT.md").write_text(text, encoding="utf-8")
-    (out / "throughput.json").write_text(json.dumps(http, indent=1) + "\n", encoding="utf-8")
+    (out / "throughput.json").write_text(
+        json.dumps({"http": http, "examples": examples}, indent=1) + "\n", encoding="utf-8"
+    )
     return text
 
 
@@ -984,6 +1085,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved throughput rounds.")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--examples-size", default="1e6", help="Triples for the example queries against Oxigraph's server."
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="Where the report and plots go.")
     parser.add_argument(
         "--only",
@@ -1004,7 +1108,12 @@ def main() -> None:
                 print(fairness_report(resenders(work / "dist"), args.out))
             else:
                 http = throughput(work / "dist", work, args.rounds, args.http_seconds, args.concurrency)
-                print(throughput_report(http, args.out, args.concurrency, args.rounds, args.http_seconds))
+                examples = examples_against_oxigraph(work / "dist", work, int(float(args.examples_size)))
+                print(
+                    throughput_report(
+                        http, args.out, args.concurrency, args.rounds, args.http_seconds, examples
+                    )
+                )
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return

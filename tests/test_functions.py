@@ -3,14 +3,13 @@ the endpoint, the same answers; documented by generate_docs and advertised in th
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from rdflib import Graph, URIRef
 
 from icmpd_kg.engine import open_engine
 from icmpd_kg.functions import fold, label_similarity, long_date
 
-from .conftest import by_value, live_server
+from .conftest import by_value
 
 QUERY = """PREFIX ikgfn: <https://w3id.org/icmpd-kg/functions#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -45,18 +44,17 @@ def test_similarity_after_folding():
 
 
 @pytest.mark.parametrize("store", ["memory", None])
-def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist, store):
+def test_same_answers_on_the_command_line_engine_and_the_endpoint(dist, site, store):
     """The functions answer the same on both stores (rdflib's engine, Oxigraph's) and at the endpoint."""
     local = open_engine(dist, store).query(QUERY).strings()
-    with live_server(dist) as base:
-        remote = httpx.get(
-            base + "/sparql", params={"query": QUERY}, headers={"Accept": "application/sparql-results+json"}
-        ).json()["results"]["bindings"]
-        docs = httpx.get(base + "/functions")
-        description = Graph().parse(
-            data=httpx.get(base + "/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"
-        )
-        ui = httpx.get(base + "/", headers={"Accept": "text/html"}).text
+    remote = site.get(
+        "/sparql", params={"query": QUERY}, headers={"Accept": "application/sparql-results+json"}
+    ).json()["results"]["bindings"]
+    docs = site.get("/functions")
+    description = Graph().parse(
+        data=site.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
+    ui = site.get("/", headers={"Accept": "text/html"}).text
     assert by_value(local) == by_value([{k: v["value"] for k, v in row.items()} for row in remote])
     assert by_value(local) == by_value(
         [

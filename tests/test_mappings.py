@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from rdflib import OWL, SKOS, URIRef
 
@@ -10,8 +9,6 @@ from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError
 from icmpd_kg.graph import named_graphs, parse_file
 from icmpd_kg.mappings import LINKS_GRAPH, mapping_rows
-
-from .conftest import live_server
 
 WD = "http://www.wikidata.org/entity/"
 ID = "https://w3id.org/icmpd-kg/id/"
@@ -74,14 +71,11 @@ def test_build_publishes_the_table_and_the_unlinked(dist):
     assert len([s for s in subjects if "/project/" in s]) == 8
 
 
-def test_entity_page_and_dump_show_the_link(dist):
-    with live_server(dist) as base:
-        page = httpx.get(base + "/id/organisation/icmpd", headers={"Accept": "text/html"})
-        assert f'href="{WD}Q498496"' in page.text
-        region = httpx.get(base + "/id/concept/region/africa?lang=en", headers={"Accept": "text/html"})
-        assert f"{WD}Q15" in region.text
-        table = httpx.get(base + "/dumps/icmpd-kg-wikidata.sssom.tsv")
-        assert table.status_code == 200 and table.headers["content-type"].startswith(
-            "text/tab-separated-values"
-        )
-        assert "wd:Q498496" in table.text
+def test_entity_page_and_dump_show_the_link(site):
+    page = site.get("/id/organisation/icmpd", headers={"Accept": "text/html"})
+    assert f'href="{WD}Q498496"' in page.text
+    region = site.get("/id/concept/region/africa?lang=en", headers={"Accept": "text/html"})
+    assert f"{WD}Q15" in region.text
+    table = site.get("/dumps/icmpd-kg-wikidata.sssom.tsv")
+    assert table.status_code == 200 and table.headers["content-type"].startswith("text/tab-separated-values")
+    assert "wd:Q498496" in table.text
