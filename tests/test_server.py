@@ -626,3 +626,33 @@ def test_shapes_and_void_in_every_rdf_syntax_dumps_index_and_gzip(site):
     assert zipped.headers["content-encoding"] == "gzip" and zipped.text.count(" .\n") > 500
     plain = site.get("/dumps/icmpd-kg.nq", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == zipped.text
+
+
+def test_the_endpoint_answers_as_the_pages_do_outside_starlette(site):
+    """/sparql is served outside Starlette's middleware: it still compresses, allows CORS, answers
+    HEAD and preflights, refuses other methods with Allow, and writes errors as every route does."""
+    query = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 40"}
+    plain = site.get("/sparql", params=query, headers={"Accept": "text/csv", "Accept-Encoding": "identity"})
+    zipped = site.get("/sparql", params=query, headers={"Accept": "text/csv", "Accept-Encoding": "gzip"})
+    assert len(plain.content) > 1024 and "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain.content  # (unzipped)
+    assert zipped.headers["vary"] == "Accept, Accept-Encoding"
+    assert zipped.headers["x-result-rows"] == "40"
+    head = site.head("/sparql", params=query, headers={"Accept": "text/csv", "Accept-Encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(plain.content))
+    preflight = site.options(
+        "/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+    refused = site.delete("/sparql")
+    assert refused.status_code == 405 and "POST" in refused.headers["allow"]
+    # one shape of error, whoever refuses: the endpoint, a page, a file
+    for response in (
+        site.get("/sparql", params={"query": "SELEC"}),
+        site.get("/id/no-such-thing"),
+        site.get("/assets/no-such-asset"),
+    ):
+        assert response.headers["content-type"].startswith("application/json")
+        assert set(response.json()) == {"message"} and response.json()["message"]
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"

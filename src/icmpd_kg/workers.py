@@ -30,7 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from icmpd_kg.errors import Busy, ClientGone, ProtocolError, QueryTimeout, WorkerCrash
 from icmpd_kg.lanes import Answers, Entry, Lanes
@@ -38,7 +38,16 @@ from icmpd_kg.query_text import Policy
 from icmpd_kg.results import QueryRequest, QueryResponse
 from icmpd_kg.worker_main import Reply, Source, decode_reply, encode_request, update_main, worker_main
 
-__all__ = ["Busy", "ClientGone", "InlineRunner", "QueryTimeout", "Source", "WorkerCrash", "WorkerPool"]
+__all__ = [
+    "Busy",
+    "ClientGone",
+    "InlineRunner",
+    "Runner",
+    "QueryTimeout",
+    "Source",
+    "WorkerCrash",
+    "WorkerPool",
+]
 
 log = logging.getLogger("icmpd_kg.workers")
 READ_SIZE = 1 << 18  # bytes taken off a worker's pipe per read
@@ -642,6 +651,30 @@ class WorkerPool:
             while self._idle:  # old copies: replaced; running ones finish first
                 self._kill(self._pop_idle())
             self._replenish()
+
+
+class Runner(Protocol):
+    """What the web app runs queries with (``web.app.create_app(config, runner)``): the worker pool,
+    or ``InlineRunner``."""
+
+    last_error: str | None
+
+    async def start(self, wait: bool = True) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    async def run(
+        self,
+        request: QueryRequest,
+        timeout: float,
+        client: str = "-",
+        disconnected: Callable[[], Awaitable[bool]] | None = None,
+        pinned: bool = False,
+    ) -> QueryResponse: ...
+
+    async def update(self, text: str, timeout: float) -> None: ...
 
 
 class InlineRunner:

@@ -25,7 +25,7 @@ from icmpd_kg.web.errors import error
 
 if TYPE_CHECKING:
     from icmpd_kg.config import ServerConfig
-    from icmpd_kg.workers import WorkerPool
+    from icmpd_kg.workers import Runner
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Context:
     """One per app: ``request.app.state.context``."""
 
     config: ServerConfig
-    runner: WorkerPool  # or anything with its interface (``workers.InlineRunner``)
+    runner: Runner  # the worker pool, or ``workers.InlineRunner``
     loop: asyncio.AbstractEventLoop | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)

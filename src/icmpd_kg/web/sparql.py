@@ -260,9 +260,7 @@ class SparqlEndpoint:
             status, out, body = await self._answer(scope, receive, headers)
         except ProtocolError as exc:
             status, out, body = error_parts(exc, VARY)
-        if status == 499:  # the client is gone: nothing to send to
-            return
-        await self._send(send, status, out, body, headers)
+        await self._send(send, status, out, body, headers)  # (a 499 reaches no one; the log says it)
 
     async def _answer(
         self, scope: dict, receive: Any, headers: dict[bytes, bytes]
