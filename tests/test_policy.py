@@ -215,3 +215,20 @@ def test_result_limits_in_rows_triples_and_bytes(dist, store):
         small.respond(QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
     assert too_big.value.status == 400 and "2000" in too_big.value.message
     assert small.respond(QueryRequest("ASK { ?s ?p ?o }")).body
+
+
+def test_the_word_service_outside_the_keyword_costs_no_second_parse(monkeypatch):
+    """Only the SERVICE keyword that the scanner could not isolate asks rdflib's parser for a
+    second opinion (a 30 ms parse of a long prologue); the word in an IRI, a string or a comment
+    (the service description's namespace has it) does not."""
+    from icmpd_kg import query_text
+
+    def second_opinion(text, update):
+        raise AssertionError("rdflib's parser was asked")
+
+    monkeypatch.setattr(query_text, "_rdflib_has_service", second_opinion)
+    text = (
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+        'SELECT * WHERE { ?s a sd:Service ; rdfs:comment "a service" } # service'
+    )
+    assert query_text.prepare(text, ()).calls == ()

@@ -162,3 +162,40 @@ def test_updates_keep_the_union_a_set(tmp_path, triple, run):
         engine.update("DELETE DATA { nonsense }")
     assert total() == 1  # a failed update leaves the union whole
     engine.close()
+
+
+def test_the_merge_is_left_out_of_graph_patterns_by_a_filter_not_a_list(tmp_path):
+    """``GRAPH ?g`` never matches the store's merge, wherever the pattern stands (after triples, in
+    OPTIONAL, nested), and a pattern that names the merge finds nothing; Oxigraph is given no list
+    of the data's graphs (with 9,383 graphs, reading them one by one made a lookup 500 ms)."""
+    import pyoxigraph as ox
+
+    from icmpd_kg.query_text import scan
+
+    nq = tmp_path / "two.nq"
+    nq.write_text(
+        "<http://e/a> <http://e/p> <http://e/b> <http://e/g1> .\n"
+        "<http://e/b> <http://e/p> <http://e/c> <http://e/g2> .\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    from icmpd_kg.store import load_files
+
+    load_files(store, [nq])
+    backend = OxigraphBackend.open(store)
+    engine = Engine(backend)
+    graphs = "SELECT DISTINCT ?g WHERE { ?x ?y ?z . GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    assert [str(r[0]) for r in engine.query(graphs).rows] == ["http://e/g1", "http://e/g2"]
+    nested = (
+        "SELECT ?g ?h WHERE { GRAPH ?g { ?a <http://e/p> ?b OPTIONAL { GRAPH ?h { ?b <http://e/p> ?c } } } }"
+    )
+    assert sorted((str(g), str(h)) for g, h in engine.query(nested).rows) == [
+        ("http://e/g1", "http://e/g2"),
+        ("http://e/g2", "None"),  # c has no statement: the OPTIONAL part is unbound
+    ]
+    named = f"PREFIX m: <{UNION_GRAPH[:-6]}> ASK {{ GRAPH m:graphs {{ ?s ?p ?o }} }}"
+    assert engine.query(named).boolean is False
+    assert engine.query(f"ASK {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}").boolean is False
+    assert engine.query("ASK { GRAPH <http://e/g1> { ?s ?p ?o } }").boolean is True
+    _, dataset = backend._dataset(graphs, [], [], scan(graphs))
+    assert set(dataset) == {"default_graph"} and dataset["default_graph"] == [ox.NamedNode(UNION_GRAPH)]

@@ -16,7 +16,14 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 
 from icmpd_kg.errors import ProtocolError
 from icmpd_kg.namespaces import QUERY_PREFIXES
-from icmpd_kg.query_text import USER_AGENT, Scan, _oxigraph_syntax_message, _syntax_message, prefix_lines
+from icmpd_kg.query_text import (
+    USER_AGENT,
+    Scan,
+    _oxigraph_syntax_message,
+    _syntax_message,
+    prefix_lines,
+    tokens,
+)
 from icmpd_kg.results import Answer, _term_to_oxigraph, _term_to_rdflib, answer_from_json, capped
 
 
@@ -61,6 +68,39 @@ def oxigraph_functions() -> dict[Any, Any]:
         return call
 
     return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS}
+
+
+def without_merge(text: str, scanned: Scan) -> str:
+    """``text`` with a filter after each ``GRAPH ?g { … }``, ``FILTER(?g != <merge>)``: the store's
+    merge of its graphs (``store.UNION_GRAPH``) is no graph of the data. The filter stands in the
+    group that holds the pattern, where ``?g`` is bound in every solution (the pattern binds it), so
+    it refuses exactly the merge's; Oxigraph still plans the group as one (a group of its own
+    around the pattern kept it from starting at the pattern: 600 ms instead of 1 ms). A pattern
+    that names the merge itself (``GRAPH <urn:x-icmpd-kg:…>``) is made to name no graph."""
+    from icmpd_kg.query_text import _resolve
+    from icmpd_kg.store import UNION_GRAPH
+
+    toks = tokens(text)
+    inserts: list[tuple[int, str]] = []
+    for i, tok in enumerate(toks[:-2]):
+        if not (tok.kind == "word" and tok.value.upper() == "GRAPH"):
+            continue
+        name = toks[i + 1]
+        if name.kind in ("iri", "pname") and _resolve(name, scanned.prefixes, scanned.base) == UNION_GRAPH:
+            at = name.end - 1 if name.kind == "iri" else name.end  # inside <…>, or after a local name
+            inserts.append((at, "-is-no-graph-of-the-data"))  # a name no graph has
+            continue
+        if name.kind != "var" or toks[i + 2].kind != "open":
+            continue
+        depth = 0
+        for close in toks[i + 2 :]:
+            depth += {"open": 1, "close": -1}.get(close.kind, 0)
+            if depth == 0:
+                inserts.append((close.end, f" FILTER({toks[i + 1].value} != <{UNION_GRAPH}>)"))
+                break
+    for at, piece in sorted(inserts, reverse=True):
+        text = text[:at] + piece + text[at:]
+    return text
 
 
 class OxigraphBackend:
@@ -114,22 +154,25 @@ class OxigraphBackend:
         store = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
         return cls(store, mode, LiteralForms.read(Path(directory)).written(), Path(directory))
 
-    def _dataset_args(self, default_graphs: list[str], named_graphs: list[str], scanned: Scan) -> dict:
+    def _dataset(
+        self, text: str, default_graphs: list[str], named_graphs: list[str], scanned: Scan
+    ) -> tuple[str, dict]:
+        """The text to run and the dataset to run it on. The store's own merge is left out of
+        ``GRAPH ?g``: each such pattern is given a filter that refuses it (``without_merge``), not a
+        list of every other graph, which Oxigraph would then read graph by graph (a query for the
+        fact graph that states something took 0.5 s with the 9,383 graphs of 10^6 triples, 3 ms
+        with the filter)."""
         import pyoxigraph as ox
 
         if default_graphs or named_graphs:  # the protocol's parameters win over FROM / FROM NAMED
-            return {
+            return text, {
                 "default_graph": [ox.NamedNode(u) for u in default_graphs],
                 "named_graphs": [ox.NamedNode(u) for u in named_graphs],
             }
-        if scanned.has_dataset_clause:  # FROM / FROM NAMED name graphs of this store
-            return {}
-        default = [self._merge] if self.default_graph == "union" and self._merged else [ox.DefaultGraph()]
-        if not self._merged:
-            return {}
-        # The named graphs are the data's, the store's own merge left out of GRAPH ?g; a query
-        # without GRAPH reads none of them, and handing Oxigraph the list costs more than the lookup.
-        return {"default_graph": default, "named_graphs": self._named if scanned.uses_graph else []}
+        if scanned.has_dataset_clause or not self._merged:  # FROM / FROM NAMED name graphs of this store
+            return text, {}
+        default = self._merge if self.default_graph == "union" else ox.DefaultGraph()
+        return (without_merge(text, scanned) if scanned.uses_graph else text), {"default_graph": [default]}
 
     def _use_forms(self, written: dict[Any, Any]) -> None:
         """``written``: the store's form of a literal -> the literal as written (Oxigraph terms)."""
@@ -153,12 +196,13 @@ class OxigraphBackend:
         import pyoxigraph as ox
 
         try:
+            run, dataset = self._dataset(text, default_graphs, named_graphs, scanned)
             result = self.store.query(
-                text,
+                run,
                 base_iri=base,
                 prefixes=scanned.predeclared,
                 custom_functions=self.functions if scanned.calls_functions else None,
-                **self._dataset_args(default_graphs, named_graphs, scanned),
+                **dataset,
             )
             if isinstance(result, ox.QueryBoolean):
                 return Answer("ASK", boolean=bool(result))

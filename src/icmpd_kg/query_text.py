@@ -246,17 +246,17 @@ def scan(text: str) -> Scan:
         has_load,
         tuple(toks),
         computed_variables(toks),
-        *_names_used(toks, prefixes, base, text[:prologue_end]),
+        *_names_used(toks, prefixes, base, prologue_end),
         any(t.kind == "word" and t.value.upper() == "GRAPH" for t in toks),
     )
 
 
 def _names_used(
-    toks: list[Token], prefixes: dict[str, str], base: str | None, prologue: str
+    toks: list[Token], prefixes: dict[str, str], base: str | None, prologue_end: int
 ) -> tuple[dict[str, str], bool]:
-    """The predeclared prefixes the text uses and does not declare, and whether it names one of the
-    project's functions."""
-    declared = {t.value[:-1] for t in tokens(prologue) if t.kind == "pname"}
+    """The predeclared prefixes the text uses and does not declare (in its prologue, which ends at
+    ``prologue_end``), and whether it names one of the project's functions."""
+    declared = {t.value[:-1] for t in toks if t.kind == "pname" and t.end <= prologue_end}
     used = {t.value.split(":", 1)[0] for t in toks if t.kind == "pname"}
     predeclared = {p: QUERY_PREFIXES[p] for p in sorted(used - declared) if p in QUERY_PREFIXES}
     functions = str(IKGFN)
@@ -490,7 +490,8 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
             calls.append(part)
     if (
         not scanned.services
-        and re.search("service", text, re.IGNORECASE)
+        # the keyword, not the word in an IRI, a string or a comment (sd:'s namespace has it)
+        and any(t.kind == "word" and t.value.upper() == "SERVICE" for t in scanned.tokens)
         and _rdflib_has_service(text, update)
     ):
         raise ProtocolError(
