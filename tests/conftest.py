@@ -102,11 +102,12 @@ def descendants(pid: int) -> set[int]:
 
 @contextmanager
 def serving(dist: Path, *args: str, env: dict | None = None):
-    """`icmpd-kg serve` on 127.0.0.1 and a free port, as a real process, its log in a file; always
-    shut down."""
+    """`icmpd-kg serve` on 127.0.0.1, as a real process, its log in a file; always shut down. It
+    binds port 0 and the port it got is read from its log: no other server (a test running beside
+    this one) can take the port between choosing it and binding it."""
+    import re
     import tempfile
 
-    port = free_port()
     log_file = Path(tempfile.mkstemp(prefix="icmpd-kg-serve-", suffix=".log")[1])
     with log_file.open("wb") as log:
         proc = subprocess.Popen(
@@ -118,7 +119,7 @@ def serving(dist: Path, *args: str, env: dict | None = None):
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(port),
+                "0",
                 "--dist",
                 str(dist),
                 *args,
@@ -127,15 +128,22 @@ def serving(dist: Path, *args: str, env: dict | None = None):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
+        base = None
         while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                pass
+            if base is None:
+                found = re.search(
+                    r"running on (http://127\.0\.0\.1:\d+)",
+                    log_file.read_text(encoding="utf-8", errors="replace"),
+                )
+                base = found.group(1) if found else None
+            if base is not None:
+                try:
+                    if httpx.get(base + "/health", timeout=1).status_code in (200, 503):
+                        break
+                except httpx.HTTPError:
+                    pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 raise RuntimeError(

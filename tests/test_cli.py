@@ -170,3 +170,15 @@ def test_build_store_option(tmp_path):
     assert answer.exit_code == 0 and answer.output.splitlines()[1] == "8"
     wrong = CliRunner().invoke(main, ["build", "--out", str(bare), "--store", "sparql:http://127.0.0.1:9/"])
     assert wrong.exit_code == 2 and "publish" in wrong.output
+
+
+def test_serve_on_a_port_in_use_is_one_clear_line(dist):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--dist", str(dist), "--port", str(port)])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip() == f"icmpd-kg: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )

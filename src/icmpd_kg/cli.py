@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -798,9 +799,18 @@ def serve(
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
         )
+    from icmpd_kg.web.protocol import listen
+
+    try:  # bound here, so that --port 0 (any free port) gives the public URL its real port
+        sock = listen(host, port)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        _fail(IcmpdKgError(f"cannot listen on {host}:{port}: {reason}"))
+    port = sock.getsockname()[1]
+    bound = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     config = ServerConfig(
         dist=dist,
-        public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+        public_url=(public_url or bound).rstrip("/"),
         store=spec,
         fast_budget=fast_budget,
         client_share=client_share,
@@ -827,18 +837,25 @@ def serve(
 
     rate_limit_logs()
     files = raise_file_limit()
-    uvicorn.run(
-        create_app(config),
-        host=host,
-        port=port,
-        loop="asyncio",
-        log_level="info",
-        timeout_graceful_shutdown=3,
-        access_log=False,
-        proxy_headers=bool(forwarded_allow_ips),
-        forwarded_allow_ips=forwarded_allow_ips or "",
-        **server_options(min(max_connections, max(64, files - 64)), client_timeout),
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            loop="asyncio",
+            log_level="info",
+            timeout_graceful_shutdown=3,
+            access_log=False,
+            proxy_headers=bool(forwarded_allow_ips),
+            forwarded_allow_ips=forwarded_allow_ips or "",
+            **server_options(min(max_connections, max(64, files - 64)), client_timeout),
+        )
     )
+    bound = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    logging.getLogger("icmpd_kg.server").info(
+        "icmpd-kg running on %s (public URL %s)", bound, config.public_url
+    )
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(3)  # as uvicorn does when the app cannot start
 
 
 if __name__ == "__main__":  # pragma: no cover

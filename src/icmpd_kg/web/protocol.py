@@ -169,3 +169,12 @@ def server_options(max_connections: int, head_seconds: float = HEAD_SECONDS) -> 
     """uvicorn's settings for a public endpoint."""
     guarded = type("Guarded", (Guarded,), {"head_seconds": head_seconds})
     return {"http": guarded, "timeout_keep_alive": 5, "limit_concurrency": max_connections}
+
+
+def listen(host: str, port: int) -> Any:
+    """A listening TCP socket on ``host`` and ``port`` (0: any free port), IPv4 or IPv6 as the host
+    says, with the address reusable at once after a restart."""
+    import socket
+
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    return socket.create_server((host, port), family=family, backlog=2048)
