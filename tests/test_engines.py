@@ -18,6 +18,10 @@ from icmpd_kg.validate import Report, validate
 from . import jena
 from .conftest import FIXTURES
 
+# One worker validates every invalid fixture once (the session's fixture_reports), for both modules.
+pytestmark = pytest.mark.xdist_group("shacl-fixture-reports")
+
+
 SOURCE = read_source(paths.SOURCE_FILE)
 
 

@@ -12,6 +12,9 @@ from icmpd_kg.validate import SHAPES, meta_validate_shapes, template_regex
 
 from .conftest import FIXTURES
 
+# One worker validates every invalid fixture once (the session's fixture_reports), for both modules.
+pytestmark = pytest.mark.xdist_group("shacl-fixture-reports")
+
 
 def rule_of(fixture: Path) -> str:
     return fixture.name.split("-invalid-")[0]
