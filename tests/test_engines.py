@@ -18,7 +18,6 @@ from icmpd_kg.validate import Report, validate
 from . import jena
 from .conftest import FIXTURES
 
-
 SOURCE = read_source(paths.SOURCE_FILE)
 
 
