@@ -18,6 +18,10 @@ from icmpd_kg.validate import Report, validate
 from . import jena
 from .conftest import FIXTURES
 
+# One test process validates every invalid fixture once (the session's fixture_reports), for this
+# module and test_shapes.
+pytestmark = pytest.mark.xdist_group("shacl-fixture-reports")
+
 SOURCE = read_source(paths.SOURCE_FILE)
 
 
@@ -154,7 +158,6 @@ def test_real_data_conforms_for_jena_too(kg, report, jena_work, schema_file):
     assert entry["conforms"] is True, entry["results"][:5]
 
 
-@pytest.mark.xdist_group("shacl-fixture-reports")  # with test_shapes: every fixture validated once
 def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_work, schema_file, fixture_reports):
     by_file = jena.validate(jena_work, paths.SHAPES_FILE, [schema_file], FIXTURES)
     disagreements = []
