@@ -173,8 +173,22 @@ def server_options(max_connections: int, head_seconds: float = HEAD_SECONDS) -> 
 
 def listen(host: str, port: int) -> Any:
     """A listening TCP socket on ``host`` and ``port`` (0: any free port), IPv4 or IPv6 as the host
-    says, with the address reusable at once after a restart."""
+    says, its address reusable at once after a restart. Made with the protocol number TCP, as the
+    event loop makes its own: asyncio turns Nagle's algorithm off only on such sockets, and with it
+    on, an answer written in two parts waited 40 ms for the client's delayed ACK."""
     import socket
 
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    return socket.create_server((host, port), family=family, backlog=2048)
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
