@@ -255,7 +255,8 @@ class SparqlEndpoint:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         headers: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
-            headers[name.lower()] = value  # (a repeated header: its last value)
+            name = name.lower()  # a header sent twice is one list, comma-separated (RFC 9110 §5.3)
+            headers[name] = headers[name] + b", " + value if name in headers else value
         try:
             status, out, body = await self._answer(scope, receive, headers)
         except ProtocolError as exc:
