@@ -179,7 +179,7 @@ class _Worker:
     conn: Any
     generation: int
     reply: asyncio.Future | None = None  # the reply to the query it runs
-    cpu: float | None = None  # its processor seconds at its last reply (it uses none while idle)
+    cpu: float | None = None  # its processor seconds when ready, then at each reply (none used idle)
     on_end: Callable[[_Worker], None] | None = None  # told when an idle worker's pipe closes
     reading: bool = False
     pending: bytearray = field(default_factory=bytearray)  # the start of a message still arriving
@@ -310,6 +310,8 @@ class WorkerPool:
             if status != "ready":
                 raise WorkerCrash(f"a worker could not open the store:\n{payload}")
             worker = _Worker(process, parent, generation, on_end=self._idle_ended)
+            if process.pid is not None:  # what it used to start; each reply says it anew
+                worker.cpu = _cpu_seconds(process.pid)
             worker.start_reading(asyncio.get_running_loop())
             return worker
         finally:
