@@ -18,10 +18,6 @@ from icmpd_kg.validate import Report, validate
 from . import jena
 from .conftest import FIXTURES
 
-# One test process validates every invalid fixture once (the session's fixture_reports), for this
-# module and test_shapes.
-pytestmark = pytest.mark.xdist_group("shacl-fixture-reports")
-
 SOURCE = read_source(paths.SOURCE_FILE)
 
 

@@ -12,10 +12,6 @@ from icmpd_kg.validate import SHAPES, meta_validate_shapes, template_regex
 
 from .conftest import FIXTURES
 
-# One test process validates every invalid fixture once (the session's fixture_reports), for this
-# module and test_engines' comparison of the two engines.
-pytestmark = pytest.mark.xdist_group("shacl-fixture-reports")
-
 
 def rule_of(fixture: Path) -> str:
     return fixture.name.split("-invalid-")[0]
