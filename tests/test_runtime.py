@@ -424,3 +424,22 @@ def test_a_resent_slow_query_is_refused_at_once_without_killing_a_worker(server)
         assert set(server.worker_pids()) == workers  # nothing killed, nothing started
         assert all(run("ASK {}").status_code == 200 for _ in range(5))
         first.result()
+
+
+def test_answers_of_another_servers_store_are_not_kept():
+    """A store behind sparql:URL may change between two askings: its answers are never kept."""
+    from icmpd_kg.backends import StoreSpec
+    from icmpd_kg.query_text import Policy
+    from icmpd_kg.results import QueryRequest, QueryResponse
+    from icmpd_kg.workers import Source, WorkerPool
+
+    remote = WorkerPool(Source(StoreSpec("sparql", "http://127.0.0.1:9/sparql")), Policy())
+    local = WorkerPool(Source(StoreSpec("memory")), Policy())
+    ask = QueryRequest("ASK {}")
+    reply = QueryResponse(b'{"head":{},"boolean":true}', "application/sparql-results+json")
+    for pool in (remote, local):
+        key = pool.answers.key(ask)
+        pool.answers.put(key, reply)
+        pool.answers.put(key, reply)
+    assert remote.answers.get(remote.answers.key(ask)) is None
+    assert local.answers.get(local.answers.key(ask)) is reply

@@ -177,7 +177,7 @@ class Answers:
 
     def put(self, key: tuple, response: Any) -> None:
         size = len(response.body) + len(key[0])
-        if size > self.largest or key in self._kept:
+        if size > min(self.largest, self.budget) or key in self._kept:
             return
         hashed = hash(key)
         if hashed not in self._seen:

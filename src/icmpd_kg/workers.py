@@ -262,7 +262,9 @@ class WorkerPool:
     ):
         self.source, self.policy = source, policy
         self.lanes = Lanes(fast, slow, fast_budget, min_run, client_share)
-        self.answers = Answers()
+        # a store of this server's own changes only by its updates; another server's (sparql:URL)
+        # may change at any time, so its answers are not kept
+        self.answers = Answers(budget=0 if source.spec.kind == "sparql" else 32 * 2**20)
         self.fast_slots, self.spares, self.fast_budget = fast, spares, fast_budget
         self.min_cpu = min(0.05, fast_budget / 4)  # processor seconds that make a query slow, not starved
         self.memory_limit_mb, self.start_timeout = memory_limit_mb, start_timeout
