@@ -160,3 +160,17 @@ def test_every_term_has_bilingual_label_and_definition(kg):
         for prop in (RDFS.label, URIRef("http://www.w3.org/2004/02/skos/core#definition")):
             langs = {o.language for o in ontology.objects(term, prop)}
             assert {"tr", "en"} <= langs, f"{term} {prop} has {langs}"
+
+
+def test_the_shared_ontology_cannot_be_changed_and_a_copy_can(kg):
+    """Every KnowledgeGraph of the process shares one parsed ontology (no copy per load: half of an
+    invalid fixture's validation time went into copying it); changing it is refused, a copy changes."""
+    from icmpd_kg.graph import load_graph_cached, ontology_closure
+
+    triple = (IKG.State, RDFS.comment, URIRef("urn:x-test:changed"))
+    with pytest.raises(TypeError, match="read-only"):
+        kg.ontology.add(triple)
+    assert triple not in kg.ontology
+    copy = load_graph_cached(ontology_closure())
+    copy.add(triple)
+    assert triple in copy and triple not in kg.ontology and len(copy) == len(kg.ontology) + 1

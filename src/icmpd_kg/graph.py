@@ -102,9 +102,25 @@ def load_graph(files: Iterable[Path]) -> Graph:
     return union(load_dataset(files))
 
 
+class ReadOnlyGraph(Graph):
+    """A graph shared by everyone in the process (the parsed ontology and shapes): its triples
+    cannot be changed; copy it (``load_graph_cached``) to change it."""
+
+    def add(self, triple):  # type: ignore[override]
+        raise TypeError("this graph is shared and read-only; copy it to change it")
+
+    def addN(self, quads):  # type: ignore[override]  # noqa: N802 - rdflib's name
+        raise TypeError("this graph is shared and read-only; copy it to change it")
+
+    def remove(self, triple):  # type: ignore[override]
+        raise TypeError("this graph is shared and read-only; copy it to change it")
+
+
 @functools.lru_cache(maxsize=64)
 def _cached_graph(files: tuple[tuple[Path, int, int], ...]) -> Graph:
-    return load_graph(path for path, _, _ in files)
+    graph = load_graph(path for path, _, _ in files)
+    graph.__class__ = ReadOnlyGraph  # filled; from now on only read
+    return graph
 
 
 def load_graph_cached(files: Iterable[Path]) -> Graph:
@@ -176,9 +192,9 @@ class KnowledgeGraph:
     @classmethod
     def load(cls, data_files: Iterable[Path] | None = None) -> KnowledgeGraph:
         files = list(data_files) if data_files else paths.data_files()
-        return cls(
-            data=load_dataset(files),
-            ontology=load_graph_cached(ontology_closure()),
+        return cls(  # the ontology: the process's shared, read-only graph; the shapes: a copy
+            data=load_dataset(files),  # (pySHACL adds its own triples to the shapes it is given)
+            ontology=_shared_graph(ontology_closure()),
             shapes=load_graph_cached([paths.SHAPES_FILE]),
             data_files=files,
         )
@@ -198,7 +214,7 @@ class KnowledgeGraph:
 
     def schema_view(self) -> Graph:
         view = bind_prefixes(Graph())
-        for triple in load_graph_cached([paths.ONTOLOGY_FILE]):
+        for triple in _shared_graph([paths.ONTOLOGY_FILE]):
             view.add(triple)
         for s, o in self.ontology.subject_objects(RDFS.subClassOf):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
