@@ -121,7 +121,7 @@ class OxigraphBackend:
     ):
         import pyoxigraph as ox
 
-        from icmpd_kg.store import UNION_GRAPH, named_graphs
+        from icmpd_kg.store import UNION_GRAPH
 
         self.store = store
         self.default_graph = default_graph
@@ -129,9 +129,8 @@ class OxigraphBackend:
         self.directory = directory
         self.functions = oxigraph_functions()
         self._merge = ox.NamedNode(UNION_GRAPH)
-        self._named = named_graphs(store)
         self._merged = store.contains_named_graph(self._merge)
-        if default_graph == "union" and self._named and not self._merged:
+        if default_graph == "union" and not self._merged and any(True for _ in store.named_graphs()):
             raise ValueError("this store keeps no union of its graphs: open it with default_graph='stored'")
 
     @classmethod
@@ -233,7 +232,7 @@ class OxigraphBackend:
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
 
     def update(self, text: str, base: str | None = None) -> None:
-        from icmpd_kg.store import after_update, named_graphs
+        from icmpd_kg.store import after_update
 
         keeps_union = self._merged or self.default_graph == "union"
         if self._merged:  # the update sees the graphs as stored; the merge is made again after it
@@ -247,7 +246,6 @@ class OxigraphBackend:
         finally:
             forms = after_update(self.directory, self.store, "union" if keeps_union else "stored")
             self._merged = keeps_union
-            self._named = named_graphs(self.store)
             if forms is not None:
                 self._use_forms(forms.written())
         self.store.flush()

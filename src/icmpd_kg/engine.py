@@ -143,9 +143,7 @@ class Engine:
             self.policy.base_iri,
             native,
         )
-        if answer.form == "SELECT" and re.search(
-            r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", final, re.IGNORECASE
-        ):
+        if answer.form == "SELECT" and prepared.scan.select_star:
             _in_order_of_appearance(answer, final)
         return answer
 

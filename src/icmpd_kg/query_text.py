@@ -126,6 +126,7 @@ class Scan:
     predeclared: dict[str, str] = field(default_factory=dict)
     calls_functions: bool = False  # names a function of the project's namespace (ikgfn:)
     uses_graph: bool = True  # has the keyword GRAPH (reads named graphs)
+    select_star: bool = False  # SELECT * (its columns go in the order the query names them)
 
 
 def computed_variables(toks: Iterable[Token]) -> frozenset[str]:
@@ -248,7 +249,11 @@ def scan(text: str) -> Scan:
         computed_variables(toks),
         *_names_used(toks, prefixes, base, prologue_end),
         any(t.kind == "word" and t.value.upper() == "GRAPH" for t in toks),
+        _SELECT_STAR.search(text) is not None,
     )
+
+
+_SELECT_STAR = re.compile(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
 
 
 def _names_used(

@@ -86,9 +86,10 @@ SPARES = 2  # idle workers kept ready beside the fast lane
 
 
 def _text_key(request: QueryRequest) -> int:
-    """What makes two requests the same query, the text and the dataset it asks, as a hash (the
-    texts themselves could be large; two texts that share a hash are as rare as 2⁻⁶⁴)."""
-    return hash((request.query, tuple(request.default_graph_uris), tuple(request.named_graph_uris)))
+    """What makes two requests the same query, the text and the dataset it asks (the kept answers'
+    key without the format), as a hash: the texts could be large; two that share one are as rare
+    as 2⁻⁶⁴."""
+    return hash(Answers.key(request)[:3])
 
 
 def _remove(path: Path) -> None:
@@ -114,27 +115,6 @@ def _restore_priority(worker: _Worker) -> bool:
         return True
     except (OSError, AttributeError):
         return False
-
-
-async def _readable(conn, timeout: float) -> bool:
-    """Wait until ``conn`` has a message (True) or ``timeout`` passes (False): for a process that is
-    starting or applying an update (a worker's replies come through its one reader instead)."""
-    if timeout <= 0:
-        return bool(conn.poll())
-    loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-
-    def finish(value: bool) -> None:
-        if not ready.done():
-            ready.set_result(value)
-
-    loop.add_reader(conn.fileno(), finish, True)
-    timer = loop.call_later(timeout, finish, False)
-    try:
-        return await ready
-    finally:
-        loop.remove_reader(conn.fileno())
-        timer.cancel()
 
 
 async def _settled(future: asyncio.Future, timeout: float, wake: asyncio.Future | None) -> bool:
@@ -168,6 +148,25 @@ async def _settled(future: asyncio.Future, timeout: float, wake: asyncio.Future 
         timer.cancel()
         if wake is not None:
             wake.remove_done_callback(woken)
+
+
+async def _readable(conn, timeout: float) -> bool:
+    """Wait until ``conn`` has a message (True) or ``timeout`` passes (False): for a process that is
+    starting or applying an update (a worker's replies come through its one reader instead)."""
+    if timeout <= 0:
+        return bool(conn.poll())
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(True)
+
+    loop.add_reader(conn.fileno(), readable)
+    try:
+        return await _settled(ready, timeout, None)
+    finally:
+        loop.remove_reader(conn.fileno())
 
 
 @dataclass(eq=False)
