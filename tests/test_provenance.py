@@ -10,6 +10,7 @@ from icmpd_kg.errors import QuoteError
 from icmpd_kg.graph import named_graphs
 from icmpd_kg.namespaces import IKG, OA
 from icmpd_kg.provenance import check_selectors, locate
+from icmpd_kg.quads import Quads
 
 TEXT = paths.SOURCE_FILE.read_text(encoding="utf-8")
 
@@ -56,7 +57,7 @@ def test_check_selectors_catches_a_shifted_offset(union):
     position = URIRef("https://w3id.org/icmpd-kg/id/annotation/icmpd-founding#position")
     start = broken.value(position, OA.start)
     broken.set((position, OA.start, start.__class__(int(start) + 1, datatype=start.datatype)))
-    problems = check_selectors(broken, TEXT)
+    problems = check_selectors(Quads((s, p, o, None) for s, p, o in broken), TEXT)
     assert any("differs from the source" in p.message for p in problems)
 
 
@@ -65,36 +66,3 @@ def test_locate_refuses_missing_and_ambiguous_quotes():
         locate(TEXT, "Birleşmiş Milletler")
     with pytest.raises(QuoteError, match="occurs 2 time"):
         locate(TEXT, "Temmuz 2019’da tamamlanmıştır", occurrence=3)
-
-
-def _names_per_graph(data, facts):
-    """The quote rule's names as first written: each fact graph asked for each naming property."""
-    from icmpd_kg.provenance import NAMING_PROPERTIES
-
-    names: dict = {}
-    for graph in facts.values():
-        for prop in NAMING_PROPERTIES:
-            for s, o in graph.subject_objects(prop):
-                names.setdefault(s, set()).add(str(o))
-    return names
-
-
-def test_the_quote_rule_finds_what_it_found_per_graph(kg):
-    """The quote rule reads each naming property once over the store (linear); on the real data and
-    on a copy where one label no longer appears in its quote, it finds exactly what the per-graph
-    reading (quadratic in the number of fact graphs) found."""
-    from rdflib import Dataset, Literal
-
-    from icmpd_kg import provenance
-
-    data = Dataset()
-    for s, p, o, g in kg.data.quads((None, None, None, None)):
-        data.graph(g).add((s, p, o))
-    quotes = provenance.fact_quotes(data)
-    facts = {g.identifier: g for g in data.graphs() if g.identifier in quotes}
-    fact, graph = sorted(facts.items())[0]
-    node = next(s for s in graph.subjects() if isinstance(s, URIRef))
-    graph.add((node, provenance.NAMING_PROPERTIES[0], Literal("Bir ad ki kaynakta yok", lang="tr")))
-    found = provenance.check_facts_against_quotes(data)
-    assert any(m.graph == fact for m in found)
-    assert provenance._names(data, facts) == _names_per_graph(data, facts)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import IdentifiedNode
@@ -155,6 +155,9 @@ def default_graph(ds: Dataset) -> Graph:
     return ds.graph(DATASET_DEFAULT_GRAPH_ID)
 
 
+IS_ONTOLOGY = (str(RDF.type), str(OWL.Ontology))
+
+
 def ontology_closure(root: Path | None = None, catalog_file: Path | None = None) -> list[Path]:
     """The ontology file and every file its ``owl:imports`` reach, transitively, resolved through
     the catalog; an import the catalog cannot resolve is an error that names it."""
@@ -167,16 +170,20 @@ def ontology_closure(root: Path | None = None, catalog_file: Path | None = None)
         if path in order:
             continue
         order.append(path)
-        graph = _shared_graph([path])
-        for ontology in sorted(graph.subjects(RDF.type, OWL.Ontology)):
-            for imported in sorted(graph.objects(ontology, OWL.imports)):
-                target = where.get(str(imported))
-                if target is None:
-                    raise InputFileError(
-                        path,
-                        f"owl:imports <{imported}> has no local copy in {catalog_file or paths.CATALOG_FILE}",
-                    )
-                pending.append(target)
+        triples = _oxigraph_triples(path, path.stat().st_mtime_ns)
+        ontologies = {t.subject for t in triples if (t.predicate.value, t.object.value) == IS_ONTOLOGY}
+        for imported in sorted(
+            t.object.value
+            for t in triples
+            if t.subject in ontologies and t.predicate.value == str(OWL.imports)
+        ):
+            target = where.get(imported)
+            if target is None:
+                raise InputFileError(
+                    path,
+                    f"owl:imports <{imported}> has no local copy in {catalog_file or paths.CATALOG_FILE}",
+                )
+            pending.append(target)
     return order
 
 
@@ -213,10 +220,53 @@ class KnowledgeGraph:
         return g
 
     def schema_view(self) -> Graph:
-        view = bind_prefixes(Graph())
-        for triple in _shared_graph([paths.ONTOLOGY_FILE]):
-            view.add(triple)
-        for s, o in self.ontology.subject_objects(RDFS.subClassOf):
-            if isinstance(s, URIRef) and isinstance(o, URIRef):
-                view.add((s, RDFS.subClassOf, o))
-        return view
+        return schema_view()
+
+
+def schema_view(ontology: Graph | None = None) -> Graph:
+    """The ontology itself and the class hierarchy (``rdfs:subClassOf`` between named classes) of
+    everything it imports: what SHACL sees beside the data (``schema_ntriples``, in rdflib)."""
+    return bind_prefixes(Graph()).parse(data=schema_ntriples(), format="nt")
+
+
+@functools.lru_cache(maxsize=64)
+def _oxigraph_triples(path: Path, mtime_ns: int) -> list:
+    """The triples of one of the project's own RDF files (the ontology and its imports), read by
+    Oxigraph once per process while the file is unchanged."""
+    import pyoxigraph as ox
+
+    found = by_extension(path.name)
+    if found is None or found.oxigraph is None:
+        raise UnsupportedFormatError(f"{path}: unknown RDF file extension {path.suffix!r}")
+    try:
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, found.oxigraph))
+        ]
+    except SyntaxError as exc:
+        raise InputFileError(path, f"syntax error: {exc.msg}", line=exc.lineno) from None
+
+
+def schema_ntriples() -> bytes:
+    """``schema_view`` as N-Triples, read by Oxigraph: the ontology itself and the rdfs:subClassOf
+    triples between named classes of every file it imports."""
+    import pyoxigraph as ox
+
+    closure = ontology_closure()
+    own = _oxigraph_triples(closure[0], closure[0].stat().st_mtime_ns)
+    sub = str(RDFS.subClassOf)
+    hierarchy = [
+        t
+        for path in closure
+        for t in _oxigraph_triples(path, path.stat().st_mtime_ns)
+        if t.predicate.value == sub
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+    ]
+    return ox.serialize(dict.fromkeys([*own, *hierarchy]), format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def shapes_graph() -> Graph:
+    """The project's shapes, parsed once per process: read them, never change them (pySHACL, which
+    adds triples to the shapes it is given, gets a copy: ``KnowledgeGraph.shapes``)."""
+    return _shared_graph([paths.SHAPES_FILE])

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.term import Node
 
 from icmpd_kg.errors import QuoteError
 from icmpd_kg.namespaces import ID, IKG, OA
+from icmpd_kg.quads import Quads
 from icmpd_kg.turkish import fold_case, spaces
 
 CONTEXT_CHARS = 24
@@ -92,26 +93,21 @@ class SelectorProblem:
     message: str
 
 
-def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
+def check_selectors(data: Quads, text: str) -> list[SelectorProblem]:
     """Check every selector of every annotation target against the source text.
 
     Position selectors must cut the same words out of the text as the quote selector beside them
     states; quote selectors must match the text at their position, prefix and suffix included.
     """
     problems: list[SelectorProblem] = []
-    for target in sorted(set(graph.objects(None, OA.hasTarget))):
-        quotes = [
-            s for s in graph.objects(target, OA.hasSelector) if (s, RDF.type, OA.TextQuoteSelector) in graph
-        ]
-        positions = [
-            s
-            for s in graph.objects(target, OA.hasSelector)
-            if (s, RDF.type, OA.TextPositionSelector) in graph
-        ]
+    for target in sorted({o for _, o in data.pairs(OA.hasTarget)}):
+        selectors = data.objects(target, OA.hasSelector)
+        quotes = [s for s in selectors if data.has(s, RDF.type, OA.TextQuoteSelector)]
+        positions = [s for s in selectors if data.has(s, RDF.type, OA.TextPositionSelector)]
         for pos in positions:
             try:
-                start = int(cast(Literal, graph.value(pos, OA.start)))
-                end = int(cast(Literal, graph.value(pos, OA.end)))
+                start = int(cast(Literal, data.value(pos, OA.start)))
+                end = int(cast(Literal, data.value(pos, OA.end)))
             except (TypeError, ValueError):
                 problems.append(SelectorProblem(pos, "position selector lacks an integer oa:start or oa:end"))
                 continue
@@ -124,7 +120,7 @@ def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
                 continue
             cut = text[start:end]
             for q in quotes:
-                exact = str(graph.value(q, OA.exact) or "")
+                exact = str(data.value(q, OA.exact) or "")
                 if exact != cut:
                     problems.append(
                         SelectorProblem(
@@ -132,12 +128,12 @@ def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
                         )
                     )
                     continue
-                prefix = graph.value(q, OA.prefix)
+                prefix = data.value(q, OA.prefix)
                 if prefix is not None and not text[:start].endswith(str(prefix)):
                     problems.append(
                         SelectorProblem(q, f"prefix {str(prefix)!r} does not precede offset {start}")
                     )
-                suffix = graph.value(q, OA.suffix)
+                suffix = data.value(q, OA.suffix)
                 if suffix is not None and not text[end:].startswith(str(suffix)):
                     problems.append(
                         SelectorProblem(q, f"suffix {str(suffix)!r} does not follow offset {end}")
@@ -224,43 +220,40 @@ class QuoteMismatch:
     detail: str
 
 
-def fact_quotes(data: Dataset) -> dict[Node, str]:
+def fact_quotes(data: Quads) -> dict[Node, str]:
     """Fact graph -> the exact words of its annotations' quote selectors (joined, if several)."""
-    everything = Graph()
-    for triple in data.triples((None, None, None)):
-        everything.add(triple)
     quotes: dict[Node, str] = {}
-    for annotation, body in everything.subject_objects(OA.hasBody):
-        for target in everything.objects(annotation, OA.hasTarget):
-            for selector in everything.objects(target, OA.hasSelector):
-                exact = everything.value(selector, OA.exact)
+    for annotation, body in data.pairs(OA.hasBody):
+        for target in data.objects(annotation, OA.hasTarget):
+            for selector in data.objects(target, OA.hasSelector):
+                exact = data.value(selector, OA.exact)
                 if exact is not None and isinstance(body, URIRef):
                     quotes[body] = f"{quotes[body]} … {exact}" if body in quotes else str(exact)
     return quotes
 
 
-def _names(data: Dataset, facts: dict) -> dict[Node, set[str]]:
-    """What the fact graphs name each resource: one pass over the store per naming property (asking
-    each fact graph would find the property's triples across all graphs every time)."""
+def _names(data: Quads, facts: dict) -> dict[Node, set[str]]:
+    """What the fact graphs name each resource: one pass over each fact graph (asking the union
+    per fact graph would read the property's triples across all graphs every time)."""
     names: dict[Node, set[str]] = {}
-    for prop in NAMING_PROPERTIES:
-        for s, _, o, g in data.quads((None, prop, None, None)):
-            if g is not None and getattr(g, "identifier", g) in facts:
+    for name in facts:
+        for s, p, o in data.graphs[name]:
+            if p in NAMING_PROPERTIES:
                 names.setdefault(s, set()).add(str(o))
     return names
 
 
-def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
+def check_facts_against_quotes(data: Quads) -> list[QuoteMismatch]:
     """Every literal a fact graph states is found in its quote, and every resource it is about is
     named there, unless the source names that resource nowhere (a node the editors introduce)."""
     quotes = fact_quotes(data)
-    facts = {g.identifier: g for g in data.graphs() if g.identifier in quotes}
+    facts = {name: triples for name, triples in data.named().items() if name in quotes}
     names = _names(data, facts)
     problems: list[QuoteMismatch] = []
     for name in sorted(facts):
-        graph, quote = facts[name], quotes[name]
+        triples, quote = facts[name], quotes[name]
         nodes: set[Node] = set()
-        for s, p, o in sorted(graph):
+        for s, p, o in sorted(set(triples)):
             nodes.add(s)
             if isinstance(o, Literal):
                 if not literal_in_quote(o, quote):

@@ -15,21 +15,23 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.extras.shacl import parse_shacl_path
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.term import Node
 
 from icmpd_kg import paths, settings
 from icmpd_kg.errors import IcmpdKgError
-from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
+from icmpd_kg.graph import KnowledgeGraph, schema_ntriples, shapes_graph
 from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bind_prefixes
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
+from icmpd_kg.quads import Quads, oxigraph_quads, read_quads
+from icmpd_kg.shacl import Finding, native_findings
 
 # Classes whose instances may be described in the default graph: provenance and metadata.
 PROVENANCE_CLASSES = frozenset(
@@ -79,7 +81,8 @@ class Result:
 class Report:
     conforms: bool
     results: list[Result]
-    graph: Graph
+    findings: list[Finding] = field(default_factory=list, repr=False)
+    shapes: Graph | None = field(default=None, repr=False)
 
     def as_text(self) -> str:
         if self.conforms:
@@ -94,6 +97,11 @@ class Report:
             indent=2,
             sort_keys=True,
         )
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The report as SHACL's RDF (sh:ValidationReport), made when first asked for."""
+        return report_graph(self.findings, self.shapes if self.shapes is not None else Graph())
 
     def as_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -146,31 +154,29 @@ def _result_messages(report: Graph, result: Node, shapes: Graph, shape: Node | N
 
 
 def _dataset_rule_results(
-    kg: KnowledgeGraph, source_file: Path | None
+    data: Quads, source_file: Path | None
 ) -> list[tuple[Node, Node | None, URIRef, str | None]]:
     """(focus, value, rule, detail) for each broken dataset rule."""
-    data = kg.data
     found: list[tuple[Node, Node | None, URIRef, str | None]] = []
-    everything = union(data)
-    bodies = set(everything.objects(None, OA.hasBody))
-    editorial = set(everything.subjects(RDF.type, IKG.EditorialGraph))
-    for name in sorted(named_graphs(data)):
+    bodies = {o for _, o in data.pairs(OA.hasBody)}
+    editorial = set(data.subjects(RDF.type, IKG.EditorialGraph))
+    for name in sorted(data.named()):
         if name not in bodies and name not in editorial:
             found.append((name, None, SHAPES.GraphHasProvenance, None))
-    default = default_graph(data)
-    for subject in sorted(set(default.subjects())):
-        types = set(everything.objects(subject, RDF.type))
-        if not types & PROVENANCE_CLASSES:
-            predicate = sorted(default.predicates(subject))[0]
-            found.append((subject, predicate, SHAPES.DefaultGraphHoldsOnlyProvenance, None))
+    in_default: dict[Node, set[Node]] = {}
+    for s, p, _ in data.default():
+        in_default.setdefault(s, set()).add(p)
+    for subject in sorted(in_default):
+        if not set(data.objects(subject, RDF.type)) & PROVENANCE_CLASSES:
+            found.append((subject, min(in_default[subject]), SHAPES.DefaultGraphHoldsOnlyProvenance, None))
     if source_file is not None and source_file.is_file():
         digest = sha256_of(source_file)
-        for checksum in everything.subjects(RDF.type, SPDX.Checksum):
-            recorded = everything.value(checksum, SPDX.checksumValue)
+        for checksum in data.subjects(RDF.type, SPDX.Checksum):
+            recorded = data.value(checksum, SPDX.checksumValue)
             if recorded is not None and str(recorded).lower() != digest:
                 found.append((checksum, recorded, SHAPES.SourceChecksumMatches, f"file has {digest}"))
         text = read_source(source_file)
-        for problem in check_selectors(everything, text):
+        for problem in check_selectors(data, text):
             found.append((problem.focus, None, SHAPES.SelectorMatchesSource, problem.message))
     for mismatch in check_facts_against_quotes(data):
         rule = SHAPES.FactLiteralInQuote if mismatch.is_literal else SHAPES.FactResourceNamedInQuote
@@ -215,6 +221,8 @@ def prepared_sparql():
 def run_shacl(data: Graph, shapes: Graph | str, advanced: bool = True) -> tuple[bool, Graph, str]:
     """pySHACL as the project runs it: no inference, SHACL-SPARQL on, each constraint's query
     prepared once. Returns (conforms, report graph, report text)."""
+    import pyshacl
+
     with prepared_sparql():
         conforms, report, text = pyshacl.validate(
             data_graph=data, shacl_graph=shapes, inference="none", advanced=advanced, allow_warnings=False
@@ -224,64 +232,143 @@ def run_shacl(data: Graph, shapes: Graph | str, advanced: bool = True) -> tuple[
     return bool(conforms), report, str(text)
 
 
-def validate(kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE) -> Report:
-    conforms, report_graph, _ = run_shacl(kg.validation_graph(), kg.shapes)
-    bind_prefixes(report_graph)
-    nm = bind_prefixes(Graph())
-    results: list[Result] = []
-    report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport))
+ENGINES = ("native", "pyshacl")
+
+
+def pyshacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
+    """The reference engine: pySHACL's report, as findings. pySHACL fills SHACL-SPARQL message
+    templates as plain strings; their language is recovered from the template each one matches."""
+    _, report, _ = run_shacl(data, shapes)
+    report_node = next(report.subjects(RDF.type, SH.ValidationReport))
+    found = []
     # Only the report's own results: sh:detail nests the results behind an sh:node failure.
-    for r in list(report_graph.objects(report_node, SH.result)):
-        shape = _named_shape(kg.shapes, cast(Node, report_graph.value(r, SH.sourceShape)))
-        messages = _result_messages(report_graph, r, kg.shapes, shape)
-        message = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
-        results.append(
-            Result(
-                focus=_show(report_graph.value(r, SH.focusNode), nm) or "",
-                path=_show(report_graph.value(r, SH.resultPath), nm),
-                value=_show(report_graph.value(r, SH.value), nm),
-                message=message,
-                message_tr=messages.get("tr"),
-                severity=SEVERITY_NAMES.get(
-                    cast(URIRef, report_graph.value(r, SH.resultSeverity)), "Violation"
+    for r in report.objects(report_node, SH.result):
+        shape = cast(Node, report.value(r, SH.sourceShape))
+        found.append(
+            Finding(
+                focus=cast(Node, report.value(r, SH.focusNode)),
+                path=shapes.value(shape, SH.path) or report.value(r, SH.resultPath),
+                value=report.value(r, SH.value),
+                shape=shape,
+                messages=tuple(
+                    Literal(text, lang=lang)
+                    for lang, text in _result_messages(report, r, shapes, _named_shape(shapes, shape)).items()
                 ),
-                shape=_show(shape, nm) or "",
+                severity=cast(URIRef, report.value(r, SH.resultSeverity)) or SH.Violation,
+                component=cast(URIRef, report.value(r, SH.sourceConstraintComponent)),
             )
         )
-    for focus, value, rule, detail in _dataset_rule_results(kg, source_file):
-        en, tr = _messages(kg.shapes, rule)
-        if detail:
-            en = f"{en} ({detail})"
+    return found
+
+
+def _path_text(shapes: Graph, path: Node | None, nm: Graph) -> str | None:
+    """A result's path as SPARQL writes it (``^org:member``, ``(a|b)``), whatever engine found it."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return _show(path, nm)
+    try:
+        return parse_shacl_path(shapes, path).n3(nm.namespace_manager)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - a malformed path is shown as its node
+        return _show(path, nm)
+
+
+def report_graph(findings: list[Finding], shapes: Graph) -> Graph:
+    """``findings`` as a SHACL validation report."""
+    graph = bind_prefixes(Graph())
+    report_node = BNode()
+    graph.add((report_node, RDF.type, SH.ValidationReport))
+    graph.add((report_node, SH.conforms, Literal(not findings)))
+    for f in findings:
         node = BNode()
-        report_graph.add((report_node, SH.result, node))
-        report_graph.add((node, RDF.type, SH.ValidationResult))
-        report_graph.add((node, SH.focusNode, focus))
-        report_graph.add((node, SH.sourceShape, rule))
-        report_graph.add((node, SH.resultSeverity, SH.Violation))
-        report_graph.add((node, SH.resultMessage, Literal(en, lang="en")))
-        if tr:
-            report_graph.add((node, SH.resultMessage, Literal(tr, lang="tr")))
-        if value is not None:
-            report_graph.add((node, SH.value, value))
+        graph.add((report_node, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, f.focus))
+        graph.add((node, SH.sourceShape, _named_shape(shapes, f.shape)))
+        graph.add((node, SH.resultSeverity, f.severity))
+        if f.component is not None:
+            graph.add((node, SH.sourceConstraintComponent, f.component))
+        if f.value is not None:
+            graph.add((node, SH.value, f.value))
+        if f.path is not None:
+            graph.add((node, SH.resultPath, f.path))
+            if isinstance(f.path, BNode):  # a path of several steps: its own triples come along
+                for triple in shapes.cbd(f.path):
+                    graph.add(triple)
+        for m in f.messages:
+            graph.add((node, SH.resultMessage, m))
+    return graph
+
+
+def _report(findings: list[Finding], shapes: Graph) -> Report:
+    """The report of ``findings``: results for people now, the RDF when asked for."""
+    nm = bind_prefixes(Graph())
+    shown: dict[Node | None, str | None] = {}
+
+    def show(node: Node | None) -> str | None:  # a few nodes recur in many results
+        if node not in shown:
+            shown[node] = _show(node, nm)
+        return shown[node]
+
+    results = []
+    for f in findings:
+        by_lang = {m.language: str(m) for m in f.messages}
         results.append(
             Result(
-                focus=_show(focus, nm) or "",
-                path=None,
-                value=_show(value, nm),
-                message=en,
-                message_tr=tr,
-                severity="Violation",
-                shape=_show(rule, nm) or "",
+                focus=show(f.focus) or "",
+                path=_path_text(shapes, f.path, nm),
+                value=show(f.value),
+                message=by_lang.get("en") or by_lang.get(None) or next(iter(by_lang.values()), ""),
+                message_tr=by_lang.get("tr"),
+                severity=SEVERITY_NAMES.get(f.severity, "Violation"),
+                shape=show(_named_shape(shapes, f.shape)) or "",
             )
         )
-        conforms = False
-    report_graph.set((report_node, SH.conforms, Literal(conforms)))
     results.sort(key=lambda r: (r.shape, r.focus, r.path or "", r.value or "", r.message))
-    return Report(conforms=bool(conforms), results=results, graph=report_graph)
+    return Report(conforms=not findings, results=results, findings=findings, shapes=shapes)
 
 
-def validate_files(files: list[Path] | None = None) -> Report:
-    return validate(KnowledgeGraph.load(files))
+def _rule_findings(data: Quads, shapes: Graph, source_file: Path | None) -> list[Finding]:
+    found = []
+    for focus, value, rule, detail in _dataset_rule_results(data, source_file):
+        en, tr = _messages(shapes, rule)
+        messages = [Literal(f"{en} ({detail})" if detail else en, lang="en")]
+        if tr:
+            messages.append(Literal(tr, lang="tr"))
+        found.append(Finding(focus, None, value, rule, tuple(messages), SH.Violation))
+    return found
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise IcmpdKgError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
+
+
+def validate(
+    kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE, engine: str = "native"
+) -> Report:
+    """SHACL and the dataset rules over a loaded graph. ``engine`` is ``native`` (rudof and
+    Oxigraph, see shacl.py) or ``pyshacl`` (the reference); both give the same report."""
+    _check_engine(engine)
+    if engine == "pyshacl":
+        findings = pyshacl_findings(kg.validation_graph(), kg.shapes)
+    else:
+        findings = native_findings(oxigraph_quads(kg.data), schema_ntriples(), kg.shapes)
+    return _report(findings + _rule_findings(Quads.from_dataset(kg.data), kg.shapes, source_file), kg.shapes)
+
+
+def validate_files(
+    files: list[Path] | None = None, engine: str = "native", source_file: Path | None = paths.SOURCE_FILE
+) -> Report:
+    """``validate`` of files (the project's own data by default). The native engine reads them with
+    Oxigraph's parsers and never builds an rdflib graph of the data."""
+    _check_engine(engine)
+    if engine == "pyshacl":
+        return validate(KnowledgeGraph.load(files), source_file, engine)
+    quads = read_quads(files or paths.data_files())
+    shapes = shapes_graph()
+    findings = native_findings(quads, schema_ntriples(), shapes)
+    return _report(findings + _rule_findings(Quads.from_oxigraph(quads), shapes, source_file), shapes)
 
 
 def meta_validate_shapes(shapes: Graph) -> tuple[bool, str]:

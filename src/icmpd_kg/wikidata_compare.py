@@ -36,6 +36,7 @@ from icmpd_kg.errors import IcmpdKgError, InputFileError
 from icmpd_kg.graph import union
 from icmpd_kg.mappings import wikidata_ids
 from icmpd_kg.provenance import fact_quotes
+from icmpd_kg.quads import Quads
 from icmpd_kg.wikidata import USER_AGENT, Client
 from icmpd_kg.wikidata_view import (
     SOURCE,
@@ -182,7 +183,7 @@ def compare(
 ) -> list[Row]:
     ours = Ours.of(data)
     grouped, resolved = ours.grouped, ours.resolved
-    quotes = fact_quotes(data)
+    quotes = fact_quotes(Quads.from_dataset(data))
     ids = wikidata_ids()
 
     def source_of(mine: list[Statement]) -> str:
@@ -313,7 +314,7 @@ def quickstatements(data: Dataset, rows: list[Row], reference_url: str | None = 
     its qualifiers and one reference (S854, S1683, S407); values without a Wikidata item are left out."""
     ours = Ours.of(data)
     linked, resolved = ours.linked, ours.resolved
-    quotes = fact_quotes(data)
+    quotes = fact_quotes(Quads.from_dataset(data))
     ids = wikidata_ids()
     lacking = {(r.item, r.property, r.ours) for r in rows if r.status == "only ours"}
     reference = reference_url or str(SOURCE)

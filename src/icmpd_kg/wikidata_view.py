@@ -41,6 +41,7 @@ from icmpd_kg.graph import union as merged
 from icmpd_kg.mappings import wikidata_ids
 from icmpd_kg.namespaces import ID, IKG, ORG, WDQS_PREFIXES
 from icmpd_kg.provenance import fact_quotes
+from icmpd_kg.quads import Quads
 
 WD = Namespace(WDQS_PREFIXES["wd"])
 WDT = Namespace(WDQS_PREFIXES["wdt"])
@@ -288,7 +289,7 @@ def view(data: Dataset, reference_url: str | None = None) -> Graph:
     gives ``reference_url`` as its P854 (the published release or the source), else the source's IRI."""
     everything = merged(data)
     linked = links(everything)
-    quotes = fact_quotes(data)
+    quotes = fact_quotes(Quads.from_dataset(data))
     reference_target = URIRef(reference_url) if reference_url else SOURCE
     g = Graph()
     for prefix, namespace in PREFIXES.items():
