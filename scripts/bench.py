@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -230,6 +231,173 @@ print(json.dumps([elapsed, shapes]))
     elapsed, shapes = json.loads(out)
     names = [s.rsplit("#", 1)[-1] for s in shapes]
     return elapsed, all("Tally" in n or "tally" in n for n in names), names
+
+
+def measured(command: list[str], timeout: float) -> tuple[float, int, int, str]:
+    """Run ``command``: wall seconds, peak RSS of the process and its children (bytes), exit
+    status, standard output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    elapsed = time.perf_counter() - start
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child so far
+    return elapsed, peak, proc.returncode, out
+
+
+def jena_command(work: Path, schema: Path, data: Path) -> list[str] | None:
+    """Apache Jena SHACL over ``data`` and the schema, as the test suite runs it (tests/jena), or
+    None when Jena is not installed."""
+    sys.path.insert(0, str(ROOT))
+    from tests import jena
+
+    if jena.unavailable() is not None:
+        return None
+    shapes = ROOT / "shapes" / "icmpd-kg-shapes.ttl"
+    return ["java", "-cp", jena.classpath(work), str(jena.BATCH), str(shapes), str(schema), "--", str(data)]
+
+
+def validation_against_jena(
+    dist: Path, work: Path, sizes: list[int], rounds: int, limit: float
+) -> list[dict]:
+    """`icmpd-kg validate FILE` and Jena's command on the same synthetic files, interleaved:
+    wall seconds of each whole command, our peak memory, and what each engine's SHACL found."""
+    from icmpd_kg.graph import schema_ntriples
+
+    schema = work / "schema-view.nt"
+    schema.write_bytes(schema_ntriples())
+    rows = []
+    for size in sizes:
+        nq = work / f"validate-{size}.nq"
+        triples = generate(dist, size, nq)
+        ours_s, jena_s, rss = [], [], 0
+        ours_shapes: set[str] = set()
+        jena_shapes: set[str] = set()
+        jena = jena_command(work, schema, nq)
+        for _ in range(rounds if size <= 200_000 else 1):
+            elapsed, peak, code, out = measured(icmpd("validate", "--format", "json", str(nq)), limit)
+            assert code in (0, 1), f"validate failed ({code})"
+            ours_s.append(elapsed)
+            rss = max(rss, peak)
+            ours_shapes = {r["shape"] for r in json.loads(out)["results"]}
+            if jena is not None:
+                elapsed, _, code, out = measured(jena, limit)
+                assert code == 0, "Jena failed"
+                jena_s.append(elapsed)
+                jena_shapes = {r["shape"] for r in json.loads(out.splitlines()[-1])["results"]}
+        rows.append(
+            {
+                "triples": triples,
+                "ours_s": ours_s,
+                "jena_s": jena_s,
+                "ours_rss_mb": rss / 2**20,
+                "ours_shapes": sorted(ours_shapes),
+                "jena_shapes": sorted(jena_shapes),
+            }
+        )
+        nq.unlink()
+    return rows
+
+
+def build_seconds(rounds: int, before: str | None) -> dict[str, list[float]]:
+    """`icmpd-kg build` of the real data (validation included), wall seconds per run; with
+    ``before`` (a commit), that commit's build too, interleaved (its sources in a git worktree, run
+    with this environment's packages)."""
+    times: dict[str, list[float]] = {"now": []}
+    with tempfile.TemporaryDirectory(prefix="icmpd-kg-bench-build-") as out:
+        tree = Path(out) / "before"
+        if before:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), before], check=True
+            )
+            times[before] = []
+        try:
+            for _ in range(rounds):
+                elapsed, _, code, _ = measured(icmpd("build", "--out", str(Path(out) / "dist")), 600)
+                assert code == 0, "build failed"
+                times["now"].append(elapsed)
+                if before:
+                    command = [
+                        "env",
+                        f"PYTHONPATH={tree / 'src'}",
+                        *icmpd("build", "--out", str(Path(out) / "old")),
+                    ]
+                    elapsed, _, code, _ = measured(command, 600)
+                    assert code == 0, f"the build of {before} failed"
+                    times[before].append(elapsed)
+        finally:
+            if before:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                )
+    return times
+
+
+def validation_report(rows: list[dict], builds: dict[str, list[float]], out: Path, rounds: int) -> str:
+    """VALIDATION.md: `icmpd-kg validate` against Apache Jena's SHACL, with the targets."""
+    med = statistics.median
+    lines = [
+        "# icmpd-kg: validation against Apache Jena",
+        "",
+        (
+            f"Measured on {time.strftime('%Y-%m-%d')} by `scripts/bench.py --only validation` on "
+            f"{os.cpu_count()} processors. Each size is the real data plus renamed copies of a project "
+            "record (its statements, fact graph and annotation). Both commands run whole, from a cold "
+            "process, on the same N-Quads file and the same shapes and class hierarchy, interleaved "
+            f"({rounds} rounds up to 2·10^5 triples, one above): `icmpd-kg validate FILE` (SHACL by "
+            "rudof and Oxigraph, plus the dataset rules) and Jena 4.5's SHACL in one JVM "
+            "(tests/jena/ShaclBatch.java, JVM start and compilation of the launcher included)."
+        ),
+        "",
+        "| triples | icmpd-kg validate s | Jena s | × Jena (time) | µs per triple (ours) | our peak MB | SHACL shapes that fired: ours / Jena |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        ours = med(r["ours_s"])
+        jena = med(r["jena_s"]) if r["jena_s"] else None
+        shacl_ours = [s for s in r["ours_shapes"] if "Fact" not in s and "Graph" not in s]
+        lines.append(
+            f"| {r['triples']:,} | {ours:.2f} | {f'{jena:.2f}' if jena else '–'} | "
+            f"{f'{ours / jena:.2f}' if jena else '–'} | {ours / r['triples'] * 1e6:.1f} | "
+            f"{r['ours_rss_mb']:.0f} | {', '.join(shacl_ours) or '–'} / "
+            f"{', '.join(s.rsplit('#', 1)[-1] for s in r['jena_shapes']) or '–'} |"
+        )
+    lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    near = [r for r in rows if 50_000 <= r["triples"] <= 200_000 and r["jena_s"]]
+    if near:
+        ours, jena = med(near[0]["ours_s"]), med(near[0]["jena_s"])
+        lines.append(
+            f"| validate at 10^5 no slower than Jena's whole command | {ours:.2f} s vs {jena:.2f} s "
+            f"({ours / jena:.2f}×) | {'met' if ours <= jena else '**missed**'} |"
+        )
+    marginal = [
+        (a["triples"], b["triples"], (med(b["ours_s"]) - med(a["ours_s"])) / (b["triples"] - a["triples"]))
+        for a, b in itertools.pairwise(rows)
+    ]
+    if marginal:
+        shown = ", ".join(f"{x:,}→{y:,}: {c * 1e6:.1f} µs" for x, y, c in marginal)
+        growth = marginal[-1][2] / marginal[0][2]
+        lines.append(
+            f"| cost per triple flat (each added triple, between sizes) | {shown} ({growth:.2f}×) | "
+            f"{'met' if growth <= 1.25 else '**missed**'} |"
+        )
+    if builds.get("now"):
+        now = med(builds["now"])
+        for rev, times in builds.items():
+            if rev != "now" and times:
+                lines.append(
+                    f"| build of the real data no slower than before ({rev}) | {now:.2f} s vs "
+                    f"{med(times):.2f} s (medians of {len(times)}) | {'met' if now <= med(times) else '**missed**'} |"
+                )
+    text = "\n".join(lines) + "\n"
+    (out / "VALIDATION.md").write_text(text, encoding="utf-8")
+    return text
 
 
 # --- measurements ------------------------------------------------------------------------------------------
@@ -1132,12 +1300,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="Where the report and plots go.")
     parser.add_argument(
         "--only",
-        choices=["fairness", "throughput"],
+        choices=["fairness", "throughput", "validation"],
         default=None,
         help=(
             "Run one part: 'fairness', the endpoint under re-senders (writes FAIRNESS.md); "
-            "'throughput', the request path against Oxigraph's server (writes THROUGHPUT.md)."
+            "'throughput', the request path against Oxigraph's server (writes THROUGHPUT.md); "
+            "'validation', validate against Apache Jena at --validate-sizes (writes VALIDATION.md)."
         ),
+    )
+    parser.add_argument(
+        "--before",
+        default=None,
+        metavar="COMMIT",
+        help="With --only validation: also time this commit's build.",
     )
     args = parser.parse_args()
     if args.only is not None:
@@ -1147,6 +1322,14 @@ def main() -> None:
             subprocess.run(icmpd("build", "--out", str(work / "dist")), check=True, capture_output=True)
             if args.only == "fairness":
                 print(fairness_report(resenders(work / "dist"), args.out))
+            elif args.only == "validation":
+                sizes = [int(float(v)) for v in args.validate_sizes.split(",")]
+                rows = validation_against_jena(work / "dist", work, sizes, args.rounds, args.validate_limit)
+                builds = build_seconds(args.rounds, args.before)
+                (args.out / "validation.json").write_text(
+                    json.dumps({"rows": rows, "build_s": builds}, indent=1) + "\n"
+                )
+                print(validation_report(rows, builds, args.out, args.rounds))
             else:
                 http = throughput(work / "dist", work, args.rounds, args.http_seconds, args.concurrency)
                 (args.out / "throughput.json").write_text(json.dumps({"http": http}, indent=1) + "\n")

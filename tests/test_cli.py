@@ -50,6 +50,30 @@ def test_validate_bad_fixture_exits_1_with_report(run):
     assert "focus node:" in result.output and "ikgsh:LawBeforeGazette" in result.output
 
 
+def test_validate_engines_print_the_same_report(run):
+    fixture = str(EXAMPLES / "LawBeforeGazette-invalid-01.ttl")
+    native = run("validate", "--format", "json", fixture)
+    reference = run("validate", "--format", "json", "--engine", "pyshacl", fixture)
+    assert native.exit_code == reference.exit_code == 1
+    assert json.loads(native.output) == json.loads(reference.output)
+    wrong = CliRunner().invoke(main, ["validate", "--engine", "jena", fixture])
+    assert wrong.exit_code == 2 and "'jena' is not one of" in wrong.output
+
+
+def test_validate_turtle_report_is_shacl_and_parses(run):
+    from rdflib import Graph
+
+    from icmpd_kg.namespaces import SH
+
+    fixture = str(EXAMPLES / "QuantityValueShape-invalid-01.ttl")
+    report = Graph().parse(data=run("validate", "--format", "turtle", fixture).output, format="turtle")
+    [node] = report.subjects(SH.conforms, None)
+    results = list(report.objects(node, SH.result))
+    assert results and all(report.value(r, SH.focusNode) is not None for r in results)
+    assert all(report.value(r, SH.sourceShape) is not None for r in results)
+    assert {m.language for r in results for m in report.objects(r, SH.resultMessage)} == {"en", "tr"}
+
+
 def test_validate_json_and_turtle_formats(run):
     fixture = str(EXAMPLES / "AcronymPatternShape-invalid-01.ttl")
     data = json.loads(run("validate", "--format", "json", fixture).output)

@@ -60,7 +60,15 @@ def main() -> None:
     show_default=True,
     help="How to print the validation report.",
 )
-def validate(files: tuple[Path, ...], fmt: str) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["native", "pyshacl"]),
+    default="native",
+    show_default=True,
+    help="SHACL engine: native (rudof for SHACL Core, Oxigraph for SHACL-SPARQL: fast) or pyshacl "
+    "(the reference; same report, slower).",
+)
+def validate(files: tuple[Path, ...], fmt: str, engine: str) -> None:
     """Validate the ontology and data against the SHACL shapes.
 
     With no FILES, validates the project's own data (data/*.ttl, data/*.trig and the SSSOM tables
@@ -71,7 +79,7 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
     from icmpd_kg.validate import validate_files
 
     try:
-        report = validate_files(list(files) or None)
+        report = validate_files(list(files) or None, engine=engine)
     except IcmpdKgError as exc:
         _fail(exc)
     output = {"text": report.as_text, "turtle": report.as_turtle, "json": report.as_json}[fmt]()

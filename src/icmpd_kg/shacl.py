@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,24 +287,33 @@ def sparql_findings(store: Any, shapes: Graph, written: dict[Any, Any] | None = 
 # --- both -------------------------------------------------------------------------------------------------
 
 
-def native_findings(quads: Sequence[Any], schema_ntriples: bytes, shapes: Graph) -> list[Finding]:
+def native_findings(
+    quads: Sequence[Any],
+    schema_ntriples: bytes,
+    shapes: Graph,
+    meanwhile: Callable[[], list[Finding]] | None = None,
+) -> list[Finding]:
     """SHACL over the union of ``quads`` (Oxigraph quads) and the schema: Core by rudof, SPARQL
-    constraints by Oxigraph."""
+    constraints by Oxigraph. rudof runs in a thread of its own (it lets go of Python's lock), while
+    this thread runs the SPARQL constraints and then ``meanwhile`` (whose findings are added)."""
     import pyoxigraph as ox
 
     from icmpd_kg.store import LiteralForms
 
-    forms = LiteralForms()
-    for q in quads:
-        if isinstance(q.object, ox.Literal):
-            forms.observe(q.object)
     triples: Iterable[Any] = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     with tempfile.TemporaryDirectory(prefix="icmpd-kg-shacl-") as work:
         data_file = Path(work) / "data.nt"
         with data_file.open("wb") as out:
             ox.serialize(triples, out, ox.RdfFormat.N_TRIPLES)
             out.write(schema_ntriples)
-        core = core_findings(data_file, shapes)
-        store = ox.Store()
-        store.bulk_load(path=str(data_file), format=ox.RdfFormat.N_TRIPLES)
-    return list(dict.fromkeys(core + sparql_findings(store, shapes, forms.written())))
+        with ThreadPoolExecutor(1, thread_name_prefix="icmpd-kg-rudof") as pool:
+            core = pool.submit(core_findings, data_file, shapes)
+            store = ox.Store()
+            store.bulk_load(path=str(data_file), format=ox.RdfFormat.N_TRIPLES)
+            forms = LiteralForms()
+            for q in quads:
+                if isinstance(q.object, ox.Literal):
+                    forms.observe(q.object)
+            found = sparql_findings(store, shapes, forms.written())
+            extra = meanwhile() if meanwhile is not None else []
+            return list(dict.fromkeys(core.result() + found)) + extra

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -344,16 +345,23 @@ def _check_engine(engine: str) -> None:
         raise IcmpdKgError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
 
 
+def _native(quads: list[Any], data: Callable[[], Quads], shapes: Graph, source_file: Path | None) -> Report:
+    """The native engine's report; the dataset rules run while rudof checks SHACL Core."""
+    findings = native_findings(
+        quads, schema_ntriples(), shapes, meanwhile=lambda: _rule_findings(data(), shapes, source_file)
+    )
+    return _report(findings, shapes)
+
+
 def validate(
     kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE, engine: str = "native"
 ) -> Report:
     """SHACL and the dataset rules over a loaded graph. ``engine`` is ``native`` (rudof and
     Oxigraph, see shacl.py) or ``pyshacl`` (the reference); both give the same report."""
     _check_engine(engine)
-    if engine == "pyshacl":
-        findings = pyshacl_findings(kg.validation_graph(), kg.shapes)
-    else:
-        findings = native_findings(oxigraph_quads(kg.data), schema_ntriples(), kg.shapes)
+    if engine == "native":
+        return _native(oxigraph_quads(kg.data), lambda: Quads.from_dataset(kg.data), kg.shapes, source_file)
+    findings = pyshacl_findings(kg.validation_graph(), kg.shapes)
     return _report(findings + _rule_findings(Quads.from_dataset(kg.data), kg.shapes, source_file), kg.shapes)
 
 
@@ -366,9 +374,7 @@ def validate_files(
     if engine == "pyshacl":
         return validate(KnowledgeGraph.load(files), source_file, engine)
     quads = read_quads(files or paths.data_files())
-    shapes = shapes_graph()
-    findings = native_findings(quads, schema_ntriples(), shapes)
-    return _report(findings + _rule_findings(Quads.from_oxigraph(quads), shapes, source_file), shapes)
+    return _native(quads, lambda: Quads.from_oxigraph(quads), shapes_graph(), source_file)
 
 
 def meta_validate_shapes(shapes: Graph) -> tuple[bool, str]:
