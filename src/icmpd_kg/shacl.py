@@ -25,20 +25,27 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from icmpd_kg import settings
 from icmpd_kg.errors import IcmpdKgError
 from icmpd_kg.namespaces import SH
 from icmpd_kg.results import _term_to_rdflib
 
 SKOLEM = "urn:x-icmpd-kg:shape:"
+# rudof accepts some ill-typed literals as their datatype ("9 Mart 2017"^^xsd:date, a gYear "20x9",
+# hexBinary, time); each literal that rdflib (the reference engine's library) finds ill-typed goes
+# to rudof under this datatype instead, so that sh:datatype rejects it, and comes back as written.
+ILL_TYPED = "urn:x-icmpd-kg:ill-typed:"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass(frozen=True)
@@ -143,11 +150,16 @@ def core_findings(data_ntriples: Path, shapes: Graph) -> list[Finding]:
                 m for m in g.objects(r, SH.resultMessage) if isinstance(m, Literal) and not m.language
             ]
         path = shapes.value(shape, SH.path)
+        value = g.value(r, SH.value)
+        if isinstance(value, Literal) and str(value.datatype or "").startswith(ILL_TYPED):
+            value = Literal(
+                str(value), datatype=URIRef(str(value.datatype)[len(ILL_TYPED) :]), normalize=False
+            )
         found.append(
             Finding(
                 focus=g.value(r, SH.focusNode),  # type: ignore[arg-type]
                 path=path,
-                value=g.value(r, SH.value),
+                value=value,
                 shape=shape,
                 messages=tuple(messages),
                 severity=g.value(r, SH.resultSeverity) or SH.Violation,  # type: ignore[arg-type]
@@ -287,6 +299,30 @@ def sparql_findings(store: Any, shapes: Graph, written: dict[Any, Any] | None = 
 # --- both -------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
+def _ill_typed(lexical: str, datatype: str) -> bool:
+    """Whether rdflib finds the lexical form outside its XSD datatype (run it quietly:
+    ``settings.quiet_ill_typed_literals``)."""
+    return Literal(lexical, datatype=URIRef(datatype)).ill_typed is True
+
+
+def _for_rudof(quads: Iterable[Any]) -> Iterator[Any]:
+    """The triples as rudof gets them: ill-typed literals marked (``ILL_TYPED``)."""
+    import pyoxigraph as ox
+
+    for q in quads:
+        o = q.object
+        if isinstance(o, ox.Literal) and not o.language:
+            datatype = o.datatype.value
+            if (
+                datatype.startswith(XSD_NS)
+                and datatype != XSD_NS + "string"
+                and _ill_typed(o.value, datatype)
+            ):
+                o = ox.Literal(o.value, datatype=ox.NamedNode(ILL_TYPED + datatype))
+        yield ox.Triple(q.subject, q.predicate, o)
+
+
 def native_findings(
     quads: Sequence[Any],
     schema_ntriples: bytes,
@@ -300,11 +336,10 @@ def native_findings(
 
     from icmpd_kg.store import LiteralForms
 
-    triples: Iterable[Any] = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     with tempfile.TemporaryDirectory(prefix="icmpd-kg-shacl-") as work:
         data_file = Path(work) / "data.nt"
-        with data_file.open("wb") as out:
-            ox.serialize(triples, out, ox.RdfFormat.N_TRIPLES)
+        with data_file.open("wb") as out, settings.quiet_ill_typed_literals():
+            ox.serialize(_for_rudof(quads), out, ox.RdfFormat.N_TRIPLES)
             out.write(schema_ntriples)
         with ThreadPoolExecutor(1, thread_name_prefix="icmpd-kg-rudof") as pool:
             core = pool.submit(core_findings, data_file, shapes)
