@@ -65,8 +65,8 @@ def main() -> None:
     type=click.Choice(["native", "pyshacl"]),
     default="native",
     show_default=True,
-    help="SHACL engine: native (rudof for SHACL Core, Oxigraph for SHACL-SPARQL: fast) or pyshacl "
-    "(the reference; same report, slower).",
+    help="SHACL engine: native (the shacl package for SHACL Core, Oxigraph for SHACL-SPARQL: fast) "
+    "or pyshacl (the reference; same report, slower).",
 )
 def validate(files: tuple[Path, ...], fmt: str, engine: str) -> None:
     """Validate the ontology and data against the SHACL shapes.

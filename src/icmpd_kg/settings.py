@@ -17,15 +17,10 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
   once, by ``sparql_functions``; they answer only to their own IRIs, so nothing else changes.
 
 ``preserved`` takes a snapshot of all three and puts it back, around code (pySHACL) that changes them.
-
-One setting of the standard library's logging, too: ``quiet_ill_typed_literals`` raises the level
-of rdflib's ``rdflib.term`` logger to ERROR for a block (rdflib logs a warning with a traceback for
-every ill-typed literal it makes; the native validator asks it about each one on purpose).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,15 +109,3 @@ def sparql_functions(functions: dict) -> None:
 
 # Never fetch a graph named in FROM / FROM NAMED: set once, for every process that imports the package.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-
-
-@contextmanager
-def quiet_ill_typed_literals() -> Iterator[None]:
-    """rdflib's warnings about ill-typed literals are not logged while the block runs."""
-    logger = logging.getLogger("rdflib.term")
-    saved = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(saved)

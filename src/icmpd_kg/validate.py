@@ -346,7 +346,7 @@ def _check_engine(engine: str) -> None:
 
 
 def _native(quads: list[Any], data: Callable[[], Quads], shapes: Graph, source_file: Path | None) -> Report:
-    """The native engine's report; the dataset rules run while rudof checks SHACL Core."""
+    """The native engine's report; the dataset rules run while the Core engine works."""
     findings = native_findings(
         quads, schema_ntriples(), shapes, meanwhile=lambda: _rule_findings(data(), shapes, source_file)
     )
@@ -356,7 +356,7 @@ def _native(quads: list[Any], data: Callable[[], Quads], shapes: Graph, source_f
 def validate(
     kg: KnowledgeGraph, source_file: Path | None = paths.SOURCE_FILE, engine: str = "native"
 ) -> Report:
-    """SHACL and the dataset rules over a loaded graph. ``engine`` is ``native`` (rudof and
+    """SHACL and the dataset rules over a loaded graph. ``engine`` is ``native`` (shacl and
     Oxigraph, see shacl.py) or ``pyshacl`` (the reference); both give the same report."""
     _check_engine(engine)
     if engine == "native":
