@@ -79,3 +79,56 @@ def test_entity_page_and_dump_show_the_link(site):
     table = site.get("/dumps/icmpd-kg-wikidata.sssom.tsv")
     assert table.status_code == 200 and table.headers["content-type"].startswith("text/tab-separated-values")
     assert "wd:Q498496" in table.text
+
+
+def test_the_table_reads_as_the_sssom_library_reads_it():
+    """The project reads SSSOM/TSV with PyYAML and csv; the sssom library (the reference) finds the
+    same rows, the same expanded identifiers and the same metadata."""
+    from sssom.parsers import parse_sssom_table
+
+    from icmpd_kg.mappings import read_table
+
+    reference = parse_sssom_table(str(paths.WIKIDATA_MAPPINGS_FILE))
+    theirs = [
+        {
+            c: reference.converter.expand(str(r[c])) or str(r[c])
+            for c in ("subject_id", "predicate_id", "object_id")
+        }
+        for r in reference.df.to_dict("records")
+    ]
+    ours = [
+        {c: r[c] for c in ("subject_id", "predicate_id", "object_id")}
+        for r in mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)
+    ]
+    key = lambda r: tuple(r.values())  # noqa: E731 - sssom sorts the rows its own way
+    assert sorted(ours, key=key) == sorted(theirs, key=key)
+    table = read_table(paths.WIKIDATA_MAPPINGS_FILE)
+    assert table.metadata["mapping_set_id"] == str(reference.metadata["mapping_set_id"])
+
+
+def test_reading_the_table_imports_no_data_frame_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom icmpd_kg.mappings import to_dataset\nfrom icmpd_kg import paths\n"
+        "to_dataset(paths.WIKIDATA_MAPPINGS_FILE)\n"
+        "print(sorted(m for m in ('pandas', 'sssom', 'numpy', 'linkml_runtime') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "name,edit,expected",
+    [
+        ("bad-yaml", lambda t: t.replace("# curie_map:", "# curie_map: [", 1), "YAML header"),
+        ("no-object", lambda t: t.replace("\tobject_id\t", "\tobject\t", 1), "no column object_id"),
+    ],
+)
+def test_a_broken_table_is_refused_with_the_file_named(tmp_path, name, edit, expected):
+    bad = tmp_path / f"{name}.sssom.tsv"
+    bad.write_text(edit(paths.WIKIDATA_MAPPINGS_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        parse_file(bad)
+    assert f"{name}.sssom.tsv" in str(caught.value) and expected in str(caught.value)

@@ -866,5 +866,76 @@ def serve(
         sys.exit(3)  # as uvicorn does when the app cannot start
 
 
+@main.group()
+def fact() -> None:
+    """A curator's commands: add a fact from a quote of the source, show it, check it."""
+
+
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="The data folder (its *.ttl, *.trig, mappings/ and source/) [default: the project's data/].",
+)
+
+
+@fact.command("new")
+@click.argument("slug")
+@click.option("--quote", required=True, help="The source's words that state the fact (white space as typed).")
+@click.option("--occurrence", type=click.IntRange(min=1), default=None, help="Which occurrence, if several.")
+@click.option(
+    "--file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The TriG file to add it to [default: the file of the neighbouring words' facts].",
+)
+@_data_dir_option
+def fact_new(slug: str, quote: str, occurrence: int | None, file: Path | None, data_dir: Path | None) -> None:
+    """Add fact graph SLUG: its annotation (quote and position selectors, offsets computed from the
+    source) and an empty fact graph to fill, appended to a data file atomically. Refused, with
+    nothing written, when SLUG exists or the words are not in the source (or occur more than once
+    without --occurrence)."""
+    from icmpd_kg.facts import Where, new_fact
+
+    try:
+        target, start, end = new_fact(slug, quote, occurrence, file, Where(data_dir or paths.DATA_DIR))
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(f"added fact:{slug} to {target} (source offsets {start}..{end}); state its triples there")
+
+
+@fact.command("show")
+@click.argument("slug")
+@_data_dir_option
+def fact_show(slug: str, data_dir: Path | None) -> None:
+    """Print fact SLUG's quote in its context, its triples, and what validation says about it."""
+    from icmpd_kg.facts import Where, show_fact
+
+    try:
+        view = show_fact(slug, Where(data_dir or paths.DATA_DIR))
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(view.as_text())
+    sys.exit(0 if not view.results else EXIT_NONCONFORMANT)
+
+
+@fact.command("check")
+@click.argument("slug")
+@_data_dir_option
+def fact_check(slug: str, data_dir: Path | None) -> None:
+    """Validate the data and print the results about fact SLUG (its graph, its annotation, what it
+    states). Exit 0 when there are none, 1 otherwise, 2 on an error."""
+    from icmpd_kg.facts import Where, check_fact
+
+    try:
+        _, results = check_fact(slug, Where(data_dir or paths.DATA_DIR))
+    except IcmpdKgError as exc:
+        _fail(exc)
+    if results:
+        click.echo(f"fact:{slug}: {len(results)} result(s)\n\n" + "\n\n".join(r.as_text() for r in results))
+        sys.exit(EXIT_NONCONFORMANT)
+    click.echo(f"fact:{slug}: conforms")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,18 +1,15 @@
 """Curated mappings to Wikidata, kept as an SSSOM table and read into their own named graph.
 
 ``data/mappings/wikidata.sssom.tsv`` is the curated source: SSSOM (Simple Standard for Sharing
-Ontology Mappings), one row per link with its justification, confidence, author and date, parsed
-with the ``sssom`` library. Loading turns each row into the triple it states (``owl:sameAs`` for
-resources, ``skos:exactMatch`` for vocabulary terms and concepts) in the editorial graph
-``graph:wikidata-links``, attributed to the editors; rows whose object is ``sssom:NoTermFound``
-say that no item exists and state nothing.
+Ontology Mappings), one row per link with its justification, confidence, author and date, read as
+the SSSOM/TSV format is written (a YAML header, then a table; no data-frame library). Loading
+turns each row into the triple it states (``owl:sameAs`` for resources, ``skos:exactMatch`` for
+vocabulary terms and concepts) in the editorial graph ``graph:wikidata-links``, attributed to the
+editors; rows whose object is ``sssom:NoTermFound`` say that no item exists and state nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,30 +28,96 @@ NO_TERM_FOUND = "https://w3id.org/sssom/NoTermFound"
 SSSOM_SUFFIX = ".sssom.tsv"
 
 
-def read_table(path: Path):  # -> sssom.util.MappingSetDataFrame
-    """The SSSOM table, parsed and checked by the ``sssom`` library; errors name the file."""
-    from sssom.parsers import parse_sssom_table
+# SSSOM's built-in prefixes (SSSOM specification, "Built-in prefixes"): a table may use them
+# without declaring them in its curie_map.
+BUILT_IN_PREFIXES = {
+    "sssom": "https://w3id.org/sssom/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "semapv": "https://w3id.org/semapv/vocab/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "linkml": "https://w3id.org/linkml/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "pav": "http://purl.org/pav/",
+}
+REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 
-    logging.getLogger("sssom").setLevel(logging.ERROR)
+
+@dataclass(frozen=True)
+class Table:
+    """An SSSOM table as written: its metadata (the YAML header) and its rows."""
+
+    metadata: dict
+    rows: list[dict[str, str]]
+    first_row_line: int
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        declared = self.metadata.get("curie_map") or {}
+        return {**BUILT_IN_PREFIXES, **{str(k): str(v) for k, v in declared.items()}}
+
+
+def read_table(path: Path) -> Table:
+    """The SSSOM table in its TSV form: the commented YAML header (``# key: value`` lines) and a
+    tab-separated table. Read with PyYAML and the csv module (no data frames); errors name the file
+    and, where known, the line. The ``sssom`` library checks the table in the test suite."""
+    import csv
+
+    import yaml
+
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            return parse_sssom_table(str(path))
-    except Exception as exc:  # noqa: BLE001 - sssom and pandas raise many kinds; each names the file
-        raise InputFileError(path, f"not a valid SSSOM table: {exc}") from None
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    header = 0
+    while header < len(lines) and lines[header].startswith("#"):
+        header += 1
+    try:
+        metadata = yaml.safe_load("\n".join(line[1:] for line in lines[:header])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputFileError(
+            path,
+            f"the YAML header is not valid: {getattr(exc, 'problem', exc)}",
+            line=mark.line + 1 if mark else None,
+        ) from None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("curie_map", {}), dict):
+        raise InputFileError(path, "the YAML header must be a mapping, with curie_map a mapping of prefixes")
+    reader = csv.DictReader(lines[header:], delimiter="\t")
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputFileError(
+            path, f"not a valid SSSOM table: no column {', '.join(missing)}", line=header + 1
+        )
+    rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+    return Table(metadata=metadata, rows=rows, first_row_line=header + 2)
+
+
+def expand(curie: str, prefixes: dict[str, str]) -> str:
+    """A CURIE of the table as an IRI (an IRI stays as it is); KeyError for an unknown prefix."""
+    if curie.startswith(("http://", "https://")):
+        return curie
+    prefix, _, local = curie.partition(":")
+    return prefixes[prefix] + local
 
 
 def mapping_rows(path: Path) -> list[dict]:
-    msdf = read_table(path)
+    table = read_table(path)
+    prefixes = table.prefixes
     rows = []
-    for number, row in enumerate(msdf.df.to_dict("records"), start=1):
+    for number, row in enumerate(table.rows, start=1):
         expanded = {}
         for column in ("subject_id", "predicate_id", "object_id"):
-            value = str(row.get(column) or "")
+            value = row.get(column, "")
             try:
-                expanded[column] = msdf.converter.expand_strict(value) if ":" in value else value
-            except Exception:  # noqa: BLE001 - an unknown prefix
+                expanded[column] = expand(value, prefixes) if ":" in value else value
+            except KeyError:
                 raise InputFileError(
-                    path, f"mapping {number}: {column} {value!r} uses a prefix the curie_map does not define"
+                    path,
+                    f"mapping {number}: {column} {value!r} uses a prefix the curie_map does not define",
+                    line=table.first_row_line + number - 1,
                 ) from None
         rows.append({**row, **expanded})
     return rows

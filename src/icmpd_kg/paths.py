@@ -60,10 +60,12 @@ WIKIDATA_MAPPINGS_FILE = MAPPINGS_DIR / "wikidata.sssom.tsv"
 WIKIDATA_IDS_FILE = MAPPINGS_DIR / "wikidata-ids.tsv"  # every Wikidata property and item ID the code uses
 
 
-def data_files() -> list[Path]:
-    """The curated data files, in a stable order: Turtle and TriG, then the SSSOM mapping tables."""
-    rdf = sorted(p for p in DATA_DIR.iterdir() if p.suffix in {".ttl", ".trig"})
-    return rdf + sorted(MAPPINGS_DIR.glob("*.sssom.tsv"))
+def data_files(data_dir: Path | None = None) -> list[Path]:
+    """The curated data files of ``data_dir`` (the project's data/ by default), in a stable order:
+    Turtle and TriG, then the SSSOM mapping tables of its mappings/ folder."""
+    folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    rdf = sorted(p for p in folder.iterdir() if p.suffix in {".ttl", ".trig"})
+    return rdf + sorted((folder / MAPPINGS_DIR.name).glob("*.sssom.tsv"))
 
 
 def catalog(catalog_file: Path | None = None) -> dict[str, Path]:

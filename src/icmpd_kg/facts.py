@@ -1,0 +1,223 @@
+"""A curator's commands: from a quote of the source to a validated fact graph, without Python or
+offsets written by hand (``icmpd-kg fact new|show|check``).
+
+``new`` finds the words in the source (any run of white space matches any other, so a typed space
+finds the source's no-break space; the selector keeps the source's own characters), and appends to
+the data file the annotation with both selectors and an empty fact graph for the curator to fill.
+The file is chosen as the one that holds the fact graphs of the neighbouring words of the source;
+it is rewritten atomically, and only if the result still parses.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from icmpd_kg import paths
+from icmpd_kg.errors import IcmpdKgError, InputFileError
+from icmpd_kg.namespaces import ID, OA, bind_prefixes
+from icmpd_kg.provenance import CONTEXT_CHARS, annotation_iri, annotation_turtle, locate, read_source
+from icmpd_kg.quads import Quads, read_quads
+from icmpd_kg.validate import Report, Result, _show, validate_files
+
+FACT = ID["fact/"]
+SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+# What an appended block needs declared in its file (the data files all declare these).
+NEEDED_PREFIXES = ("fact", "annotation", "oa", "source", "xsd")
+
+
+@dataclass(frozen=True)
+class Where:
+    """A data folder: its RDF files and its source text."""
+
+    data_dir: Path
+
+    @property
+    def files(self) -> list[Path]:
+        return paths.data_files(self.data_dir)
+
+    @property
+    def source_file(self) -> Path:
+        return self.data_dir / "source" / paths.SOURCE_FILE.name
+
+
+def fact_iri(slug: str) -> URIRef:
+    return URIRef(f"{FACT}{slug}")
+
+
+def _check_slug(slug: str) -> None:
+    if not slug or set(slug) - SLUG_CHARS or slug.startswith("-") or slug.endswith("-"):
+        raise IcmpdKgError(
+            f"slug {slug!r}: use lower-case letters, digits and hyphens (e.g. project-pact-end)"
+        )
+
+
+def _positions(data: Quads) -> list[tuple[int, Node]]:
+    """(start offset, fact graph) of every annotation's position selector."""
+    found = []
+    for annotation, body in data.pairs(OA.hasBody):
+        for target in data.objects(annotation, OA.hasTarget):
+            for selector in data.objects(target, OA.hasSelector):
+                start = data.value(selector, OA.start)
+                if start is not None:
+                    found.append((int(str(start)), body))
+    return sorted(found, key=lambda p: (p[0], str(p[1])))
+
+
+def _file_of(graph: Node, where: Where) -> Path | None:
+    """The TriG file that holds named graph ``graph``."""
+    for path in where.files:
+        if path.suffix == ".trig" and any(
+            getattr(q.graph_name, "value", None) == str(graph) for q in read_quads([path])
+        ):
+            return path
+    return None
+
+
+def choose_file(start: int, data: Quads, where: Where) -> Path:
+    """The data file holding the fact graph of the nearest annotated words before ``start`` (or
+    after it, at the top of the source)."""
+    positions = _positions(data)
+    if not positions:
+        raise IcmpdKgError("no annotated fact yet to place the new one beside: give --file")
+    before = [p for p in positions if p[0] <= start]
+    _, graph = before[-1] if before else positions[0]
+    found = _file_of(graph, where)
+    if found is None:
+        raise IcmpdKgError(f"the fact graph beside the quote ({graph}) is in no TriG file: give --file")
+    return found
+
+
+def new_fact(
+    slug: str, quote: str, occurrence: int | None = None, file: Path | None = None, where: Where | None = None
+) -> tuple[Path, int, int]:
+    """Append fact graph ``slug``'s annotation and an empty fact graph to a data file; returns the
+    file and the quote's offsets. Refused, with nothing written, when the slug exists, the words are
+    not in the source, or occur more than once and no ``occurrence`` is given."""
+    where = where or Where(paths.DATA_DIR)
+    _check_slug(slug)
+    text = read_source(where.source_file)
+    if occurrence is None:
+        count = len(_spans(text, quote))
+        if count > 1:
+            raise IcmpdKgError(
+                f"the words occur {count} times in the source; say which with --occurrence 1..{count}"
+            )
+    start, end = locate(text, quote, occurrence or 1)
+    data = Quads.from_oxigraph(read_quads(where.files))
+    taken = {str(g) for g in data.named()} | {str(s) for s, _ in data.pairs(OA.hasBody)}
+    if str(fact_iri(slug)) in taken or str(annotation_iri(slug)) in taken:
+        raise IcmpdKgError(f"fact {slug!r} exists already")
+    target = Path(file) if file is not None else choose_file(start, data, where)
+    if not target.is_file() or target.suffix != ".trig":
+        raise InputFileError(target, "not a TriG data file")
+    block = "\n".join(
+        [
+            "",
+            f"# {text[start:end][:100]}",
+            f"fact:{slug} {{",
+            "    # the triples these words state",
+            "}",
+            annotation_turtle(slug, text, quote, occurrence or 1),
+            "",
+        ]
+    )
+    old = target.read_text(encoding="utf-8")
+    missing = [p for p in NEEDED_PREFIXES if f"@prefix {p}:" not in old]
+    if missing:
+        raise InputFileError(target, f"declares no prefix {', '.join(missing)}; the new block needs them")
+    new = old.rstrip("\n") + "\n" + block
+    try:
+        Dataset().parse(data=new, format="trig", publicID=target.resolve().as_uri())
+    except Exception as exc:  # noqa: BLE001 - never write what does not parse
+        raise InputFileError(target, f"the file would not parse with the new block: {exc}") from None
+    _write_atomically(target, new)
+    return target, start, end
+
+
+def _spans(text: str, quote: str) -> list[tuple[int, int]]:
+    import re
+
+    words = quote.split()
+    if not words:
+        return []
+    return [m.span() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class FactView:
+    slug: str
+    quote: str
+    context: str
+    start: int
+    end: int
+    triples: list[str]
+    results: list[Result]
+
+    def as_text(self) -> str:
+        lines = [f"fact:{self.slug}  (source offsets {self.start}..{self.end})", "", f"  {self.context}", ""]
+        lines += [f"  {t}" for t in self.triples] or ["  (no triples yet)"]
+        lines += ["", f"Conforms: {'yes' if not self.results else 'no'} ({len(self.results)} results)"]
+        lines += ["", *[r.as_text() for r in self.results]] if self.results else []
+        return "\n".join(lines)
+
+
+def _about(report: Report, slug: str, nodes: set[str]) -> list[Result]:
+    """The results about the fact: its graph, its annotation and selectors, what it states."""
+    own = (f"fact:{slug}", f"<{fact_iri(slug)}>", f"<{annotation_iri(slug)}")
+    return [r for r in report.results if r.focus.startswith(own) or r.focus in nodes]
+
+
+def check_fact(slug: str, where: Where | None = None) -> tuple[Report, list[Result]]:
+    """Validate the data (the native engine: well under a second) and keep what concerns ``slug``."""
+    where = where or Where(paths.DATA_DIR)
+    data = Quads.from_oxigraph(read_quads(where.files))
+    if fact_iri(slug) not in data.graphs and fact_iri(slug) not in {o for _, o in data.pairs(OA.hasBody)}:
+        raise IcmpdKgError(f"no fact {slug!r} in {where.data_dir}")
+    report = validate_files(where.files, source_file=where.source_file)
+    nm = bind_prefixes(Graph())
+    nodes = {_show(s, nm) or "" for s, _, _ in data.graphs.get(fact_iri(slug), [])}
+    return report, _about(report, slug, nodes)
+
+
+def show_fact(slug: str, where: Where | None = None) -> FactView:
+    where = where or Where(paths.DATA_DIR)
+    data = Quads.from_oxigraph(read_quads(where.files))
+    text = read_source(where.source_file)
+    start = end = 0
+    quote = ""
+    for annotation, body in data.pairs(OA.hasBody):
+        if body == fact_iri(slug):
+            for target in data.objects(annotation, OA.hasTarget):
+                for selector in data.objects(target, OA.hasSelector):
+                    at, to = data.value(selector, OA.start), data.value(selector, OA.end)
+                    if at is not None and to is not None:
+                        start, end = int(str(at)), int(str(to))
+                    if data.value(selector, OA.exact) is not None:
+                        quote = str(data.value(selector, OA.exact))
+    if not quote and fact_iri(slug) not in data.graphs:
+        raise IcmpdKgError(f"no fact {slug!r} in {where.data_dir}")
+    before, after = text[max(0, start - 2 * CONTEXT_CHARS) : start], text[end : end + 2 * CONTEXT_CHARS]
+    context = f"…{before}[{text[start:end]}]{after}…"
+    nm = bind_prefixes(Graph()).namespace_manager
+    triples = sorted(
+        f"{s.n3(nm)} {p.n3(nm)} {o.n3(nm)} ." for s, p, o in set(data.graphs.get(fact_iri(slug), []))
+    )
+    _, results = check_fact(slug, where)
+    return FactView(slug, quote, " ".join(context.split()), start, end, triples, results)
