@@ -44,12 +44,18 @@ DEFAULT_DIST = Path("dist")
 
 
 def _yasgui_dir() -> Path | None:
-    """Where `npm install` put YASGUI's built assets (the checkout's node_modules), if anywhere."""
+    """YASGUI's built assets: ICMPD_KG_YASGUI_DIR, else those a wheel carries, else where `npm ci`
+    put them in a checkout (node_modules), if anywhere."""
     override = os.environ.get("ICMPD_KG_YASGUI_DIR")
     if override:
         return Path(override)
-    candidate = PACKAGE_DIR.parent.parent / "node_modules" / "@triply" / "yasgui" / "build"
-    return candidate if candidate.is_dir() else None
+    for candidate in (
+        PACKAGE_DIR / "_resources" / "yasgui",
+        PACKAGE_DIR.parent.parent / "node_modules" / "@triply" / "yasgui" / "build",
+    ):
+        if (candidate / "yasgui.min.js").is_file():
+            return candidate
+    return None
 
 
 YASGUI_DIR = _yasgui_dir()
