@@ -24,7 +24,7 @@ from icmpd_kg.graph import KnowledgeGraph, union
 from icmpd_kg.jsonld import compact, sorted_nquads
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import dumps as jsonld_dumps
-from icmpd_kg.namespaces import BASE, DATASET, ID, PREFIXES, SD, SPDX, bind_prefixes
+from icmpd_kg.namespaces import BASE, DATASET, DCAT_VERSION, ID, PREFIXES, SD, SPDX, bind_prefixes
 from icmpd_kg.validate import Report, validate
 
 SOURCE = ID["source/icmpd-tr"]
@@ -126,8 +126,9 @@ def serialize_dump(
 # ---------------------------------------------------------------------------------------------
 
 
-def dataset_metadata() -> Graph:
-    """The few statements every dump carries about itself: what it is, its licence and source."""
+def dataset_metadata(version: str | None = None) -> Graph:
+    """The few statements every dump carries about itself: what it is, its licence and source; a
+    release's ``version`` as DCAT's version and a version IRI."""
     g = bind_prefixes(Graph())
     g.add((DATASET, RDF.type, VOID.Dataset))
     g.add((DATASET, RDF.type, DCAT.Dataset))
@@ -161,18 +162,21 @@ def dataset_metadata() -> Graph:
     g.add((DATASET, DCTERMS.license, LICENSE))
     g.add((DATASET, DCTERMS.source, SOURCE))
     g.add((DATASET, DCTERMS.creator, ID["agent/icmpd-kg-editors"]))
-    g.add((DATASET, OWL.versionInfo, Literal(__version__)))
+    g.add((DATASET, OWL.versionInfo, Literal(version or __version__)))
+    if version is not None:
+        g.add((DATASET, DCAT_VERSION, Literal(version)))
+        g.add((DATASET, OWL.versionIRI, URIRef(f"{BASE}dataset/{version}")))
     g.add((DATASET, DCTERMS.conformsTo, URIRef(BASE + "shapes")))
     return g
 
 
-def publishable(kg: KnowledgeGraph) -> Dataset:
+def publishable(kg: KnowledgeGraph, version: str | None = None) -> Dataset:
     """The data as published: the curated dataset plus its own metadata in the default graph."""
     ds = bind_prefixes(Dataset())
     for s, p, o, g in kg.data.quads((None, None, None, None)):
         ds.graph(g.identifier if isinstance(g, Graph) else g).add((s, p, o))
     default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
-    for triple in dataset_metadata():
+    for triple in dataset_metadata(version):
         default.add(triple)
     return ds
 
@@ -181,8 +185,10 @@ def _slug(term: Node, nm) -> str:
     return nm.normalizeUri(term).replace(":", "-").strip("<>").replace("/", "-").replace("#", "-")
 
 
-def void_description(published: Dataset, files: dict[str, bytes], merged: Graph | None = None) -> Graph:
-    g = dataset_metadata()
+def void_description(
+    published: Dataset, files: dict[str, bytes], merged: Graph | None = None, version: str | None = None
+) -> Graph:
+    g = dataset_metadata(version)
     merged = union(published)
     nm = bind_prefixes(Graph()).namespace_manager
     g.add((DATASET, VOID.triples, Literal(len(merged))))
@@ -286,11 +292,11 @@ class BuildResult:
 
 
 def render(
-    kg: KnowledgeGraph, report: Report, reference_url: str | None = None
+    kg: KnowledgeGraph, report: Report, reference_url: str | None = None, version: str | None = None
 ) -> tuple[dict[str, bytes], int]:
     """Every output file's name and bytes, and the number of triples published; nothing touches the
     disk here. The published dataset, its sorted N-Quads and the union of its graphs are made once."""
-    published = publishable(kg)
+    published = publishable(kg, version)
     merged = _sorted_graph(union(published))
     nquads = to_nquads(published)
     files: dict[str, bytes] = {}
@@ -303,7 +309,9 @@ def render(
     files[VIEW_NAME] = wikidata_view_turtle(kg, reference_url).encode("utf-8")
     files[SHAPES_NAME] = paths.SHAPES_FILE.read_bytes()
     files[VOID_NAME] = (
-        _sorted_graph(void_description(published, files, merged)).serialize(format="turtle").encode("utf-8")
+        _sorted_graph(void_description(published, files, merged, version))
+        .serialize(format="turtle")
+        .encode("utf-8")
     )
     files[REPORT_NAME] = report.as_turtle().encode("utf-8")
     files[SOURCE_NAME] = paths.SOURCE_FILE.read_bytes()
@@ -367,6 +375,7 @@ def build(
     data_files: list[Path] | None = None,
     store: str | None = None,
     reference_url: str | None = None,
+    version: str | None = None,
 ) -> BuildResult:
     """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
     ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``);
@@ -378,7 +387,7 @@ def build(
             f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
             report,
         )
-    files, triples = render(kg, report, reference_url)
+    files, triples = render(kg, report, reference_url, version)
 
     def in_dist(staging: Path) -> None:
         from icmpd_kg.ontology_docs import write_pages

@@ -866,6 +866,29 @@ def serve(
         sys.exit(3)  # as uvicorn does when the app cannot start
 
 
+@main.command("release")
+@click.option("--version", "version", required=True, metavar="X.Y.Z", help="The release's version.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("releases"),
+    show_default=True,
+    help="Where the archive and its checksum go.",
+)
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD", help="[default: the last commit's date]")
+def release_command(version: str, out: Path, day: str | None) -> None:
+    """Build afresh and write icmpd-kg-X.Y.Z.tar.gz (every file of the build but the store, with
+    RO-Crate and DataCite metadata, CITATION.cff, the licences and the CHANGELOG) and its SHA-256.
+    Two releases of the same commit are byte-identical. See the README for publishing it."""
+    from icmpd_kg.release import release
+
+    try:
+        made = release(version, out, day)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    click.echo(f"wrote {made.archive} ({len(made.members)} files), sha256 {made.checksum}")
+
+
 @main.group()
 def fact() -> None:
     """A curator's commands: add a fact from a quote of the source, show it, check it."""

@@ -10,8 +10,6 @@ it is rewritten atomically, and only if the result still parses.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from icmpd_kg import paths
+from icmpd_kg.atomic import write_file_atomically
 from icmpd_kg.errors import IcmpdKgError, InputFileError
 from icmpd_kg.namespaces import ID, OA, bind_prefixes
 from icmpd_kg.provenance import CONTEXT_CHARS, annotation_iri, annotation_turtle, locate, read_source
@@ -136,7 +135,7 @@ def new_fact(
         Dataset().parse(data=new, format="trig", publicID=target.resolve().as_uri())
     except Exception as exc:  # noqa: BLE001 - never write what does not parse
         raise InputFileError(target, f"the file would not parse with the new block: {exc}") from None
-    _write_atomically(target, new)
+    write_file_atomically(target, new.encode("utf-8"))
     return target, start, end
 
 
@@ -147,17 +146,6 @@ def _spans(text: str, quote: str) -> list[tuple[int, int]]:
     if not words:
         return []
     return [m.span() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

@@ -32,6 +32,8 @@ ONTOLOGY_IRI = URIRef(BASE + "ontology")
 ID = Namespace(BASE + "id/")
 SHAPES = Namespace(BASE + "shapes#")  # the names of our shapes and rules
 DATASET = ID["dataset/icmpd-kg"]  # the dataset, as VoID and DCAT describe it
+# DCAT 3's dcat:version (rdflib's closed DCAT namespace is DCAT 2's, which lacks it)
+DCAT_VERSION = URIRef(str(DCAT) + "version")
 
 
 class IKG(DefinedNamespace):
