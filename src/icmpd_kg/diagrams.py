@@ -1,12 +1,17 @@
 """Layouts for the pictures the pages draw as inline SVG (from templates, no script, no CDN): the
 home page's timeline, an entity's neighbourhood and the ontology's classes and properties.
 
-Each function only places things; the templates draw them. Coordinates are rounded, so a page is
-the same bytes every time.
+Each function only places things; the templates draw them. The graphs (a neighbourhood, the
+classes) are laid out by Graphviz's ``dot`` (through the ``graphviz`` package): boxes that do not
+overlap, edges as curves that end in arrowheads, each edge's label where dot puts it, beside its
+edge and clear of every other label. Coordinates are rounded, so a page is the same bytes every time.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -19,6 +24,8 @@ class Node:
     y: float = 0.0
     title: str = ""
     kind: str = ""  # a CSS class: "centre", "in", "out", "class", "external"
+    w: float = 0.0  # the box, as laid out
+    h: float = 0.0
 
     @property
     def short(self) -> str:
@@ -33,14 +40,14 @@ class Edge:
     label: str
     href: str | None = None
     kind: str = ""  # a CSS class: "subclass" for subclass arrows
+    path: str = ""  # the SVG path of the curve, ending at the arrow's tip
+    lx: float = 0.0  # the label's centre
+    ly: float = 0.0
+    lw: float = 0.0  # the label's width
 
     @property
     def short(self) -> str:
         return self.label if len(self.label) <= 34 else self.label[:33] + "…"
-
-    @property
-    def middle(self) -> tuple[float, float]:
-        return round((self.source.x + self.target.x) / 2, 1), round((self.source.y + self.target.y) / 2, 1)
 
 
 @dataclass
@@ -49,30 +56,89 @@ class Diagram:
     height: int
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    note: str = ""  # why nothing is drawn (no Graphviz on the server)
 
 
-def _on_circle(
-    nodes: list[Node], cx: float, cy: float, rx: float, ry: float, start: float = -math.pi / 2
-) -> None:
-    for i, node in enumerate(nodes):
-        angle = start + 2 * math.pi * i / max(1, len(nodes))
-        node.x, node.y = round(cx + rx * math.cos(angle), 1), round(cy + ry * math.sin(angle), 1)
+NODE_FONT, EDGE_FONT = 11, 10  # px, as the stylesheet draws them
+
+
+def _points(pos: str, height: float) -> tuple[list[tuple[float, float]], tuple[float, float] | None]:
+    """dot's ``pos`` of an edge: its B-spline's points and the arrow's tip (y turned downwards)."""
+    points, tip = [], None
+    for part in pos.split():
+        if part.startswith(("e,", "s,")):
+            x, y = map(float, part[2:].split(","))
+            if part[0] == "e":
+                tip = (round(x, 1), round(height - y, 1))
+            continue
+        x, y = map(float, part.split(","))
+        points.append((round(x, 1), round(height - y, 1)))
+    return points, tip
+
+
+@functools.cache
+def _missing_dot() -> None:
+    logging.getLogger("icmpd_kg.diagrams").warning(
+        "Graphviz's dot is not on PATH: pages are served without their diagrams (install graphviz)"
+    )
+
+
+def laid_out(diagram: Diagram, direction: str = "LR") -> Diagram:
+    """``diagram`` with every node, edge and label placed by Graphviz's dot."""
+    import graphviz
+
+    g = graphviz.Digraph(
+        graph_attr={"rankdir": direction, "nodesep": "0.3", "ranksep": "0.6", "pad": "0.15"},
+        node_attr={
+            "shape": "box",
+            "fontname": "Helvetica",
+            "fontsize": str(NODE_FONT),
+            "margin": "0.12,0.06",
+        },
+        edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONT)},
+    )
+    names = {id(n): f"n{i}" for i, n in enumerate(diagram.nodes)}
+    for n in diagram.nodes:
+        g.node(names[id(n)], n.short)
+    for i, e in enumerate(diagram.edges):
+        g.edge(names[id(e.source)], names[id(e.target)], e.short, id=f"e{i}")
+    try:
+        placed = json.loads(g.pipe(format="json"))
+    except graphviz.ExecutableNotFound:
+        _missing_dot()
+        return Diagram(0, 0, note="Graphviz (dot) is not installed on this server: no diagram")
+    _, _, width, height = map(float, placed["bb"].split(","))
+    by_name = {o["name"]: o for o in placed.get("objects", [])}
+    for n in diagram.nodes:
+        o = by_name[names[id(n)]]
+        x, y = map(float, o["pos"].split(","))
+        n.x, n.y = round(x, 1), round(height - y, 1)
+        n.w, n.h = round(float(o["width"]) * 72, 1), round(float(o["height"]) * 72, 1)
+    by_id = {o["id"]: o for o in placed.get("edges", [])}  # dot numbers edges its own way: by our ids
+    for i, e in enumerate(diagram.edges):
+        o = by_id[f"e{i}"]
+        points, tip = _points(o["pos"], height)
+        curve = " ".join(f"{x},{y}" for x, y in points[1:])
+        e.path = f"M{points[0][0]},{points[0][1]} C{curve}" + (f" L{tip[0]},{tip[1]}" if tip else "")
+        lx, ly = map(float, o["lp"].split(","))
+        e.lx, e.ly = round(lx, 1), round(height - ly, 1)
+        e.lw = round(next((op["width"] for op in o.get("_ldraw_", []) if op.get("op") == "T"), 0.0), 1)
+    diagram.width, diagram.height = math.ceil(width), math.ceil(height)
+    return diagram
 
 
 def neighbourhood(centre: Node, links: list[tuple[str, str | None, Node, bool]], limit: int = 14) -> Diagram:
-    """``centre`` in the middle, its neighbours around it: each link is (property label, property
-    href, neighbour, outgoing). At most ``limit`` neighbours; the caption says when more exist."""
+    """``centre`` and its neighbours, laid out by dot: those that link to it on one side, those
+    it links to on the other. Each link is (property label, property href, neighbour, outgoing). At
+    most ``limit`` neighbours; the caption says when more exist."""
     shown = links[:limit]
-    width, height = 760, 420 if len(shown) > 6 else 320
-    diagram = Diagram(width, height)
-    centre.x, centre.y, centre.kind = width / 2, height / 2, "centre"
-    neighbours = [n for _, _, n, _ in shown]
-    _on_circle(neighbours, width / 2, height / 2, width / 2 - 110, height / 2 - 40)
-    diagram.nodes = [centre, *neighbours]
+    diagram = Diagram(0, 0)
+    centre.kind = "centre"
+    diagram.nodes = [centre, *[n for _, _, n, _ in shown]]
     for label, href, node, outgoing in shown:
         node.kind = node.kind or ("out" if outgoing else "in")
         diagram.edges.append(Edge(centre, node, label, href) if outgoing else Edge(node, centre, label, href))
-    return diagram
+    return laid_out(diagram)
 
 
 @dataclass
@@ -116,11 +182,9 @@ def timeline(events: list[Event], width: int = 900) -> tuple[Diagram, list[Event
 
 
 def class_diagram(classes: list[Node], relations: list[tuple[Node, Node, str, str | None, str]]) -> Diagram:
-    """The ontology's classes on an ellipse, each relation (domain → range, or subclass → class)
-    an arrow labelled with its property."""
-    width, height = 980, 640
-    diagram = Diagram(width, height, nodes=classes)
-    _on_circle(classes, width / 2, height / 2, width / 2 - 130, height / 2 - 50)
+    """The classes laid out by dot, each relation (domain → range, or subclass → class) an arrow
+    labelled with its property."""
+    diagram = Diagram(0, 0, nodes=classes)
     for source, target, label, href, kind in relations:
         diagram.edges.append(Edge(source, target, label, href, kind))
-    return diagram
+    return laid_out(diagram)

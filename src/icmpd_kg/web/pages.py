@@ -196,12 +196,23 @@ def ontology_diagram(ontology: Graph, lang: str) -> Any:
         c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns)
     )
     nodes = {c: Node(label(c), local_href(str(c)), title=str(c), kind="class") for c in ours}
+    nm = bind_prefixes(Graph()).namespace_manager
+
+    def node(c: URIRef) -> Any:
+        """Our class, or a class of an imported vocabulary (org:Organization, schema:Place…),
+        drawn apart and marked as imported."""
+        if c not in nodes:
+            imported = "içe aktarılan sözlükten" if lang == "tr" else "from an imported vocabulary"
+            nodes[c] = Node(nm.normalizeUri(c), str(c), title=f"{c} ({imported})", kind="external")
+        return nodes[c]
+
     relations: list[tuple[Node, Node, str, str | None, str]] = []
     for prop in sorted(p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)):
+        if not str(prop).startswith(ns):
+            continue
         for domain in members(ontology.value(prop, RDFS.domain)):
             for target in members(ontology.value(prop, RDFS.range)):
-                if domain in nodes and target in nodes:
-                    relations.append((nodes[domain], nodes[target], label(prop), local_href(str(prop)), ""))
+                relations.append((node(domain), node(target), label(prop), local_href(str(prop)), ""))
     for c in ours:
         for parent in sorted(o for o in ontology.objects(c, RDFS.subClassOf) if isinstance(o, URIRef)):
             if parent in nodes:
