@@ -89,3 +89,93 @@ def test_the_unpacked_wheel_builds_and_serves_the_full_site(wheel, tmp_path):
         assert script.status_code == 200 and len(script.content) > 100_000
         licence = (site / "icmpd_kg" / "_resources" / "yasgui" / "LICENSE.txt").read_text(encoding="utf-8")
         assert "MIT" in licence
+
+
+BLOCK = """
+import importlib.abc, sys
+BLOCKED = set(sys.argv[1].split(","))
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is not installed (blocked by the test)")
+        return None
+sys.meta_path.insert(0, Block())
+"""
+OPTIONAL = "pylode,shacl,sssom,pandas,curies,numpy,linkml_runtime"
+
+
+def test_the_server_needs_none_of_the_build_and_wikidata_extras(dist):
+    """serve, query and every page work with the [build] and [wikidata] packages absent."""
+    code = (
+        BLOCK
+        + f"""
+from pathlib import Path
+from starlette.testclient import TestClient
+from icmpd_kg.config import ServerConfig, query_policy
+from icmpd_kg.engine import open_engine
+from icmpd_kg.web.app import create_app
+from icmpd_kg.workers import InlineRunner
+config = ServerConfig(dist=Path({str(dist)!r}))
+engine = open_engine(config.dist, policy=query_policy(config))
+with TestClient(create_app(config, runner=InlineRunner(engine, "oxigraph")), base_url=config.public_url) as c:
+    for page, accept in [
+        ("/", "text/html"), ("/sparql", "text/html"), ("/id/organisation/icmpd", "text/html"),
+        ("/id/organisation/icmpd", "application/ld+json"), ("/ontology?lang=tr", "text/html"),
+        ("/ontology/diagram", "text/html"), ("/functions", "text/html"),
+        ("/sparql?query=ASK%7B%7D", "application/sparql-results+json"),
+    ]:
+        assert c.get(page, headers={{"Accept": accept}}).status_code == 200, page
+print(sorted(m for m in BLOCKED if m in sys.modules))
+"""
+    )
+    done = subprocess.run([sys.executable, "-c", code, OPTIONAL], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_validate_without_the_build_extra_says_which_extra_to_install():
+    code = BLOCK + "from icmpd_kg.cli import main\nmain(['validate'])"
+    done = subprocess.run([sys.executable, "-c", code, OPTIONAL], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "pip install 'icmpd-kg[build]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_imported_package_is_declared():
+    """Each module the package imports comes from the standard library, or from a distribution
+    declared in pyproject.toml (core or an extra other than the tests')."""
+    import ast
+    import importlib.metadata
+    import re
+
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"]] + [
+        d
+        for extra, deps in project["optional-dependencies"].items()
+        if extra not in ("test", "bench")
+        for d in deps
+    ]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.split(r"[<>=!;\[ ]", d, maxsplit=1)[0]) for d in wanted}
+    providers = importlib.metadata.packages_distributions()
+    undeclared = {}
+    for source in (REPO / "src" / "icmpd_kg").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "icmpd_kg":
+                    continue
+                if not {norm(d) for d in providers.get(top, [top])} & declared:
+                    undeclared[top] = source.name
+    assert undeclared == {}, f"imported but not declared in pyproject.toml: {undeclared}"

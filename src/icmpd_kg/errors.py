@@ -97,3 +97,20 @@ class ClientGone(ProtocolError):
 
     def __init__(self) -> None:
         super().__init__(499, "the client closed the connection")
+
+
+class MissingExtraError(IcmpdKgError):
+    """A command needs a package of an optional extra that is not installed."""
+
+    def __init__(self, module: str, extra: str, what: str):
+        super().__init__(f"{what} needs {module!r}, of the [{extra}] extra: pip install 'icmpd-kg[{extra}]'")
+
+
+def require(module: str, extra: str, what: str):  # -> the module
+    """Import ``module``, or say which extra brings it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(module, extra, what) from None

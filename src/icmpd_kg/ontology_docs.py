@@ -45,7 +45,9 @@ def write_pages(dist: Path) -> None:
 
 
 def ontology_html(ontology_file: Path, lang: str) -> str:
-    from pylode import OntPub
+    from icmpd_kg.errors import require
+
+    OntPub = require("pylode", "build", "The ontology's documentation").OntPub  # noqa: N806 - pyLODE's class
 
     if lang not in ONTOLOGY_LANGUAGES:
         available = ", ".join(ONTOLOGY_LANGUAGES)

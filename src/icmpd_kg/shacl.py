@@ -41,7 +41,7 @@ from typing import Any
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from icmpd_kg.errors import IcmpdKgError
+from icmpd_kg.errors import IcmpdKgError, require
 from icmpd_kg.namespaces import SH
 from icmpd_kg.results import _term_to_rdflib
 
@@ -90,8 +90,7 @@ def core_shapes(shapes: Graph) -> tuple[str, dict[URIRef, Node]]:
 
 @lru_cache(maxsize=8)
 def _compiled(shapes_ntriples: str) -> Any:
-    import shacl as shacl_engine
-
+    shacl_engine = require("shacl", "build", "SHACL validation")
     try:
         return shacl_engine.Shapes.from_text(shapes_ntriples, format="ntriples")
     except (ValueError, RuntimeError, OSError) as exc:

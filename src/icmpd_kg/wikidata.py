@@ -287,10 +287,13 @@ def suggestions_table(suggestions: list[Suggestion], date: str) -> str:
     """The suggestions as an SSSOM table for review (written and checked by the ``sssom`` library)."""
     import io
 
-    import pandas as pd
-    from curies import Converter
-    from sssom.util import MappingSetDataFrame
-    from sssom.writers import write_table
+    from icmpd_kg.errors import require
+
+    what = "Writing the SSSOM table of suggestions"
+    pd = require("pandas", "wikidata", what)
+    Converter = require("curies", "wikidata", what).Converter  # noqa: N806 - a class
+    MappingSetDataFrame = require("sssom.util", "wikidata", what).MappingSetDataFrame  # noqa: N806
+    write_table = require("sssom.writers", "wikidata", what).write_table
 
     prefixes = {
         "icmpdkg": str(ID),
