@@ -101,7 +101,7 @@ def descendants(pid: int) -> set[int]:
 
 
 @contextmanager
-def serving(dist: Path, *args: str, env: dict | None = None):
+def serving(dist: Path, *args: str, env: dict | None = None, python: str = sys.executable):
     """`icmpd-kg serve` on 127.0.0.1, as a real process, its log in a file; always shut down. It
     binds port 0 and the port it got is read from its log: no other server (a test running beside
     this one) can take the port between choosing it and binding it."""
@@ -112,7 +112,7 @@ def serving(dist: Path, *args: str, env: dict | None = None):
     with log_file.open("wb") as log:
         proc = subprocess.Popen(
             [
-                sys.executable,
+                python,
                 "-m",
                 "icmpd_kg",
                 "serve",

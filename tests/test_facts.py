@@ -73,16 +73,21 @@ def test_a_fact_is_added_checked_built_and_served_with_its_quote(data, tmp_path)
     from icmpd_kg.build import build
 
     build(out, data_files=paths.data_files(data), store="memory")
-    answer = run(
-        "query",
-        "--dist",
-        str(out),
-        "--format",
-        "csv",
-        f"SELECT ?exact WHERE {{ ?a oa:hasBody <{FACT}icmpd-staff-size> ; "
-        "oa:hasTarget/oa:hasSelector/oa:exact ?exact }",
+    import httpx
+
+    from .conftest import serving
+
+    query = (
+        "PREFIX oa: <http://www.w3.org/ns/oa#> SELECT ?exact ?comment WHERE { "
+        f"?a oa:hasBody <{FACT}icmpd-staff-size> ; oa:hasTarget/oa:hasSelector/oa:exact ?exact . "
+        f"GRAPH <{FACT}icmpd-staff-size> {{ ?s <http://www.w3.org/2000/01/rdf-schema#comment> ?comment }} }}"
     )
-    assert answer.exit_code == 0 and answer.output.splitlines() == ["exact", exact]
+    with serving(out) as served:
+        answer = httpx.get(
+            served.base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.text.splitlines()[1:] == [f"{exact},200’ün üzerinde çalışanı vardır"]
 
 
 def test_a_statement_the_words_do_not_make_is_reported_by_check(data):

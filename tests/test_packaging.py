@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +181,87 @@ def test_every_imported_package_is_declared():
                 if not {norm(d) for d in providers.get(top, [top])} & declared:
                     undeclared[top] = source.name
     assert undeclared == {}, f"imported but not declared in pyproject.toml: {undeclared}"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_the_wheel_installs_from_an_index_into_a_new_environment_and_serves_the_ui(wheel, tmp_path):
+    """The wheel from a registry-style (PEP 503) index into a new virtual environment, no checkout,
+    no npm: its own `icmpd-kg` builds and serves, and Chromium runs a query in the UI. No test may
+    reach the internet, so the dependencies come from this environment's site-packages (a .pth
+    file), and pip installs the package alone from the local index."""
+    import sysconfig
+    import venv
+
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import serving
+    from .test_browser import _browser
+
+    index = tmp_path / "index" / "icmpd-kg"
+    index.mkdir(parents=True)
+    shutil.copy(wheel, index / wheel.name)
+    (index / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n', encoding="utf-8")
+    env_dir = tmp_path / "env"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--index-url",
+            (tmp_path / "index").as_uri(),
+            "icmpd-kg",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    # then the dependencies: this environment's packages, after the new environment's own (written
+    # after installing, or pip would take this checkout's editable install for the package)
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    command = env_dir / "bin" / "icmpd-kg"
+    assert command.is_file()
+    located = subprocess.run(
+        [python, "-c", "import icmpd_kg.paths as p; print(p.PACKAGE_DIR, p.YASGUI_DIR)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert str(site) in located and "_resources/yasgui" in located, located
+    dist = tmp_path / "dist"
+    built = subprocess.run(
+        [command, "build", "--out", str(dist), "--store", "memory"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    with serving(
+        dist, env={"PATH": f"{env_dir / 'bin'}:{os.environ.get('PATH', '')}"}, python=str(python)
+    ) as served:
+        with sync_playwright() as p:
+            browser = _browser(p)
+            try:
+                page = browser.new_page()
+                page.goto(served.base + "/sparql", wait_until="load")
+                page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+                page.evaluate("window.yasgui.getTab().query()")
+                page.wait_for_selector(".yasr table tbody tr", timeout=20000)
+                assert "Switzerland" in page.inner_text(".yasr table tbody")
+            finally:
+                browser.close()
