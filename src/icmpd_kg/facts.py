@@ -20,7 +20,14 @@ from icmpd_kg import paths
 from icmpd_kg.atomic import write_file_atomically
 from icmpd_kg.errors import IcmpdKgError, InputFileError
 from icmpd_kg.namespaces import ID, OA, bind_prefixes
-from icmpd_kg.provenance import CONTEXT_CHARS, annotation_iri, annotation_turtle, locate, read_source
+from icmpd_kg.provenance import (
+    CONTEXT_CHARS,
+    annotation_iri,
+    annotation_turtle,
+    locate,
+    occurrences,
+    read_source,
+)
 from icmpd_kg.quads import Quads, read_quads
 from icmpd_kg.validate import Report, Result, _show, validate_files
 
@@ -102,7 +109,7 @@ def new_fact(
     _check_slug(slug)
     text = read_source(where.source_file)
     if occurrence is None:
-        count = len(_spans(text, quote))
+        count = len(occurrences(text, quote))
         if count > 1:
             raise IcmpdKgError(
                 f"the words occur {count} times in the source; say which with --occurrence 1..{count}"
@@ -137,15 +144,6 @@ def new_fact(
         raise InputFileError(target, f"the file would not parse with the new block: {exc}") from None
     write_file_atomically(target, new.encode("utf-8"))
     return target, start, end
-
-
-def _spans(text: str, quote: str) -> list[tuple[int, int]]:
-    import re
-
-    words = quote.split()
-    if not words:
-        return []
-    return [m.span() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
 
 
 @dataclass

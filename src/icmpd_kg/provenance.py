@@ -32,6 +32,14 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every (start, end) of ``quote`` in ``text``, any run of white space matching any other."""
+    words = quote.split()
+    if not words:
+        return []
+    return [m.span() for m in re.finditer(r"\s+".join(re.escape(word) for word in words), text)]
+
+
 def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
     """Return (start, end) of the ``occurrence``-th appearance of ``quote`` in ``text``.
 
@@ -39,11 +47,9 @@ def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
     has no-break spaces where a writer would type plain ones); the selector then records the
     source's own characters, ``text[start:end]``, never the typed quote.
     """
-    words = quote.split()
-    if not words:
+    if not quote.split():
         raise QuoteError("an empty quote selects nothing")
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-    spans = [m.span() for m in pattern.finditer(text)]
+    spans = occurrences(text, quote)
     if not spans:
         raise QuoteError(f"quote not found in the source: {quote!r}")
     if occurrence < 1 or occurrence > len(spans):
