@@ -110,6 +110,17 @@ def test_plain_spaces_find_the_sources_no_break_spaces(data):
     assert exact == "Destek\xa0(SIDEM)" == SOURCE[start:end]
 
 
+def test_a_quote_across_lines_is_found_and_its_comment_stays_one_line(data):
+    # the end of one paragraph of the source and the start of the next
+    first, second = SOURCE.split("\n\n")[1:3]
+    quote = " ".join(first.split()[-3:] + second.split()[:2])
+    added = run("fact", "new", "across-paragraphs", "--quote", quote, "--data-dir", str(data))
+    assert added.exit_code == 0, added.output
+    target = next(p for p in data.glob("*.trig") if "across-paragraphs" in p.read_text(encoding="utf-8"))
+    exact, start, end = annotation_of(target, "across-paragraphs")
+    assert "\n" in exact and exact == SOURCE[start:end]
+
+
 @pytest.mark.parametrize(
     "args,expected",
     [

@@ -125,7 +125,7 @@ def new_fact(
     block = "\n".join(
         [
             "",
-            f"# {text[start:end][:100]}",
+            f"# {' '.join(text[start:end].split())[:100]}",  # one line, whatever the quote spans
             f"fact:{slug} {{",
             "    # the triples these words state",
             "}",
