@@ -11,7 +11,9 @@ it is rewritten atomically, and only if the result still parses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
@@ -29,7 +31,7 @@ from icmpd_kg.provenance import (
     read_source,
 )
 from icmpd_kg.quads import Quads, read_quads
-from icmpd_kg.validate import Report, Result, _show, validate_files
+from icmpd_kg.validate import Report, Result, _show, validate_quads
 
 FACT = ID["fact/"]
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -50,6 +52,38 @@ class Where:
     @property
     def source_file(self) -> Path:
         return self.data_dir / "source" / paths.SOURCE_FILE.name
+
+    def read(self) -> Reading:
+        return Reading({path: read_quads([path]) for path in self.files})
+
+
+@dataclass
+class Reading:
+    """A data folder read once: each file's quads, and the index of them all."""
+
+    by_file: dict[Path, list[Any]]
+
+    @cached_property
+    def quads(self) -> list[Any]:
+        return [q for quads in self.by_file.values() for q in quads]
+
+    @cached_property
+    def data(self) -> Quads:
+        return Quads.from_oxigraph(self.quads)
+
+    def file_of(self, graph: Node) -> Path | None:
+        """The TriG file that holds named graph ``graph``."""
+        for path, quads in self.by_file.items():
+            if path.suffix == ".trig" and any(
+                getattr(q.graph_name, "value", None) == str(graph) for q in quads
+            ):
+                return path
+        return None
+
+    def require(self, slug: str, where: Where) -> None:
+        data = self.data
+        if fact_iri(slug) not in data.graphs and fact_iri(slug) not in {o for _, o in data.pairs(OA.hasBody)}:
+            raise IcmpdKgError(f"no fact {slug!r} in {where.data_dir}")
 
 
 def fact_iri(slug: str) -> URIRef:
@@ -75,25 +109,15 @@ def _positions(data: Quads) -> list[tuple[int, Node]]:
     return sorted(found, key=lambda p: (p[0], str(p[1])))
 
 
-def _file_of(graph: Node, where: Where) -> Path | None:
-    """The TriG file that holds named graph ``graph``."""
-    for path in where.files:
-        if path.suffix == ".trig" and any(
-            getattr(q.graph_name, "value", None) == str(graph) for q in read_quads([path])
-        ):
-            return path
-    return None
-
-
-def choose_file(start: int, data: Quads, where: Where) -> Path:
+def choose_file(start: int, reading: Reading) -> Path:
     """The data file holding the fact graph of the nearest annotated words before ``start`` (or
     after it, at the top of the source)."""
-    positions = _positions(data)
+    positions = _positions(reading.data)
     if not positions:
         raise IcmpdKgError("no annotated fact yet to place the new one beside: give --file")
     before = [p for p in positions if p[0] <= start]
     _, graph = before[-1] if before else positions[0]
-    found = _file_of(graph, where)
+    found = reading.file_of(graph)
     if found is None:
         raise IcmpdKgError(f"the fact graph beside the quote ({graph}) is in no TriG file: give --file")
     return found
@@ -115,11 +139,12 @@ def new_fact(
                 f"the words occur {count} times in the source; say which with --occurrence 1..{count}"
             )
     start, end = locate(text, quote, occurrence or 1)
-    data = Quads.from_oxigraph(read_quads(where.files))
+    reading = where.read()
+    data = reading.data
     taken = {str(g) for g in data.named()} | {str(s) for s, _ in data.pairs(OA.hasBody)}
     if str(fact_iri(slug)) in taken or str(annotation_iri(slug)) in taken:
         raise IcmpdKgError(f"fact {slug!r} exists already")
-    target = Path(file) if file is not None else choose_file(start, data, where)
+    target = Path(file) if file is not None else choose_file(start, reading)
     if not target.is_file() or target.suffix != ".trig":
         raise InputFileError(target, "not a TriG data file")
     block = "\n".join(
@@ -170,21 +195,24 @@ def _about(report: Report, slug: str, nodes: set[str]) -> list[Result]:
     return [r for r in report.results if r.focus.startswith(own) or r.focus in nodes]
 
 
-def check_fact(slug: str, where: Where | None = None) -> tuple[Report, list[Result]]:
+def check_fact(
+    slug: str, where: Where | None = None, reading: Reading | None = None
+) -> tuple[Report, list[Result]]:
     """Validate the data (the native engine: well under a second) and keep what concerns ``slug``."""
     where = where or Where(paths.DATA_DIR)
-    data = Quads.from_oxigraph(read_quads(where.files))
-    if fact_iri(slug) not in data.graphs and fact_iri(slug) not in {o for _, o in data.pairs(OA.hasBody)}:
-        raise IcmpdKgError(f"no fact {slug!r} in {where.data_dir}")
-    report = validate_files(where.files, source_file=where.source_file)
+    reading = reading or where.read()
+    reading.require(slug, where)
+    report = validate_quads(reading.quads, where.source_file)
     nm = bind_prefixes(Graph())
-    nodes = {_show(s, nm) or "" for s, _, _ in data.graphs.get(fact_iri(slug), [])}
+    nodes = {_show(s, nm) or "" for s, _, _ in reading.data.graphs.get(fact_iri(slug), [])}
     return report, _about(report, slug, nodes)
 
 
 def show_fact(slug: str, where: Where | None = None) -> FactView:
     where = where or Where(paths.DATA_DIR)
-    data = Quads.from_oxigraph(read_quads(where.files))
+    reading = where.read()
+    reading.require(slug, where)
+    data = reading.data
     text = read_source(where.source_file)
     start = end = 0
     quote = ""
@@ -197,13 +225,11 @@ def show_fact(slug: str, where: Where | None = None) -> FactView:
                         start, end = int(str(at)), int(str(to))
                     if data.value(selector, OA.exact) is not None:
                         quote = str(data.value(selector, OA.exact))
-    if not quote and fact_iri(slug) not in data.graphs:
-        raise IcmpdKgError(f"no fact {slug!r} in {where.data_dir}")
     before, after = text[max(0, start - 2 * CONTEXT_CHARS) : start], text[end : end + 2 * CONTEXT_CHARS]
     context = f"…{before}[{text[start:end]}]{after}…"
     nm = bind_prefixes(Graph()).namespace_manager
     triples = sorted(
         f"{s.n3(nm)} {p.n3(nm)} {o.n3(nm)} ." for s, p, o in set(data.graphs.get(fact_iri(slug), []))
     )
-    _, results = check_fact(slug, where)
+    _, results = check_fact(slug, where, reading)
     return FactView(slug, quote, " ".join(context.split()), start, end, triples, results)

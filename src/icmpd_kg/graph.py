@@ -223,7 +223,7 @@ class KnowledgeGraph:
         return schema_view()
 
 
-def schema_view(ontology: Graph | None = None) -> Graph:
+def schema_view() -> Graph:
     """The ontology itself and the class hierarchy (``rdfs:subClassOf`` between named classes) of
     everything it imports: what SHACL sees beside the data (``schema_ntriples``, in rdflib)."""
     return bind_prefixes(Graph()).parse(data=schema_ntriples(), format="nt")

@@ -43,7 +43,7 @@ from rdflib.term import Node
 
 from icmpd_kg.errors import IcmpdKgError, require
 from icmpd_kg.namespaces import SH
-from icmpd_kg.results import _term_to_rdflib
+from icmpd_kg.results import _term_to_oxigraph, _term_to_rdflib
 
 SKOLEM = "urn:x-icmpd-kg:shape:"
 
@@ -61,7 +61,8 @@ class Finding:
     component: URIRef | None = None
 
 
-def _messages(shapes: Graph, node: Node) -> list[Literal]:
+def shape_messages(shapes: Graph, node: Node) -> list[Literal]:
+    """The sh:message literals of a shape or constraint, in a stable order."""
     return sorted((m for m in shapes.objects(node, SH.message) if isinstance(m, Literal)), key=str)
 
 
@@ -118,7 +119,7 @@ def core_findings(data_ntriples: Path, shapes: Graph) -> list[Finding]:
         shape = back.get(raw, raw) if isinstance(raw, URIRef) else raw
         if shape is None:
             continue
-        messages = _messages(shapes, shape)
+        messages = shape_messages(shapes, shape)
         if not messages:  # the engine's own words, as pySHACL's generic ones where a shape has none
             messages = [
                 m for m in g.objects(r, SH.resultMessage) if isinstance(m, Literal) and not m.language
@@ -150,12 +151,6 @@ def _prefixes(shapes: Graph, constraint: Node) -> dict[str, str]:
     return found
 
 
-def _ox(term: Node) -> Any:
-    from icmpd_kg.results import _term_to_oxigraph
-
-    return _term_to_oxigraph(term)
-
-
 def focus_nodes(store: Any, shapes: Graph, shape: Node) -> set[Any]:
     """The shape's focus nodes in the data (SHACL 2.1.3), as Oxigraph terms."""
 
@@ -168,7 +163,7 @@ def focus_nodes(store: Any, shapes: Graph, shape: Node) -> set[Any]:
         classes.append(shape)
     for c in classes:
         found |= column(f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* {c.n3()} }}")
-    found |= {_ox(n) for n in shapes.objects(shape, SH.targetNode)}
+    found |= {_term_to_oxigraph(n) for n in shapes.objects(shape, SH.targetNode)}
     for p in shapes.objects(shape, SH.targetSubjectsOf):
         found |= column(f"SELECT DISTINCT ?x WHERE {{ ?x {p.n3()} ?o }}")
     for p in shapes.objects(shape, SH.targetObjectsOf):
@@ -197,7 +192,7 @@ def _rows(
     store: Any, text: str, prefixes: dict[str, str], shape: Node, focus: set[Any]
 ) -> list[dict[str, Any]]:
     """The constraint's rows for the shape's focus nodes, each with ``this`` bound."""
-    current = {"currentShape": _ox(shape)} if re.search(r"[?$]currentShape\b", text) else {}
+    current = {"currentShape": _term_to_oxigraph(shape)} if re.search(r"[?$]currentShape\b", text) else {}
     solutions = store.query(_bound(text, current), prefixes=prefixes)
     names = [v.value for v in solutions.variables]
     if "this" in names:
@@ -231,7 +226,7 @@ def sparql_findings(store: Any, shapes: Graph, written: dict[Any, Any] | None = 
                 rows = _rows(store, str(text), _prefixes(shapes, constraint), shape, focus)
             except SyntaxError as exc:
                 raise IcmpdKgError(f"the SPARQL constraint of {shape} cannot be parsed: {exc}") from None
-            templates = _messages(shapes, constraint) + _messages(shapes, shape)
+            templates = shape_messages(shapes, constraint) + shape_messages(shapes, shape)
             seen: set[tuple] = set()
             for row in rows:
                 bound = {k: _term_to_rdflib(written.get(v, v)) for k, v in row.items()}

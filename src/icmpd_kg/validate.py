@@ -32,7 +32,7 @@ from icmpd_kg.graph import KnowledgeGraph, schema_ntriples, shapes_graph
 from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bind_prefixes
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
 from icmpd_kg.quads import Quads, oxigraph_quads, read_quads
-from icmpd_kg.shacl import Finding, native_findings
+from icmpd_kg.shacl import Finding, native_findings, shape_messages
 
 # Classes whose instances may be described in the default graph: provenance and metadata.
 PROVENANCE_CLASSES = frozenset(
@@ -117,11 +117,6 @@ def _show(node: Node | None, graph: Graph) -> str | None:
         except Exception:  # noqa: BLE001 - fall back to the full IRI
             return f"<{node}>"
     return node.n3()
-
-
-def _messages(shapes: Graph, shape: URIRef) -> tuple[str, str | None]:
-    by_lang = {m.language: str(m) for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)}
-    return by_lang.get("en", next(iter(by_lang.values()), str(shape))), by_lang.get("tr")
 
 
 def _named_shape(shapes: Graph, shape: Node) -> Node:
@@ -332,11 +327,11 @@ def _report(findings: list[Finding], shapes: Graph) -> Report:
 def _rule_findings(data: Quads, shapes: Graph, source_file: Path | None) -> list[Finding]:
     found = []
     for focus, value, rule, detail in _dataset_rule_results(data, source_file):
-        en, tr = _messages(shapes, rule)
-        messages = [Literal(f"{en} ({detail})" if detail else en, lang="en")]
-        if tr:
-            messages.append(Literal(tr, lang="tr"))
-        found.append(Finding(focus, None, value, rule, tuple(messages), SH.Violation))
+        messages = tuple(  # the rule's messages; the English one says what exactly is wrong
+            Literal(f"{m} ({detail})", lang="en") if detail and m.language == "en" else m
+            for m in shape_messages(shapes, rule)
+        )
+        found.append(Finding(focus, None, value, rule, messages, SH.Violation))
     return found
 
 
@@ -373,7 +368,11 @@ def validate_files(
     _check_engine(engine)
     if engine == "pyshacl":
         return validate(KnowledgeGraph.load(files), source_file, engine)
-    quads = read_quads(files or paths.data_files())
+    return validate_quads(read_quads(files or paths.data_files()), source_file)
+
+
+def validate_quads(quads: list[Any], source_file: Path | None = paths.SOURCE_FILE) -> Report:
+    """The native engine's report on quads already read (``quads.read_quads``)."""
     return _native(quads, lambda: Quads.from_oxigraph(quads), shapes_graph(), source_file)
 
 
