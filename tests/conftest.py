@@ -7,12 +7,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from filelock import FileLock
 
 from icmpd_kg import paths
 from icmpd_kg.build import build
@@ -21,6 +24,33 @@ from icmpd_kg.validate import Report, validate, validate_files
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
+    """``make(path)``, run once per test run: when pytest-xdist runs the tests in several processes,
+    the first to ask makes it under a lock and the others wait for it and share it. ``make`` writes
+    ``path`` whole or not at all (or the next asker makes it again)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    target = root / name
+    with FileLock(root / f"{name}.lock"):
+        if not target.exists():
+            make(target)
+    return target
+
+
+class Lazy(dict):
+    """A mapping whose values are made on first use, one key at a time: a session's fixture that
+    every test takes one value from costs each process only the values its own tests ask for."""
+
+    def __init__(self, make: Callable[[Any], Any]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
 
 
 @pytest.fixture(scope="session")
@@ -43,15 +73,14 @@ FIXTURES = sorted(paths.SHAPES_EXAMPLES_DIR.glob("*-invalid-*.*"))
 
 @pytest.fixture(scope="session")
 def fixture_reports() -> dict[Path, Report]:
-    """`icmpd-kg validate` on every invalid example of shapes/examples/, once per session."""
-    return {fixture: validate_files([fixture]) for fixture in FIXTURES}
+    """`icmpd-kg validate` on each invalid example of shapes/examples/, once per process."""
+    return Lazy(lambda fixture: validate_files([fixture]))
 
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "dist"
-    build(out)
-    return out
+    """The project's build, made once per test run (never changed by a test)."""
+    return made_once(tmp_path_factory, "dist", build)
 
 
 def free_port() -> int:

@@ -16,25 +16,18 @@ from icmpd_kg.provenance import annotation_turtle, read_source
 from icmpd_kg.validate import Report, validate
 
 from . import jena
-from .conftest import FIXTURES
+from .conftest import FIXTURES, made_once
 
 SOURCE = read_source(paths.SOURCE_FILE)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def jena_work(tmp_path_factory) -> Path:
+    """Jena SHACL ready to run (tests/jena), prepared once per test run."""
     reason = jena.unavailable()
     if reason:
         pytest.skip(f"Apache Jena SHACL cannot run: {reason}")
-    return tmp_path_factory.mktemp("jena")
-
-
-@pytest.fixture(scope="module")
-def schema_file(kg, jena_work) -> Path:
-    """The ontology and class hierarchy that icmpd-kg validate adds to the data, as one file."""
-    path = jena_work / "schema-view.ttl"
-    kg.schema_view().serialize(path, format="turtle")
-    return path
+    return made_once(tmp_path_factory, "jena", jena.prepare)
 
 
 def dataset_rules(kg: KnowledgeGraph) -> set[str]:
@@ -130,44 +123,56 @@ MUTATIONS = {
 }
 
 
+@pytest.fixture(scope="module")
+def jena_reports(kg, jena_work, tmp_path_factory) -> dict[str, dict]:
+    """Jena's report on each data file these tests give it, from one JVM: nothing (an empty file),
+    the real data, each mutation that SHACL rejects (by name), and each invalid fixture (by path)."""
+    work = tmp_path_factory.mktemp("jena-data")
+    schema = work / "schema-view.ttl"
+    kg.schema_view().serialize(schema, format="turtle")
+    empty = work / "empty.ttl"
+    empty.write_text("")
+    inputs = {"empty": empty, "real data": work / "data.nq"}
+    kg.data.serialize(inputs["real data"], format="nquads")
+    for name, (file, old, new, _, shacl_rule) in MUTATIONS.items():
+        if shacl_rule:
+            folder = work / f"mutation-{len(inputs)}"
+            folder.mkdir()
+            inputs[name] = folder / "data.nq"
+            KnowledgeGraph.load(mutate(folder, file, old, new)).data.serialize(inputs[name], format="nquads")
+    for fixture in FIXTURES:
+        inputs[str(fixture)] = fixture
+    by_file = jena.validate(jena_work, paths.SHAPES_FILE, [schema], list(inputs.values()))
+    return {name: by_file[str(path)] for name, path in inputs.items()}
+
+
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_mutation_is_rejected(tmp_path, name):
+def test_mutation_is_rejected(tmp_path, name, request):
     file, old, new, rule, shacl_rule = MUTATIONS[name]
     files = mutate(tmp_path, file, old, new)
     report = validate(KnowledgeGraph.load(files))
     assert not report.conforms, name
     assert any(r.shape == f"ikgsh:{rule}" for r in report.results), sorted({r.shape for r in report.results})
     if shacl_rule and jena.unavailable() is None:
-        merged, schema = tmp_path / "data.nq", tmp_path / "schema-view.ttl"
-        kg = KnowledgeGraph.load(files)
-        kg.data.serialize(merged, format="nquads")
-        kg.schema_view().serialize(schema, format="turtle")
-        [entry] = jena.validate(tmp_path, paths.SHAPES_FILE, [schema], [merged]).values()
-        assert entry["conforms"] is False, f"Jena accepts {name}"
+        assert request.getfixturevalue("jena_reports")[name]["conforms"] is False, f"Jena accepts {name}"
 
 
-def test_real_data_conforms_for_jena_too(kg, report, jena_work, schema_file):
-    merged = jena_work / "data.nq"
-    kg.data.serialize(merged, format="nquads")
-    [entry] = jena.validate(jena_work, paths.SHAPES_FILE, [schema_file], [merged]).values()
+def test_real_data_conforms_for_jena_too(report, jena_reports):
     assert report.conforms
+    entry = jena_reports["real data"]
     assert entry["conforms"] is True, entry["results"][:5]
 
 
-def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_work, schema_file, fixture_reports):
-    by_file = jena.validate(jena_work, paths.SHAPES_FILE, [schema_file], FIXTURES)
+def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_reports, fixture_reports):
     disagreements = []
     for fixture in FIXTURES:
         ours = shacl_focus_nodes(fixture_reports[fixture], kg)
-        theirs = jena_focus_nodes(by_file[str(fixture)])
+        theirs = jena_focus_nodes(jena_reports[str(fixture)])
         if ours != theirs:
             disagreements.append(f"{fixture.name}: pySHACL {sorted(ours)} / Jena {sorted(theirs)}")
     assert not disagreements, "\n".join(disagreements)
 
 
-def test_shapes_load_in_jena(jena_work, schema_file):
+def test_shapes_load_in_jena(jena_reports):
     """Jena reads every shape, both languages of every message included (it refused them once)."""
-    empty = jena_work / "empty.ttl"
-    empty.write_text("")
-    [entry] = jena.validate(jena_work, paths.SHAPES_FILE, [schema_file], [empty]).values()
-    assert entry["conforms"] is True
+    assert jena_reports["empty"]["conforms"] is True

@@ -12,6 +12,7 @@ checked), blank nodes up to renaming."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -36,6 +37,8 @@ from icmpd_kg.engine import Answer, Engine, OxigraphBackend, Policy, RdflibBacke
 from icmpd_kg.errors import ProtocolError
 from icmpd_kg.functions import new_dataset
 from icmpd_kg.store import load_files
+
+from .conftest import Lazy
 
 HERE = Path(__file__).resolve().parent
 SUITES = {
@@ -246,7 +249,26 @@ def graphs_of(case: Case) -> list[tuple[str, Path]]:
 # --- running ----------------------------------------------------------------------------------------------
 
 
+def dataset_key(case: Case) -> tuple:
+    """What a case's store is made of: the cases that share it share one store."""
+    return tuple(case.data), tuple(graphs_of(case))
+
+
 def run_oxigraph_store(case: Case, directory: Path) -> Answer:
+    """``case`` on the store in ``directory``, loaded first if the directory is not there yet (a
+    load that fails leaves no directory: the next case of the dataset fails the same way)."""
+    if not directory.exists():
+        loading = directory.with_name(directory.name + ".loading")
+        try:
+            load_case(case, loading)
+        except BaseException:
+            shutil.rmtree(loading, ignore_errors=True)
+            raise
+        loading.rename(directory)
+    return _engine(OxigraphBackend.open(directory, default_graph="stored"), case)
+
+
+def load_case(case: Case, directory: Path) -> None:
     first = True
     if case.data:
         load_files(directory, case.data, default_graph="stored")
@@ -256,7 +278,6 @@ def run_oxigraph_store(case: Case, directory: Path) -> Answer:
         first = False
     if first:
         load_files(directory, [], default_graph="stored")
-    return _engine(OxigraphBackend.open(directory, default_graph="stored"), case)
 
 
 def run_memory_store(case: Case) -> Answer:
@@ -439,26 +460,28 @@ def outcome(run: Any) -> tuple[bool, str]:
     return True, answer
 
 
-@pytest.fixture()
-def store_dir(tmp_path: Path) -> Iterator[Path]:
-    """A directory for a small store: in memory (/dev/shm) where there is one, as a thousand small
-    stores written to disk make the run wait on the disk."""
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory) -> Iterator[dict[tuple, Path]]:
+    """A directory for the store of each dataset (``dataset_key``), loaded by the first case that
+    uses it and only queried by the others: in memory (/dev/shm) where there is one, as hundreds of
+    small stores written to disk make the run wait on the disk."""
     shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        yield tmp_path / "store"
-        return
-    base = Path(tempfile.mkdtemp(prefix="icmpd-kg-w3c-", dir=shm))
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        base = Path(tempfile.mkdtemp(prefix="icmpd-kg-w3c-", dir=shm))
+    else:
+        base = tmp_path_factory.mktemp("w3c-stores")
     try:
-        yield base / "store"
+        names = itertools.count()
+        yield Lazy(lambda key: base / f"store-{next(names)}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
-def test_query_evaluation(case: Case, store: str, store_dir: Path):
+def test_query_evaluation(case: Case, store: str, stores: dict[tuple, Path]):
     if store == "oxigraph":
-        ran, got = outcome(lambda: run_oxigraph_store(case, store_dir))
+        ran, got = outcome(lambda: run_oxigraph_store(case, stores[dataset_key(case)]))
     else:
         with settings.literals_as_written():
             ran, got = outcome(lambda: run_memory_store(case))

@@ -206,7 +206,8 @@ def _wikidata_facts(snapshot: Path | None, endpoint: str, cache_dir: Path):
         where: Path | str = snapshot
         label = f"Wikidata snapshot {snapshot.name}"
     else:
-        results = fetch(data, Client(endpoint=endpoint, cache_dir=cache_dir))
+        with Client(endpoint=endpoint, cache_dir=cache_dir) as client:
+            results = fetch(data, client)
         where, label = endpoint, f"Wikidata Query Service ({endpoint}), {datetime.date.today().isoformat()}"
     return data, compare(data, theirs_from(results, where), label)
 
@@ -361,14 +362,14 @@ def link_wikidata(
 
     if out.resolve() == paths.WIKIDATA_MAPPINGS_FILE.resolve():
         _fail(InputFileError(out, "refusing to overwrite the curated mappings; write suggestions elsewhere"))
-    client = Client(api=api, endpoint=endpoint, cache_dir=cache_dir, min_interval=min_interval)
     try:
-        suggestions = reconcile(
-            load_merged(),
-            client,
-            threshold,
-            progress=lambda items: click.progressbar(items, label="searching Wikidata", file=sys.stderr),
-        )
+        with Client(api=api, endpoint=endpoint, cache_dir=cache_dir, min_interval=min_interval) as client:
+            suggestions = reconcile(
+                load_merged(),
+                client,
+                threshold,
+                progress=lambda items: click.progressbar(items, label="searching Wikidata", file=sys.stderr),
+            )
     except IcmpdKgError as exc:
         _fail(exc)
     table = suggestions_table(suggestions, datetime.date.today().isoformat())

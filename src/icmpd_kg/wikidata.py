@@ -71,6 +71,26 @@ class Client:
     sleep: Callable[[float], None] = time.sleep
     requests_made: int = 0
     _last: float = field(default=0.0, repr=False)
+    _http: httpx.Client | None = field(default=None, repr=False)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections kept open to the services."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def _connections(self) -> httpx.Client:
+        """One connection pool for every request (kept alive between them): a new connection and
+        TLS set-up per request cost the service and this process alike."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=self.timeout)
+        return self._http
 
     def _cache_file(self, url: str, params: dict[str, str]) -> Path | None:
         if self.cache_dir is None:
@@ -102,7 +122,7 @@ class Client:
             self._wait_turn()
             self.requests_made += 1
             try:
-                response = httpx.get(url, params=params, headers=headers, timeout=self.timeout)
+                response = self._connections().get(url, params=params, headers=headers)
             except httpx.HTTPError as exc:
                 # A refused connection means nothing listens there: one more try, not the full backoff.
                 if attempt == self.retries or (isinstance(exc, httpx.ConnectError) and attempt >= 1):

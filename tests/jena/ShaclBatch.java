@@ -1,6 +1,6 @@
 // Apache Jena SHACL over many data files in one JVM: the independent second engine of the test
-// suite. Run with Java's single-file source launcher:
-//   java -cp JENA_CLASSPATH ShaclBatch.java SHAPES.ttl ONTOLOGY_FILES... -- DATA_FILES...
+// suite. Compiled once by tests/jena/__init__.py (prepare), then run as
+//   java -cp CLASSES:JENA_CLASSPATH ShaclBatch SHAPES.ttl ONTOLOGY_FILES... -- DATA_FILES...
 // Each data file is read as a dataset (TriG, Turtle, ...); its graphs are merged with the ontology
 // files into one data graph, as icmpd-kg validate does. One JSON line per data file:
 //   {"file": ..., "conforms": ..., "results": [{"focus":..., "shape":..., "path":..., "message":...}]}
