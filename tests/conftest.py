@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -72,9 +73,16 @@ FIXTURES = sorted(paths.SHAPES_EXAMPLES_DIR.glob("*-invalid-*.*"))
 
 
 @pytest.fixture(scope="session")
-def fixture_reports() -> dict[Path, Report]:
-    """`icmpd-kg validate` on each invalid example of shapes/examples/, once per process."""
-    return Lazy(lambda fixture: validate_files([fixture]))
+def fixture_reports(tmp_path_factory) -> dict[Path, Report]:
+    """`icmpd-kg validate` on every invalid example of shapes/examples/, made once per run (the
+    test processes share them as a pickle)."""
+
+    def make(target: Path) -> None:
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(pickle.dumps({fixture: validate_files([fixture]) for fixture in FIXTURES}))
+        partial.rename(target)
+
+    return pickle.loads(made_once(tmp_path_factory, "fixture-reports.pickle", make).read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ import pytest
 from .conftest import descendants, serving
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-TIMEOUT = 8.0
+TIMEOUT = 5.0
 OPTIONS = (
     "--workers",
     "2",

@@ -254,26 +254,15 @@ def dataset_key(case: Case) -> tuple:
     return tuple(case.data), tuple(graphs_of(case))
 
 
-def run_oxigraph_store(case: Case, directory: Path) -> Answer:
-    """``case`` on the store in ``directory``, loaded first if the directory is not there yet (a
-    load that fails leaves no directory: the next case of the dataset fails the same way)."""
-    if not directory.exists():
-        loading = directory.with_name(directory.name + ".loading")
-        try:
-            load_case(case, loading)
-        except BaseException:
-            shutil.rmtree(loading, ignore_errors=True)
-            raise
-        loading.rename(directory)
-    return _engine(OxigraphBackend.open(directory, default_graph="stored"), case)
-
-
-def load_case(case: Case, directory: Path) -> None:
+def load_dataset(directory: Path, key: tuple) -> None:
+    """A new store in ``directory`` with the data of a ``dataset_key``, loaded as a user loads it:
+    ``icmpd-kg load --default-graph stored``, the named graphs with ``--graph``."""
+    data, graphs = key
     first = True
-    if case.data:
-        load_files(directory, case.data, default_graph="stored")
+    if data:
+        load_files(directory, list(data), default_graph="stored")
         first = False
-    for name, path in graphs_of(case):
+    for name, path in graphs:
         load_files(directory, [path], graph=name, default_graph="stored" if first else None)
         first = False
     if first:
@@ -290,12 +279,15 @@ def run_memory_store(case: Case) -> Answer:
     return _engine(RdflibBackend(data, "stored"), case)
 
 
-def _engine(backend: Any, case: Case) -> Answer:
+def _engine(backend: Any, case: Case, keep_backend: bool = False) -> Answer:
     engine = Engine(backend, Policy(base_iri=case.base, max_rows=10**6, max_result_bytes=10**9))
     try:
         return engine.query(case.text)
     finally:
-        engine.close()
+        if keep_backend:  # a store shared by the cases of one dataset
+            engine.services.close()
+        else:
+            engine.close()
 
 
 def run_pyoxigraph(case: Case) -> Answer:
@@ -461,27 +453,37 @@ def outcome(run: Any) -> tuple[bool, str]:
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory) -> Iterator[dict[tuple, Path]]:
-    """A directory for the store of each dataset (``dataset_key``), loaded by the first case that
-    uses it and only queried by the others: in memory (/dev/shm) where there is one, as hundreds of
-    small stores written to disk make the run wait on the disk."""
+def stores(tmp_path_factory) -> Iterator[dict[tuple, Any]]:
+    """The Oxigraph store of each dataset (``dataset_key``), loaded and opened by the first case
+    that uses it, only queried by the others (a load that fails is tried again, and fails again, by
+    the next case of its dataset). In memory (/dev/shm) where there is one, as hundreds of small
+    stores written to disk make the run wait on the disk."""
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
         base = Path(tempfile.mkdtemp(prefix="icmpd-kg-w3c-", dir=shm))
     else:
         base = tmp_path_factory.mktemp("w3c-stores")
+    names = itertools.count()
+
+    def open_store(key: tuple) -> Any:
+        directory = base / f"store-{next(names)}"
+        load_dataset(directory, key)
+        return OxigraphBackend.open(directory, default_graph="stored")
+
+    opened = Lazy(open_store)
     try:
-        names = itertools.count()
-        yield Lazy(lambda key: base / f"store-{next(names)}")
+        yield opened
     finally:
+        for backend in opened.values():
+            backend.close()
         shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
-def test_query_evaluation(case: Case, store: str, stores: dict[tuple, Path]):
+def test_query_evaluation(case: Case, store: str, stores: dict[tuple, Any]):
     if store == "oxigraph":
-        ran, got = outcome(lambda: run_oxigraph_store(case, stores[dataset_key(case)]))
+        ran, got = outcome(lambda: _engine(stores[dataset_key(case)], case, keep_backend=True))
     else:
         with settings.literals_as_written():
             ran, got = outcome(lambda: run_memory_store(case))

@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
-from rdflib.term import IdentifiedNode
+from rdflib.term import IdentifiedNode, Node
 
 from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
@@ -215,7 +215,7 @@ class KnowledgeGraph:
         (``rdfs:subClassOf`` between named classes) of every ontology it imports. Nothing is
         inferred, so ``sh:class`` is satisfied by stated types only."""
         g = self.union
-        for triple in self.schema_view():
+        for triple in _schema_triples(schema_ntriples()):
             g.add(triple)
         return g
 
@@ -226,7 +226,16 @@ class KnowledgeGraph:
 def schema_view() -> Graph:
     """The ontology itself and the class hierarchy (``rdfs:subClassOf`` between named classes) of
     everything it imports: what SHACL sees beside the data (``schema_ntriples``, in rdflib)."""
-    return bind_prefixes(Graph()).parse(data=schema_ntriples(), format="nt")
+    g = bind_prefixes(Graph())
+    for triple in _schema_triples(schema_ntriples()):
+        g.add(triple)
+    return g
+
+
+@functools.lru_cache(maxsize=4)
+def _schema_triples(ntriples: bytes) -> tuple[tuple[Node, Node, Node], ...]:
+    """The schema view's triples, parsed by rdflib once per process for one text of the schema."""
+    return tuple(Graph().parse(data=ntriples, format="nt"))
 
 
 @functools.lru_cache(maxsize=64)

@@ -21,7 +21,8 @@ OTHER_LANGUAGE_LINK = {"en": ("tr", "Türkçe"), "tr": ("en", "English")}
 
 def one_language(ontology: Graph, lang: str) -> Graph:
     """``ontology`` with the literals of other languages left out and CURIEs added to our labels."""
-    view = bind_prefixes(Graph())
+    # only the project's prefixes: pyLODE tries every bound prefix on every term of the ontology
+    view = bind_prefixes(Graph(bind_namespaces="none"))
     namespace = str(IKG._NS)
     for s, p, o in ontology:
         if isinstance(o, Literal) and o.language and o.language.split("-")[0] != lang:
