@@ -216,12 +216,17 @@ def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(dist, trus
             httpx.get(served.base + "/health", timeout=5).status_code != 200 and time.monotonic() < deadline
         ):
             time.sleep(0.1)
-        httpx.get(served.base + "/health?probe", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
-        time.sleep(0.3)
-        lines = [
-            line for line in served.log().splitlines() if "/health" in line and "icmpd_kg.access" in line
-        ]
-    assert lines and any(("203.0.113.9 GET /health" in line) == trusted for line in lines[-1:]), lines[-3:]
+        probe = "/id/organisation/forwarded-probe"  # a path of its own, to find its line in the log
+
+        def logged() -> list[str]:
+            return [line for line in served.log().splitlines() if "icmpd_kg.access" in line and probe in line]
+
+        httpx.get(served.base + probe, headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+        deadline = time.monotonic() + 10  # once the server has written it
+        while not logged() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lines = logged()
+    assert len(lines) == 1 and (f"203.0.113.9 GET {probe}" in lines[0]) == trusted, lines
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,6 @@ def test_sigterm_stops_the_server_within_seconds(dist):
         stopped = time.monotonic() - started
         pool.shutdown(wait=False, cancel_futures=True)
     assert stopped < 8, stopped
-    time.sleep(0.5)
 
     def alive(pid: int) -> bool:
         try:
@@ -204,7 +203,8 @@ def test_sigterm_stops_the_server_within_seconds(dist):
         except OSError:
             return False
 
-    assert not [pid for pid in workers if alive(pid)]
+    # the workers end with their parent (a busy machine may take a moment to reap them)
+    wait_for(lambda: not [pid for pid in workers if alive(pid)], 5)
 
 
 def test_each_request_is_logged_with_its_status_and_time(server):

@@ -56,18 +56,25 @@ HAND_OFF = 0.05  # seconds: a worker found dead this soon after a query was hand
 # Workers fork from a small server process that has already imported the engine: a new worker is
 # ready in milliseconds (plus opening the store), and the web server's threads are never forked.
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(
-    [
-        "icmpd_kg.worker_main",
-        "icmpd_kg.engine",
-        "icmpd_kg.functions",
-        "icmpd_kg.store",
-        "pyoxigraph",
-        "rdflib",
-        "rdflib.plugins.sparql",
-        "httpx",
-    ]
+PRELOAD = (
+    "icmpd_kg.worker_main",
+    "icmpd_kg.engine",
+    "icmpd_kg.functions",
+    "icmpd_kg.store",
+    "pyoxigraph",
+    "rdflib",
+    "rdflib.plugins.sparql",
+    "httpx",
 )
+# and for the memory store, what loading it imports (rdflib-endpoint's dataset brings FastAPI: half a
+# second for each new worker otherwise)
+MEMORY_PRELOAD = (
+    "icmpd_kg.memory_store",
+    "rdflib_endpoint.dataset_ext",
+    "rdflib.plugins.parsers.nquads",
+    "rdflib.plugins.parsers.notation3",
+)
+_CTX.set_forkserver_preload(list(PRELOAD))
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -260,6 +267,8 @@ class WorkerPool:
         start_timeout: float = 120.0,
     ):
         self.source, self.policy = source, policy
+        if source.spec.kind == "memory":  # before the forkserver starts (with the first worker)
+            _CTX.set_forkserver_preload([*PRELOAD, *MEMORY_PRELOAD])
         self.lanes = Lanes(fast, slow, fast_budget, min_run, client_share)
         # a store of this server's own changes only by its updates; another server's (sparql:URL)
         # may change at any time, so its answers are not kept
