@@ -237,3 +237,18 @@ def test_the_listening_socket_gets_connections_without_nagles_delay():
             server.close()
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_an_ill_typed_literal_is_a_result_not_a_traceback():
+    """rdflib warns with a traceback when it reads "9 Mart 2017"^^xsd:date; the command says only
+    what SHACL finds (as a user runs it, in a process of its own)."""
+    import subprocess
+    import sys
+
+    fixture = EXAMPLES / "LawDateShape-invalid-02.ttl"
+    done = subprocess.run(
+        [sys.executable, "-m", "icmpd_kg", "validate", str(fixture)], capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    assert "LawDateShape" in done.stdout
+    assert "Traceback" not in done.stderr + done.stdout and "Failed to convert" not in done.stderr

@@ -170,13 +170,7 @@ def ontology_closure(root: Path | None = None, catalog_file: Path | None = None)
         if path in order:
             continue
         order.append(path)
-        triples = _oxigraph_triples(path, path.stat().st_mtime_ns)
-        ontologies = {t.subject for t in triples if (t.predicate.value, t.object.value) == IS_ONTOLOGY}
-        for imported in sorted(
-            t.object.value
-            for t in triples
-            if t.subject in ontologies and t.predicate.value == str(OWL.imports)
-        ):
+        for imported in _imports(path, path.stat().st_mtime_ns):
             target = where.get(imported)
             if target is None:
                 raise InputFileError(
@@ -239,6 +233,20 @@ def _schema_triples(ntriples: bytes) -> tuple[tuple[Node, Node, Node], ...]:
 
 
 @functools.lru_cache(maxsize=64)
+def _imports(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    """The ``owl:imports`` of the ontologies a file declares, once per process while it is unchanged."""
+    triples = _oxigraph_triples(path, mtime_ns)
+    ontologies = {t.subject for t in triples if (t.predicate.value, t.object.value) == IS_ONTOLOGY}
+    return tuple(
+        sorted(
+            t.object.value
+            for t in triples
+            if t.subject in ontologies and t.predicate.value == str(OWL.imports)
+        )
+    )
+
+
+@functools.lru_cache(maxsize=64)
 def _oxigraph_triples(path: Path, mtime_ns: int) -> list:
     """The triples of one of the project's own RDF files (the ontology and its imports), read by
     Oxigraph once per process while the file is unchanged."""
@@ -259,15 +267,21 @@ def _oxigraph_triples(path: Path, mtime_ns: int) -> list:
 def schema_ntriples() -> bytes:
     """``schema_view`` as N-Triples, read by Oxigraph: the ontology itself and the rdfs:subClassOf
     triples between named classes of every file it imports."""
+    closure = ontology_closure()
+    return _schema_ntriples(tuple((path, path.stat().st_mtime_ns) for path in closure))
+
+
+@functools.lru_cache(maxsize=4)
+def _schema_ntriples(closure: tuple[tuple[Path, int], ...]) -> bytes:
+    """``schema_ntriples`` of the files of an ontology's closure (with their times of change)."""
     import pyoxigraph as ox
 
-    closure = ontology_closure()
-    own = _oxigraph_triples(closure[0], closure[0].stat().st_mtime_ns)
+    own = _oxigraph_triples(*closure[0])
     sub = str(RDFS.subClassOf)
     hierarchy = [
         t
-        for path in closure
-        for t in _oxigraph_triples(path, path.stat().st_mtime_ns)
+        for path, mtime_ns in closure
+        for t in _oxigraph_triples(path, mtime_ns)
         if t.predicate.value == sub
         and isinstance(t.subject, ox.NamedNode)
         and isinstance(t.object, ox.NamedNode)

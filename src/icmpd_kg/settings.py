@@ -17,10 +17,16 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
   once, by ``sparql_functions``; they answer only to their own IRIs, so nothing else changes.
 
 ``preserved`` takes a snapshot of all three and puts it back, around code (pySHACL) that changes them.
+
+And one setting of rdflib's logging: ``quiet_ill_typed_literals`` keeps rdflib from printing a
+warning with a traceback for each literal whose form is not of its datatype (``"9 Mart
+2017"^^xsd:date``): the project reports such a literal as a validation result, or answers it as
+written. The command line sets it for its process.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,3 +115,9 @@ def sparql_functions(functions: dict) -> None:
 
 # Never fetch a graph named in FROM / FROM NAMED: set once, for every process that imports the package.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+
+def quiet_ill_typed_literals() -> None:
+    """rdflib's term module logs only errors: its warning for an ill-typed literal carries a
+    traceback, which a user of the command line must never see for bad data."""
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
