@@ -452,3 +452,21 @@ def test_answers_of_another_servers_store_are_not_kept():
         pool.answers.put(key, reply)
     assert remote.answers.get(remote.answers.key(ask)) is None
     assert local.answers.get(local.answers.key(ask)) is reply
+
+
+def test_an_ill_typed_literal_in_a_query_leaves_no_traceback_in_the_log(dist):
+    """rdflib warns with a traceback when it makes "9 Mart 2017"^^xsd:date; a worker answers the
+    query and the server's log stays free of it (the memory store's engine is rdflib's)."""
+    query = 'SELECT * { BIND("9 Mart 2017"^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) }'
+    with serving(dist, "--store", "memory", "--workers", "1") as served:
+        wait_for(lambda: health(served)["idle"] >= 1, 60)
+        r = httpx.get(
+            served.base + "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/sparql-results+xml"},
+            timeout=30,
+        )
+        assert r.status_code == 200 and "9 Mart 2017" in r.text
+        wait_for(lambda: " GET /sparql 200 " in served.log())
+        log = served.log()
+    assert "Traceback" not in log and "Failed to convert" not in log, log[-2000:]

@@ -21,7 +21,7 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
 And one setting of rdflib's logging: ``quiet_ill_typed_literals`` keeps rdflib from printing a
 warning with a traceback for each literal whose form is not of its datatype (``"9 Mart
 2017"^^xsd:date``): the project reports such a literal as a validation result, or answers it as
-written. The command line sets it for its process.
+written. The command line and each query worker set it for their process.
 """
 
 from __future__ import annotations

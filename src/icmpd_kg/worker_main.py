@@ -154,6 +154,7 @@ def worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | Non
     """A query worker: open the store, say so, then answer requests until the pipe closes."""
     die_with_server(server)
     settings.for_queries()  # answer with the data's lexical forms as written
+    settings.quiet_ill_typed_literals()  # a query's "x"^^xsd:date is no traceback in the server's log
     try:
         engine = open_engine(source, policy)
     except BaseException:  # noqa: BLE001 - tell the pool why, then end
