@@ -252,7 +252,7 @@ def wikidata_view_turtle(kg: KnowledgeGraph, reference_url: str | None = None) -
     from icmpd_kg.wikidata_view import view
 
     graph = view(kg.data, reference_url)
-    conforms, _, text = run_shacl(graph, str(paths.WIKIDATA_VIEW_SHAPES_FILE), advanced=False)
+    conforms, _, text = run_shacl(graph, str(paths.WIKIDATA_VIEW_SHAPES_FILE))
     if not conforms:
         raise NonConformantError(
             f"the Wikidata view does not conform to its shapes; nothing was written:\n{text}"
