@@ -454,19 +454,18 @@ def test_answers_of_another_servers_store_are_not_kept():
     assert local.answers.get(local.answers.key(ask)) is reply
 
 
-def test_an_ill_typed_literal_in_a_query_leaves_no_traceback_in_the_log(dist):
-    """rdflib warns with a traceback when it makes "9 Mart 2017"^^xsd:date; a worker answers the
-    query and the server's log stays free of it (the memory store's engine is rdflib's)."""
+def test_an_ill_typed_literal_in_a_query_leaves_no_traceback_in_the_log(server):
+    """rdflib warns with a traceback when it makes "9 Mart 2017"^^xsd:date (here to write XML); a
+    worker answers the query and the server's log stays free of it."""
     query = 'SELECT * { BIND("9 Mart 2017"^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) }'
-    with serving(dist, "--store", "memory", "--workers", "1") as served:
-        wait_for(lambda: health(served)["idle"] >= 1, 60)
-        r = httpx.get(
-            served.base + "/sparql",
-            params={"query": query},
-            headers={"Accept": "application/sparql-results+xml"},
-            timeout=30,
-        )
-        assert r.status_code == 200 and "9 Mart 2017" in r.text
-        wait_for(lambda: " GET /sparql 200 " in served.log())
-        log = served.log()
+    before = len(server.log())
+    r = httpx.get(
+        server.base + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+xml"},
+        timeout=30,
+    )
+    assert r.status_code == 200 and "9 Mart 2017" in r.text
+    # the worker writes any warning to the log before it answers
+    log = server.log()[before:]
     assert "Traceback" not in log and "Failed to convert" not in log, log[-2000:]
