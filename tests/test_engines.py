@@ -1,4 +1,4 @@
-"""Two SHACL engines agree: pySHACL (icmpd-kg validate) and Apache Jena SHACL, on the real data,
+"""Two SHACL engines agree: icmpd-kg validate (its native engine) and Apache Jena SHACL, on the real data,
 on every invalid fixture, and on mutations of the real data that the checks exist to catch."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def dataset_rules(kg: KnowledgeGraph) -> set[str]:
 
 
 def shacl_focus_nodes(report: Report, kg: KnowledgeGraph) -> set[str]:
-    """The focus nodes pySHACL reports, leaving out the dataset rules that only icmpd-kg checks."""
+    """The focus nodes icmpd-kg reports, leaving out the dataset rules that only icmpd-kg checks."""
     skip = dataset_rules(kg)
     [node] = report.graph.subjects(RDF.type, SH.ValidationReport)
     return {
@@ -169,7 +169,7 @@ def test_every_fixture_same_focus_nodes_in_both_engines(kg, jena_reports, fixtur
         ours = shacl_focus_nodes(fixture_reports[fixture], kg)
         theirs = jena_focus_nodes(jena_reports[str(fixture)])
         if ours != theirs:
-            disagreements.append(f"{fixture.name}: pySHACL {sorted(ours)} / Jena {sorted(theirs)}")
+            disagreements.append(f"{fixture.name}: icmpd-kg {sorted(ours)} / Jena {sorted(theirs)}")
     assert not disagreements, "\n".join(disagreements)
 
 
