@@ -19,6 +19,17 @@ def _fail(exc: IcmpdKgError) -> None:
     sys.exit(exc.exit_code)
 
 
+def _write_output(out: Path, text: str) -> None:
+    """``text`` into ``out``, whole or not at all; a file that cannot be written is one line, exit 2."""
+    from icmpd_kg.atomic import write_file_atomically
+    from icmpd_kg.errors import InputFileError
+
+    try:
+        write_file_atomically(out, text.encode("utf-8"))
+    except OSError as exc:
+        _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
+
+
 def _store_spec(text: str, option: str = "--store"):
     """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), or a usage error."""
     from icmpd_kg.backends import StoreSpec
@@ -179,14 +190,7 @@ def export_wikidata(out: Path | None, reference_url: str | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        from icmpd_kg.errors import InputFileError
-
-        _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
+    _write_output(out, text)
     click.echo(f"wrote the Wikidata view to {out}", err=True)
 
 
@@ -376,12 +380,7 @@ def link_wikidata(
     except IcmpdKgError as exc:
         _fail(exc)
     table = suggestions_table(suggestions, datetime.date.today().isoformat())
-    try:
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(table, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
+    _write_output(out, table)
     click.echo(f"{len(suggestions)} suggestions for review in {out} ({client.requests_made} requests)")
 
 

@@ -33,6 +33,7 @@ import httpx
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from icmpd_kg import __version__
+from icmpd_kg.atomic import write_file_atomically
 from icmpd_kg.errors import WikidataUnavailable
 from icmpd_kg.namespaces import ID, IKG
 from icmpd_kg.turkish import fold as turkish_fold
@@ -105,9 +106,7 @@ class Client:
         data = self._fetch(url, params)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(cached)
+            write_file_atomically(cached, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return data
 
     def _wait_turn(self) -> None:
