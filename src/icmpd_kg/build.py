@@ -188,8 +188,10 @@ def _slug(term: Node, nm) -> str:
 def void_description(
     published: Dataset, files: dict[str, bytes], merged: Graph | None = None, version: str | None = None
 ) -> Graph:
+    """The dataset's VoID description; ``merged`` is the union of ``published``'s graphs when the
+    caller has made it already."""
     g = dataset_metadata(version)
-    merged = union(published)
+    merged = merged if merged is not None else union(published)
     nm = bind_prefixes(Graph()).namespace_manager
     g.add((DATASET, VOID.triples, Literal(len(merged))))
     subjects = set(merged.subjects())

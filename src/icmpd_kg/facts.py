@@ -26,6 +26,7 @@ from icmpd_kg.provenance import (
     CONTEXT_CHARS,
     annotation_iri,
     annotation_turtle,
+    body_selectors,
     locate,
     occurrences,
     read_source,
@@ -100,12 +101,10 @@ def _check_slug(slug: str) -> None:
 def _positions(data: Quads) -> list[tuple[int, Node]]:
     """(start offset, fact graph) of every annotation's position selector."""
     found = []
-    for annotation, body in data.pairs(OA.hasBody):
-        for target in data.objects(annotation, OA.hasTarget):
-            for selector in data.objects(target, OA.hasSelector):
-                start = data.value(selector, OA.start)
-                if start is not None:
-                    found.append((int(str(start)), body))
+    for body, selector in body_selectors(data):
+        start = data.value(selector, OA.start)
+        if start is not None:
+            found.append((int(str(start)), body))
     return sorted(found, key=lambda p: (p[0], str(p[1])))
 
 
@@ -216,15 +215,13 @@ def show_fact(slug: str, where: Where | None = None) -> FactView:
     text = read_source(where.source_file)
     start = end = 0
     quote = ""
-    for annotation, body in data.pairs(OA.hasBody):
+    for body, selector in body_selectors(data):
         if body == fact_iri(slug):
-            for target in data.objects(annotation, OA.hasTarget):
-                for selector in data.objects(target, OA.hasSelector):
-                    at, to = data.value(selector, OA.start), data.value(selector, OA.end)
-                    if at is not None and to is not None:
-                        start, end = int(str(at)), int(str(to))
-                    if data.value(selector, OA.exact) is not None:
-                        quote = str(data.value(selector, OA.exact))
+            at, to = data.value(selector, OA.start), data.value(selector, OA.end)
+            if at is not None and to is not None:
+                start, end = int(str(at)), int(str(to))
+            if data.value(selector, OA.exact) is not None:
+                quote = str(data.value(selector, OA.exact))
     before, after = text[max(0, start - 2 * CONTEXT_CHARS) : start], text[end : end + 2 * CONTEXT_CHARS]
     context = f"…{before}[{text[start:end]}]{after}…"
     nm = bind_prefixes(Graph()).namespace_manager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -226,15 +227,21 @@ class QuoteMismatch:
     detail: str
 
 
-def fact_quotes(data: Quads) -> dict[Node, str]:
-    """Fact graph -> the exact words of its annotations' quote selectors (joined, if several)."""
-    quotes: dict[Node, str] = {}
+def body_selectors(data: Quads) -> Iterator[tuple[Node, Node]]:
+    """(fact graph, selector) for every selector of every annotation's target."""
     for annotation, body in data.pairs(OA.hasBody):
         for target in data.objects(annotation, OA.hasTarget):
             for selector in data.objects(target, OA.hasSelector):
-                exact = data.value(selector, OA.exact)
-                if exact is not None and isinstance(body, URIRef):
-                    quotes[body] = f"{quotes[body]} … {exact}" if body in quotes else str(exact)
+                yield body, selector
+
+
+def fact_quotes(data: Quads) -> dict[Node, str]:
+    """Fact graph -> the exact words of its annotations' quote selectors (joined, if several)."""
+    quotes: dict[Node, str] = {}
+    for body, selector in body_selectors(data):
+        exact = data.value(selector, OA.exact)
+        if exact is not None and isinstance(body, URIRef):
+            quotes[body] = f"{quotes[body]} … {exact}" if body in quotes else str(exact)
     return quotes
 
 
