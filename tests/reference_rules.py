@@ -150,6 +150,9 @@ def _dataset_rule_results(
     for name in sorted(named_graphs(data)):
         if name not in bodies and name not in editorial:
             found.append((name, None, SHAPES.GraphHasProvenance, None))
+    for body in sorted(bodies):
+        if not any(True for _ in data.quads((None, None, None, body))):
+            found.append((body, None, SHAPES.FactGraphNotEmpty, None))
     default = default_graph(data)
     for subject in sorted(set(default.subjects())):
         types = set(everything.objects(subject, RDF.type))

@@ -53,7 +53,9 @@ def test_a_fact_is_added_checked_built_and_served_with_its_quote(data, tmp_path)
     # placed beside the facts of the neighbouring words (the members and the UN status: icmpd.trig)
     exact, start, end = annotation_of(data / "icmpd.trig", "icmpd-staff-size")
     assert exact == SOURCE[start:end] and " ".join(exact.split()) == STAFF  # the source's own spaces
-    assert run("fact", "check", "icmpd-staff-size", "--data-dir", str(data)).exit_code == 0
+    # an annotation whose fact graph states nothing is a violation until the curator fills it
+    empty = run("fact", "check", "icmpd-staff-size", "--data-dir", str(data))
+    assert empty.exit_code == 1 and "ikgsh:FactGraphNotEmpty" in empty.output, empty.output
     # the curator states what the words say: ICMPD has more than 200 staff
     text = (data / "icmpd.trig").read_text(encoding="utf-8")
     text = text.replace(

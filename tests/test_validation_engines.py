@@ -86,3 +86,51 @@ def test_dataset_rules_on_mutated_real_data(tmp_path, name):
     old = reference_rules._dataset_rule_results(kg, paths.SOURCE_FILE)
     new = _dataset_rule_results(Quads.from_oxigraph(read_quads(files)), paths.SOURCE_FILE)
     assert rule_findings(new) == rule_findings(old)
+
+
+# SHACL-SPARQL constraints where the set-wise path cannot go: on a property shape ($PATH), on a shape
+# reached through sh:node, and inside sh:not. Added to a copy of the project's shapes, they once
+# left the native engine saying "Conforms: yes" where pySHACL reported twelve results.
+NESTED_RULES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ikg: <https://w3id.org/icmpd-kg/ontology#> .
+@prefix ex: <https://w3id.org/icmpd-kg/shapes#> .
+ex:LongAcronym a sh:NodeShape ;
+    sh:targetClass ikg:Project ;
+    sh:property [
+        sh:path ikg:acronym ;
+        sh:sparql [ sh:message "acronym {?value} is long"@en ;
+            sh:select "SELECT $this ?value WHERE { $this $PATH ?value FILTER (STRLEN(?value) > 4) }" ] ] .
+ex:ThroughNode a sh:NodeShape ;
+    sh:targetClass ikg:Project ;
+    sh:node ex:HasNoAcronym .
+ex:HasNoAcronym a sh:NodeShape ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this <https://w3id.org/icmpd-kg/ontology#acronym> ?a }" ] .
+ex:NotUnnamed a sh:NodeShape ;
+    sh:targetClass ikg:Project ;
+    sh:not [ sh:sparql [ sh:select '''SELECT $this WHERE {
+        FILTER NOT EXISTS { $this <https://w3id.org/icmpd-kg/ontology#acronym> ?a } }''' ] ] .
+"""
+
+
+def test_nested_sparql_constraints_are_evaluated_not_skipped(kg):
+    from rdflib import Graph
+
+    from icmpd_kg.graph import schema_ntriples, shapes_graph
+    from icmpd_kg.quads import oxigraph_quads
+    from icmpd_kg.shacl import native_findings
+    from icmpd_kg.validate import pyshacl_findings
+
+    shapes = Graph()
+    for triple in shapes_graph():
+        shapes.add(triple)
+    shapes.parse(data=NESTED_RULES, format="turtle")
+    native = native_findings(oxigraph_quads(kg.data), schema_ntriples(), shapes)
+    reference = pyshacl_findings(kg.validation_graph(), shapes)
+
+    def key(findings):
+        return sorted((str(f.focus), str(f.component), str(f.value)) for f in findings)
+
+    assert len(native) >= 3 and key(native) == key(reference)
+    by_component = {str(f.component).rsplit("#", 1)[1] for f in native}
+    assert {"SPARQLConstraintComponent", "NodeConstraintComponent", "NotConstraintComponent"} <= by_component

@@ -32,7 +32,7 @@ from icmpd_kg.graph import KnowledgeGraph, schema_ntriples, shapes_graph
 from icmpd_kg.namespaces import DCAT, IKG, OA, PROV, SH, SHAPES, SPDX, VOID, bind_prefixes
 from icmpd_kg.provenance import check_facts_against_quotes, check_selectors, read_source, sha256_of
 from icmpd_kg.quads import Quads, oxigraph_quads, read_quads
-from icmpd_kg.shacl import Finding, native_findings, shape_messages
+from icmpd_kg.shacl import Finding, native_findings, result_path, shape_messages
 
 # Classes whose instances may be described in the default graph: provenance and metadata.
 PROVENANCE_CLASSES = frozenset(
@@ -156,9 +156,12 @@ def _dataset_rule_results(
     found: list[tuple[Node, Node | None, URIRef, str | None]] = []
     bodies = {o for _, o in data.pairs(OA.hasBody)}
     editorial = set(data.subjects(RDF.type, IKG.EditorialGraph))
-    for name in sorted(data.named()):
+    named = data.named()
+    for name in sorted(named):
         if name not in bodies and name not in editorial:
             found.append((name, None, SHAPES.GraphHasProvenance, None))
+    for body in sorted(bodies - set(named)):
+        found.append((body, None, SHAPES.FactGraphNotEmpty, None))
     in_default: dict[Node, set[Node]] = {}
     for s, p, _ in data.default():
         in_default.setdefault(s, set()).add(p)
@@ -245,7 +248,7 @@ def pyshacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
         found.append(
             Finding(
                 focus=cast(Node, report.value(r, SH.focusNode)),
-                path=shapes.value(shape, SH.path) or report.value(r, SH.resultPath),
+                path=result_path(report.value(r, SH.resultPath), shapes.value(shape, SH.path)),
                 value=report.value(r, SH.value),
                 shape=shape,
                 messages=tuple(
@@ -254,6 +257,7 @@ def pyshacl_findings(data: Graph, shapes: Graph) -> list[Finding]:
                 ),
                 severity=cast(URIRef, report.value(r, SH.resultSeverity)) or SH.Violation,
                 component=cast(URIRef, report.value(r, SH.sourceConstraintComponent)),
+                constraint=report.value(r, SH.sourceConstraint),
             )
         )
     return found
@@ -286,6 +290,8 @@ def report_graph(findings: list[Finding], shapes: Graph) -> Graph:
         graph.add((node, SH.resultSeverity, f.severity))
         if f.component is not None:
             graph.add((node, SH.sourceConstraintComponent, f.component))
+        if f.constraint is not None:
+            graph.add((node, SH.sourceConstraint, f.constraint))
         if f.value is not None:
             graph.add((node, SH.value, f.value))
         if f.path is not None:
