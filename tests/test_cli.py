@@ -252,3 +252,24 @@ def test_an_ill_typed_literal_is_a_result_not_a_traceback():
     assert done.returncode == 1, done.stderr
     assert "LawDateShape" in done.stdout
     assert "Traceback" not in done.stderr + done.stdout and "Failed to convert" not in done.stderr
+
+
+def test_query_with_wdqs_is_some_value_and_an_unknown_function(dist):
+    known = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "--dist",
+            str(dist),
+            "--format",
+            "csv",
+            "SELECT ?s WHERE { ?s pq:P585 ?when FILTER(wikibase:isSomeValue(?when)) }",
+        ],
+    )
+    assert known.exit_code == 0 and len(known.output.splitlines()) == 2, known.output
+    unknown = CliRunner().invoke(
+        main,
+        ["query", "--dist", str(dist), "SELECT ?s WHERE { ?s pq:P585 ?w FILTER(wikibase:isSomeValu(?w)) }"],
+    )
+    assert unknown.exit_code == 2 and "unknown function" in unknown.output
+    assert "Traceback" not in unknown.output

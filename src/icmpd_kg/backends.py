@@ -55,7 +55,8 @@ def oxigraph_functions() -> dict[Any, Any]:
     Python functions, given the terms' lexical values; an error leaves the result unbound."""
     import pyoxigraph as ox
 
-    from icmpd_kg.functions import FUNCTIONS, iri
+    from icmpd_kg.functions import FUNCTIONS, iri, is_some_value
+    from icmpd_kg.namespaces import IS_SOME_VALUE
 
     def adapt(func):
         def call(*args):
@@ -67,7 +68,22 @@ def oxigraph_functions() -> dict[Any, Any]:
 
         return call
 
-    return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS}
+    def some_value(*args):
+        if len(args) != 1:
+            return None
+        [term] = args
+        kind = (
+            "iri"
+            if isinstance(term, ox.NamedNode)
+            else "blank"
+            if isinstance(term, ox.BlankNode)
+            else "literal"
+        )
+        return _term_to_oxigraph(Literal(is_some_value(kind, term.value)))
+
+    return {ox.NamedNode(str(iri(f))): adapt(f) for f in FUNCTIONS} | {
+        ox.NamedNode(str(IS_SOME_VALUE)): some_value
+    }
 
 
 def without_merge(text: str, scanned: Scan) -> str:
@@ -230,6 +246,10 @@ class OxigraphBackend:
             raise ProtocolError(400, _oxigraph_syntax_message(str(exc), text)) from None
         except (ValueError, TypeError) as exc:
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
+        except RuntimeError as exc:
+            if "custom function" in str(exc) and "is not supported" in str(exc):
+                raise ProtocolError(400, f"SPARQL error: unknown function: {exc}") from None
+            raise
 
     def update(self, text: str, base: str | None = None) -> None:
         from icmpd_kg.store import after_update

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
-from icmpd_kg.namespaces import IKGFN
+from icmpd_kg.namespaces import IKGFN, IS_SOME_VALUE
 from icmpd_kg.provenance import TURKISH_MONTHS
 from icmpd_kg.turkish import fold as turkish_fold
 from icmpd_kg.wikidata import similarity
@@ -118,6 +118,17 @@ def long_date(date: str, lang: str = "tr") -> str:
 
 
 FUNCTIONS = (fold, label_similarity, long_date)
+
+# The Wikidata Query Service's own test of an unknown value ("somevalue"), as WDQS queries write it:
+# ``FILTER(wikibase:isSomeValue(?when))``. Unknown values are skolem IRIs (RFC 7511's
+# ``/.well-known/genid/``; the Wikidata view's and Wikidata's) or, in older dumps, blank nodes.
+
+
+def is_some_value(kind: str, value: str) -> bool:
+    """``wikibase:isSomeValue(?x)``: whether ``?x`` (``kind`` iri, blank or literal) is an unknown value."""
+    return kind == "blank" or (kind == "iri" and "/.well-known/genid/" in value)
+
+
 # Each function's IRI: the name rdflib-endpoint's DatasetExt gives it (snake_case to camelCase; a
 # test keeps the two equal). Written out so that Oxigraph's engine needs no rdflib-endpoint import.
 NAMES = {fold: "fold", label_similarity: "labelSimilarity", long_date: "longDate"}
@@ -158,7 +169,16 @@ def rdflib_functions() -> dict[URIRef, Callable[..., Any]]:
 
         return call
 
-    return {iri(f): adapt(f) for f in FUNCTIONS}
+    def some_value(*args: Any) -> Any:
+        from rdflib import BNode, URIRef
+
+        if len(args) != 1:
+            raise SPARQLError("wikibase:isSomeValue takes one argument")
+        [term] = args
+        kind = "iri" if isinstance(term, URIRef) else "blank" if isinstance(term, BNode) else "literal"
+        return Literal(is_some_value(kind, str(term)))
+
+    return {iri(f): adapt(f) for f in FUNCTIONS} | {IS_SOME_VALUE: some_value}
 
 
 @cache

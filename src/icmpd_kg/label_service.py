@@ -81,12 +81,22 @@ def _string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+UNBOUND = "urn:x-icmpd-kg:label-service:unbound"  # an IRI with no label: what an unbound ?x looks up
+LINKS = "(<http://www.w3.org/2002/07/owl#sameAs>|<http://www.w3.org/2004/02/skos/core#exactMatch>)"
+
+
 def patterns(binding: Binding, languages: tuple[str, ...]) -> str:
-    """SPARQL for one binding: the first language with a value wins; labels fall back to the ID."""
+    """SPARQL for one binding, row by row as WDQS labels: the first language with a value wins; an
+    item linked from the graph's own resources (``owl:sameAs``, ``skos:exactMatch``) is named by
+    their labels where it has none of its own in that language; labels fall back to the ID; an
+    unbound ``?x`` gets nothing. ``?x`` is looked up through a copy bound to an IRI that has no
+    label when ``?x`` is unbound (a pattern with ``?x`` itself would bind it, joining the row with
+    every labelled resource)."""
     x, target = "?" + binding.subject, "?" + binding.target
     predicate = f"<{PREDICATE_OF_KIND[binding.kind]}>"
     helper = f"?{HELPER}{binding.target}"
-    parts = []
+    subject = f"?{HELPER}s_{binding.target}"
+    parts = [f"BIND(COALESCE({x}, <{UNBOUND}>) AS {subject})"]
     if binding.kind == "alt":
         # WDQS gives the aliases of the first language that has any, joined by ", ", tagged with
         # the language of the first of them
@@ -94,19 +104,26 @@ def patterns(binding: Binding, languages: tuple[str, ...]) -> str:
         for n, lang in enumerate(languages):
             joined, tag, each = f"{helper}_{n}", f"{helper}_lang{n}", f"{helper}_a{n}"
             parts.append(
-                f'OPTIONAL {{ SELECT {x} (GROUP_CONCAT({each}; separator=", ") AS {joined}) '
+                f'OPTIONAL {{ SELECT {subject} (GROUP_CONCAT({each}; separator=", ") AS {joined}) '
                 f"(SAMPLE(LANG({each})) AS {tag}) "
-                f"WHERE {{ {x} {predicate} {each} FILTER(LANGMATCHES(LANG({each}), {_string(lang)})) }} "
-                f"GROUP BY {x} }}"
+                f"WHERE {{ {subject} {predicate} {each} "
+                f"FILTER(LANGMATCHES(LANG({each}), {_string(lang)})) }} "
+                f"GROUP BY {subject} }}"
             )
             values.append(f"STRLANG(STR({joined}), {tag})")
         parts.append(f"BIND(COALESCE({', '.join(values)}) AS {target})")
         return "\n".join(parts)
     for lang in languages:
-        parts.append(f"OPTIONAL {{ {x} {predicate} {helper} FILTER(LANG({helper}) = {_string(lang)}) }}")
-        parts.append(
-            f"OPTIONAL {{ {x} {predicate} {helper} FILTER(LANGMATCHES(LANG({helper}), {_string(lang)})) }}"
-        )
+        exact, matches = f"LANG({{v}}) = {_string(lang)}", f"LANGMATCHES(LANG({{v}}), {_string(lang)})"
+        for test in (exact, matches):
+            parts.append(f"OPTIONAL {{ {subject} {predicate} {helper} FILTER({test.format(v=helper)}) }}")
+        if binding.kind == "label":  # the names of the graph's resources linked to the item
+            each = f"?{HELPER}l_{binding.target}"
+            parts.append(
+                f"OPTIONAL {{ SELECT {subject} (MIN({each}) AS {helper}) WHERE {{ "
+                f"?{HELPER}r_{binding.target} {LINKS} {subject} ; {predicate} {each} "
+                f"FILTER({matches.format(v=each)}) }} GROUP BY {subject} }}"
+            )
     fallback = (
         f', IF(isIRI({x}), REPLACE(STR({x}), "^.*[/#]", ""), STR({x}))' if binding.kind == "label" else ""
     )

@@ -112,6 +112,8 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 WD = Namespace("http://www.wikidata.org/entity/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 IKGFN = Namespace(BASE + "functions#")  # the project's SPARQL extension functions
+# WDQS's own extension function that the engines also answer (icmpd_kg.functions.is_some_value)
+IS_SOME_VALUE = URIRef("http://wikiba.se/ontology#isSomeValue")
 
 # The prefixes the Wikidata Query Service predeclares, so that a query copied from it runs here
 # unchanged. Read from its source (wikimedia/wikidata-query-rdf: WikibaseContextListener.addPrefixes,

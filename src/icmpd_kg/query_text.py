@@ -25,7 +25,7 @@ from icmpd_kg.label_service import (
     manual_bindings,
     patterns,
 )
-from icmpd_kg.namespaces import IKGFN, QUERY_PREFIXES
+from icmpd_kg.namespaces import IKGFN, IS_SOME_VALUE, QUERY_PREFIXES
 
 USER_AGENT = (
     f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
@@ -264,10 +264,17 @@ def _names_used(
     declared = {t.value[:-1] for t in toks if t.kind == "pname" and t.end <= prologue_end}
     used = {t.value.split(":", 1)[0] for t in toks if t.kind == "pname"}
     predeclared = {p: QUERY_PREFIXES[p] for p in sorted(used - declared) if p in QUERY_PREFIXES}
-    functions = str(IKGFN)
-    calls = any(
-        (_resolve(t, prefixes, base) or "").startswith(functions) for t in toks if t.kind in ("iri", "pname")
-    )
+    functions, others = str(IKGFN), (str(IS_SOME_VALUE),)
+    calls = False
+    for t in toks:
+        if t.kind in ("iri", "pname"):
+            try:
+                named = _resolve(t, prefixes, base) or ""
+            except ProtocolError:  # an undeclared prefix: the parser says so
+                continue
+            if named.startswith(functions) or named in others:
+                calls = True
+                break
     return predeclared, calls
 
 
@@ -326,6 +333,31 @@ def _triples(body: list[Token], scanned: Scan) -> list[tuple[str, str, str]]:
     return out
 
 
+def _label_patterns_place(toks: tuple[Token, ...], part: ServicePart, targets: set[str], end: int) -> int:
+    """Where a label service's patterns go: at the end of its group, as WDQS evaluates the service
+    after the group's other patterns; but before the first BIND after it, in the same group, that
+    reads one of the labels (WDQS's way of using a label in a function)."""
+    depth = 0
+    following = [t for t in toks if t.start >= part.end]
+    for i, token in enumerate(following):
+        if token.kind == "open":
+            depth += 1
+        elif token.kind == "close":
+            if depth == 0:
+                return token.start
+            depth -= 1
+        elif depth == 0 and token.kind == "word" and token.value.upper() == "BIND":
+            level = 0
+            for inner in following[i + 1 :]:
+                level += inner.value == "("
+                level -= inner.value == ")"
+                if inner.kind == "var" and inner.value[1:] in targets:
+                    return token.start
+                if level == 0:
+                    break
+    return end
+
+
 def _rewrite_label_services(text: str, scanned: Scan, parts: list[ServicePart]) -> str:
     """Each ``SERVICE wikibase:label`` replaced by its patterns at the end of its group
     (``icmpd_kg.label_service``)."""
@@ -343,17 +375,7 @@ def _rewrite_label_services(text: str, scanned: Scan, parts: list[ServicePart]) 
             b for b in automatic_bindings(variables) if b.target not in taken
         ]
         taken |= {b.target for b in chosen}
-        depth, close = 0, len(text)
-        for token in toks:
-            if token.start < part.end:
-                continue
-            if token.kind == "open":
-                depth += 1
-            elif token.kind == "close":
-                if depth == 0:
-                    close = token.start
-                    break
-                depth -= 1
+        close = _label_patterns_place(toks, part, {b.target for b in chosen}, len(text))
         edits.append((part.start, part.end, ""))
         edits.append((close, close, "\n" + "\n".join(patterns(b, languages) for b in chosen) + "\n"))
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
