@@ -3,6 +3,7 @@ SERVICE calls. It answers from a small rdflib graph, or as told: an error status
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -21,6 +22,27 @@ wd:Q40 wdt:P571 "1918-11-12T00:00:00Z"^^xsd:dateTime .
 wd:Q39 wdt:P571 "1848-09-12T00:00:00Z"^^xsd:dateTime .
 wd:Q1 wdt:P571 "2000-01-01T00:00:00Z"^^xsd:dateTime .
 """
+
+
+# Prefixes the Wikidata Query Service predeclares (its user manual, "Prefixes"; a few of them): a
+# query that declares one of them with another IRI means something else there than it seems to.
+WDQS_PREFIXES = {
+    "wd": "http://www.wikidata.org/entity/",
+    "wdt": "http://www.wikidata.org/prop/direct/",
+    "p": "http://www.wikidata.org/prop/",
+    "ps": "http://www.wikidata.org/prop/statement/",
+    "pq": "http://www.wikidata.org/prop/qualifier/",
+    "schema": "http://schema.org/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "wikibase": "http://wikiba.se/ontology#",
+}
+_DECLARATION = re.compile(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", re.IGNORECASE)
+
+
+def redefined_prefixes(query: str) -> list[str]:
+    """The WDQS prefixes ``query`` declares with an IRI other than WDQS's."""
+    return [p for p, iri in _DECLARATION.findall(query) if p in WDQS_PREFIXES and WDQS_PREFIXES[p] != iri]
 
 
 @dataclass
@@ -121,6 +143,10 @@ def stand_in_endpoint(data: str = "", path: str = "/sparql", wdqs_limits: bool =
                 self._send(state.status)
             elif wdqs_limits and not self.headers.get("User-Agent"):
                 self._send(403, b"Please set a user-agent and respect our robot policy", "text/plain")
+            elif wdqs_limits and redefined_prefixes(query):
+                state.refused.append(query)
+                message = f"prefix redefined: {', '.join(redefined_prefixes(query))}"
+                self._send(400, message.encode("utf-8"), "text/plain")
             elif wdqs_limits and open_ended(query):
                 state.refused.append(query)
                 self._send(500, b"java.util.concurrent.TimeoutException", "text/plain")

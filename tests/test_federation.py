@@ -145,3 +145,30 @@ def test_an_answer_never_becomes_query_text(dist, term):
             answer = open_engine(dist, store, Policy(service_allowlist=(url,))).query(silent)
             assert answer.rows and all("127.0.0.1:9" not in str(cell) for row in answer.rows for cell in row)
     assert len(seen) == 4 and all("?item" in q for q in seen)  # asked as it was told, nothing else
+
+
+def test_the_service_call_carries_only_what_wikidata_expects(dist, wdqs, tmp_path):
+    """Only the prefixes the pattern uses, WDQS's IRIs for WDQS's prefixes (schema: is
+    http://schema.org/ there, https://schema.org/ here), no BASE of a local file, no comments."""
+    query = tmp_path / "federated.rq"
+    query.write_text(
+        f"""# a comment that stays here
+SELECT ?item ?d WHERE {{
+  ?state a ikg:State ; owl:sameAs ?item .
+  SERVICE <{wdqs.url}> {{
+    # which inception
+    ?item wdt:P571 ?d . OPTIONAL {{ ?item schema:description ?desc }}
+  }}
+}}""",
+        encoding="utf-8",
+    )
+    wdqs.calls.clear()
+    wdqs.refused.clear()
+    local = open_engine(dist, None, Policy(service_allowlist=(wdqs.url,), base_iri=query.as_uri()))
+    answer = local.query(query.read_text(encoding="utf-8"))
+    assert len(answer.rows) == 3 and not wdqs.refused
+    [call] = wdqs.calls
+    declared = [line.split()[1] for line in call.query.splitlines() if line.startswith("PREFIX")]
+    assert sorted(declared) == ["schema:", "wdt:"]
+    assert "PREFIX schema: <http://schema.org/>" in call.query
+    assert "BASE" not in call.query and "file:" not in call.query and "#" not in call.query

@@ -25,7 +25,7 @@ from icmpd_kg.label_service import (
     manual_bindings,
     patterns,
 )
-from icmpd_kg.namespaces import IKGFN, IS_SOME_VALUE, QUERY_PREFIXES
+from icmpd_kg.namespaces import IKGFN, IS_SOME_VALUE, QUERY_PREFIXES, WDQS_PREFIXES
 
 USER_AGENT = (
     f"icmpd-kg/{__version__} (https://w3id.org/icmpd-kg/; SPARQL endpoint of a knowledge graph "
@@ -525,6 +525,37 @@ def prepare(text: str, allowlist: tuple[str, ...], update: bool = False) -> Prep
             400, "the query's SERVICE pattern could not be isolated; write it as SERVICE <endpoint> { ... }"
         )
     return Prepared(text, scanned, tuple(calls))
+
+
+def without_comments(text: str) -> str:
+    """``text`` with each comment replaced by a space (strings and IRIs that hold a '#' kept)."""
+    return "".join(" " if m.lastgroup == "comment" else m.group() for m in _TOKEN.finditer(text))
+
+
+def service_prologue(scanned: Scan, body: str) -> str:
+    """The PREFIX lines a SERVICE pattern sent to Wikidata needs: only the prefixes ``body`` uses,
+    each as the query declares it or, for one it does not declare, as the Wikidata Query Service
+    predeclares it (``schema:`` is http://schema.org/ there), else the project's; a BASE only when
+    the query has one that is no local file."""
+    own = {t.value[:-1]: _resolve(t2, {}, None) for t, t2 in _declarations(scanned.prologue)}
+    used = dict.fromkeys(t.value.split(":", 1)[0] for t in tokens(body) if t.kind == "pname")
+    lines = []
+    if scanned.base is not None and not scanned.base.lower().startswith("file:") and is_iri(scanned.base):
+        lines.append(f"BASE <{scanned.base}>")
+    for prefix in used:
+        namespace = own.get(prefix) or WDQS_PREFIXES.get(prefix) or QUERY_PREFIXES.get(prefix)
+        if namespace is not None:
+            lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "".join(line + "\n" for line in lines)
+
+
+def _declarations(prologue: str) -> list[tuple[Token, Token]]:
+    toks = tokens(prologue)
+    return [
+        (toks[i + 1], toks[i + 2])
+        for i in range(len(toks) - 2)
+        if toks[i].kind == "word" and toks[i].value.upper() == "PREFIX" and toks[i + 1].kind == "pname"
+    ]
 
 
 def prefix_lines(scanned: Scan, base: str | None = None) -> str:

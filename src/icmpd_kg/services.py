@@ -13,7 +13,15 @@ from rdflib.query import ResultException
 from icmpd_kg import federation
 from icmpd_kg.backends import Backend
 from icmpd_kg.errors import ProtocolError
-from icmpd_kg.query_text import Policy, Prepared, ServicePart, prefix_lines, scan, substitute
+from icmpd_kg.query_text import (
+    Policy,
+    Prepared,
+    ServicePart,
+    scan,
+    service_prologue,
+    substitute,
+    without_comments,
+)
 from icmpd_kg.results import Answer, answer_from_json
 
 
@@ -123,7 +131,8 @@ class Services:
     def _ask_service(self, part: ServicePart, prepared: Prepared, body: str, deadline: float) -> Answer:
         """One request to the service: ``SELECT * WHERE body``, within the budget and the size cap."""
         assert part.iri is not None
-        query = prefix_lines(prepared.scan, self.policy.base_iri) + "SELECT * WHERE " + body
+        body = without_comments(body)
+        query = service_prologue(prepared.scan, body) + "SELECT * WHERE " + body
         budget = min(self.policy.service_timeout, deadline - time.monotonic())
         if budget <= 0:
             raise ProtocolError(503, "no time was left in the query's budget to call the SERVICE")
