@@ -144,3 +144,81 @@ def test_updates_are_refused(site, request_kwargs):
     assert r.status_code in (400, 403)
     after = site.get("/sparql", params={"query": COUNT}, headers=JSON)
     assert count(after) > 800, "nothing was cleared"
+
+
+# --- answers as the protocol suite reads them back ------------------------------------------------------
+
+
+def test_every_service_of_the_description_has_a_supported_language(site):
+    from rdflib import RDF, Graph, Namespace
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    described = site.get("/sparql", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=described.text, format="turtle")
+    services = set(g.subjects(RDF.type, sd.Service))
+    assert len(services) >= 2  # this endpoint and the Wikidata Query Service it may call
+    assert all(set(g.objects(s, sd.supportedLanguage)) for s in services)
+
+
+@pytest.mark.parametrize(
+    "literal", ['"-3"^^xsd:negativeInteger', '"07"^^xsd:byte', '"5"^^xsd:positiveInteger']
+)
+def test_a_literal_written_in_the_query_comes_back_as_written(site, literal):
+    query = f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {literal} }} BIND({literal} AS ?y) }}"
+    r = site.get("/sparql", params={"query": query}, headers=JSON)
+    assert r.status_code == 200, r.text
+    [row] = r.json()["results"]["bindings"]
+    lexical, datatype = literal.strip('"').split('"^^xsd:')
+    for name in ("x", "y"):
+        assert row[name]["value"] == lexical
+        assert row[name]["datatype"] == "http://www.w3.org/2001/XMLSchema#" + datatype
+    counted = site.get(
+        "/sparql",
+        params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {literal} }} }}"},
+        headers=JSON,
+    )
+    assert counted.json()["results"]["bindings"][0]["n"]["datatype"].endswith("#integer")  # computed
+
+
+def test_a_carriage_return_survives_every_xml_answer(site):
+    from xml.etree import ElementTree
+
+    select = site.get(
+        "/sparql",
+        params={"query": 'SELECT ?x WHERE { VALUES ?x { "a\\rb" } }'},
+        headers={"Accept": "application/sparql-results+xml"},
+    )
+    assert select.status_code == 200 and b"&#13;" in select.content and b"\r" not in select.content
+    literal = ElementTree.fromstring(select.content).find(
+        ".//{http://www.w3.org/2005/sparql-results#}literal"
+    )
+    assert literal is not None and literal.text == "a\rb"
+    graph = site.get(
+        "/sparql",
+        params={"query": 'CONSTRUCT { <urn:x:s> <urn:x:p> ?x } WHERE { VALUES ?x { "a\\rb" } }'},
+        headers={"Accept": "application/rdf+xml"},
+    )
+    assert graph.status_code == 200 and b"\r" not in graph.content
+    from rdflib import Graph
+
+    assert [str(o) for o in Graph().parse(data=graph.content, format="xml").objects()] == ["a\rb"]
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ('SELECT ?x WHERE { VALUES ?x { "c\\u0001d" } }', "application/sparql-results+xml"),
+        ('CONSTRUCT { <urn:x:s> <urn:x:p> ?x } WHERE { VALUES ?x { "c\\u0000d" } }', "application/rdf+xml"),
+    ],
+)
+def test_a_character_xml_cannot_carry_is_refused_not_written(site, query, accept):
+    r = site.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert r.status_code == 406 and "XML 1.0" in r.text and "JSON" in r.text
+    assert (
+        site.get(
+            "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/n-triples, application/sparql-results+json"},
+        ).status_code
+        == 200
+    )

@@ -86,6 +86,59 @@ def oxigraph_functions() -> dict[Any, Any]:
     }
 
 
+def query_constant_forms(scanned: Scan) -> tuple[dict[Any, Any], frozenset[str]]:
+    """The typed literals the query writes that Oxigraph changes (it keeps ``"-3"^^xsd:negativeInteger``
+    as ``-3``, an xsd:integer, in a query's constants as in the data): the store's form -> the form
+    written; and the variables given such a value by the query itself (``VALUES``, ``BIND(literal
+    AS ?v)``, ``(literal AS ?v)``), whose answers are mended with them."""
+    toks = scanned.tokens
+    if not any(t.value == "^" for t in toks):
+        return {}, frozenset()
+    import pyoxigraph as ox
+
+    from icmpd_kg.query_text import _resolve
+    from icmpd_kg.store import LiteralForms
+
+    probe = LiteralForms()
+    found: dict[Any, Any] = {}
+    literal_ends: set[int] = set()
+    for i in range(len(toks) - 3):
+        string, hat1, hat2, datatype = toks[i : i + 4]
+        if not (
+            string.kind == "string" and hat1.value == hat2.value == "^" and datatype.kind in ("iri", "pname")
+        ):
+            continue
+        quote = 3 if string.value[:3] in ('"""', "'''") else 1
+        lexical = string.value[quote:-quote]
+        if "\\" in lexical:  # an escaped form: left as Oxigraph gives it
+            continue
+        try:
+            iri = _resolve(datatype, scanned.prefixes, scanned.base)
+        except ProtocolError:
+            continue
+        if iri is None:
+            continue
+        written = ox.Literal(lexical, datatype=ox.NamedNode(iri))
+        try:
+            stored = probe.stored_form(written)
+        except (ValueError, TypeError):
+            continue
+        if stored != written:
+            found.setdefault(stored, written)
+            literal_ends.add(i + 3)
+    given: set[str] = set()
+    for i, token in enumerate(toks):
+        word = token.value.upper() if token.kind == "word" else ""
+        if word == "AS" and i - 1 in literal_ends and i + 1 < len(toks) and toks[i + 1].kind == "var":
+            given.add(toks[i + 1].value[1:])
+        elif word == "VALUES":
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].value == "(")
+            while j < len(toks) and toks[j].kind == "var":
+                given.add(toks[j].value[1:])
+                j += 1
+    return found, frozenset(given)
+
+
 def without_merge(text: str, scanned: Scan) -> str | None:
     """``text`` with a filter after each ``GRAPH ?g { … }``, ``FILTER(?g != <merge>)``: the store's
     merge of its graphs (``store.UNION_GRAPH``) is no graph of the data. The filter stands in the
@@ -236,10 +289,16 @@ class OxigraphBackend:
             if isinstance(result, ox.QuerySolutions):
                 variables = [v.value for v in result.variables]
                 solutions, truncated = capped(result, limit)
-                if forms:
+                constants, given = query_constant_forms(scanned)
+                if forms or constants:
                     # a value the query computed is answered as Oxigraph gives it (COUNT's 1 is no
-                    # written "1"^^xsd:positiveInteger); one matched in the data, as it was written
-                    each = [self.written_lexically if v in scanned.computed else forms for v in variables]
+                    # written "1"^^xsd:positiveInteger); one matched in the data, as it was written;
+                    # one the query itself wrote (VALUES, BIND of a literal), as the query wrote it
+                    mine = {**self.written_lexically, **constants}
+                    each = [
+                        (mine if v in given else self.written_lexically) if v in scanned.computed else forms
+                        for v in variables
+                    ]
                     rows = [tuple(f.get(t, t) for f, t in zip(each, s, strict=True)) for s in solutions]
                 else:
                     rows = [tuple(s) for s in solutions]

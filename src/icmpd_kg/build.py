@@ -19,7 +19,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from icmpd_kg import __version__, paths
-from icmpd_kg.errors import NonConformantError
+from icmpd_kg.errors import IcmpdKgError, NonConformantError, ProtocolError
 from icmpd_kg.graph import KnowledgeGraph, union
 from icmpd_kg.jsonld import compact, sorted_nquads
 from icmpd_kg.jsonld import context as jsonld_context
@@ -117,7 +117,13 @@ def serialize_dump(
     if fmt.key == "ntriples":
         return to_ntriples(merged)
     if fmt.key == "rdfxml":
-        return _oxigraph(to_ntriples(merged), ox.RdfFormat.RDF_XML, as_triples=True)
+        from icmpd_kg.results import xml_safe
+
+        written = _oxigraph(to_ntriples(merged), ox.RdfFormat.RDF_XML, as_triples=True).encode("utf-8")
+        try:
+            return xml_safe(written).decode("utf-8")
+        except ProtocolError as exc:
+            raise IcmpdKgError(f"the RDF/XML dump cannot be written: {exc.message}") from None
     raise ValueError(fmt.key)
 
 

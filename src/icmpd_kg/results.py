@@ -286,9 +286,41 @@ def _used_prefixes(triples: list[Any]) -> dict[str, str]:
 
 
 def write_answer(answer: Answer, media: str) -> bytes:
-    """An engine ``Answer`` as bytes of ``media`` (one writer for every store). An answer in
-    Oxigraph's terms is written without converting them: SPARQL JSON results here, graphs by
-    Oxigraph's writers; the other result formats convert it to rdflib's terms first."""
+    """An engine ``Answer`` as bytes of ``media`` (one writer for every store), every XML answer
+    well-formed (``xml_safe``)."""
+    body = _written(answer, media)
+    return xml_safe(body) if _is_xml(media) else body
+
+
+def _is_xml(media: str) -> bool:
+    from icmpd_kg.formats import BY_KEY
+
+    rdfxml = BY_KEY["rdfxml"]
+    return RESULT_FORMATS.get(media) == "xml" or media in (rdfxml.media_type, *rdfxml.also_as)
+
+
+# Characters XML 1.0 cannot carry at all (§2.2), not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(body: bytes) -> bytes:
+    """An XML answer as XML 1.0 parsers read it back: a carriage return as the character reference
+    ``&#13;`` (raw, parsers turn it into a line feed, §2.11; rdflib's and Oxigraph's writers leave
+    it raw, and only text can hold one); a character XML 1.0 forbids refused (406), never written."""
+    text = body.decode("utf-8")
+    bad = _NOT_XML.search(text)
+    if bad is not None:
+        raise ProtocolError(
+            406,
+            f"the answer holds the character U+{ord(bad.group()):04X}, which XML 1.0 cannot carry; "
+            "ask for it as JSON (application/sparql-results+json), N-Triples or Turtle",
+        )
+    return body.replace(b"\r", b"&#13;")
+
+
+def _written(answer: Answer, media: str) -> bytes:
+    """An answer in Oxigraph's terms is written without converting them: SPARQL JSON results here,
+    graphs by Oxigraph's writers; the other result formats convert it to rdflib's terms first."""
     if answer.native:
         if answer.form in ("CONSTRUCT", "DESCRIBE"):
             native = _native_graph(answer, media)
@@ -316,12 +348,7 @@ def write_answer(answer: Answer, media: str) -> bytes:
         return to_tsv(result)
     if RESULT_FORMATS[media] == "html":
         return html_table(answer)
-    body = result.serialize(format=RESULT_FORMATS[media], encoding="utf-8") or b""
-    if RESULT_FORMATS[media] == "xml":
-        # A carriage return in a literal must be a character reference, or XML parsers turn it into
-        # a line feed (XML 1.0 §2.11); rdflib's writer leaves it raw, and only text can hold one.
-        body = body.replace(b"\r", b"&#13;")
-    return body
+    return result.serialize(format=RESULT_FORMATS[media], encoding="utf-8") or b""
 
 
 # --- on the command line --------------------------------------------------------------------------

@@ -66,6 +66,8 @@ def service_description(base: str, allowlist: tuple[str, ...], update: bool = Fa
         g.add((service, DCTERMS.relation, URIRef(endpoint)))
         g.add((URIRef(endpoint), RDF.type, SD.Service))
         g.add((URIRef(endpoint), SD.endpoint, URIRef(endpoint)))
+        # a SPARQL service this one calls: what it is asked (every sd:Service says, SD 3.2)
+        g.add((URIRef(endpoint), SD.supportedLanguage, SD.SPARQL11Query))
     return g
 
 
