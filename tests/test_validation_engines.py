@@ -134,3 +134,34 @@ def test_nested_sparql_constraints_are_evaluated_not_skipped(kg):
     assert len(native) >= 3 and key(native) == key(reference)
     by_component = {str(f.component).rsplit("#", 1)[1] for f in native}
     assert {"SPARQLConstraintComponent", "NodeConstraintComponent", "NotConstraintComponent"} <= by_component
+
+
+@pytest.mark.parametrize(
+    ("shape", "named"),
+    [
+        (
+            "ex:S a sh:NodeShape ; sh:nodeKind sh:IRI ;"
+            " sh:target [ a sh:SPARQLTarget ; sh:select 'SELECT ?this WHERE { ?this ?p ?o }' ] .",
+            "sh:target",
+        ),
+        ("ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:rule [ a sh:TripleRule ] .", "sh:rule"),
+        (
+            "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select "
+            "'SELECT $this WHERE { $this ?p ?o SERVICE <http://example.org/sparql> { ?o ?q ?r } }' ] .",
+            "SERVICE",
+        ),
+    ],
+)
+def test_what_no_engine_evaluates_stops_validation_named(shape, named):
+    from rdflib import Graph
+
+    from icmpd_kg.errors import IcmpdKgError
+    from icmpd_kg.shacl import native_findings
+
+    shapes = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n" + shape,
+        format="turtle",
+    )
+    with pytest.raises(IcmpdKgError, match=named) as raised:
+        native_findings([], b"", shapes)
+    assert "example.org/S" in str(raised.value)
