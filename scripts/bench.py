@@ -263,7 +263,10 @@ def jena_command(work: Path, schema: Path, data: Path) -> list[str] | None:
     if jena.unavailable() is not None:
         return None
     shapes = ROOT / "shapes" / "icmpd-kg-shapes.ttl"
-    return ["java", "-cp", jena.classpath(work), str(jena.BATCH), str(shapes), str(schema), "--", str(data)]
+    compiled = work / "jena"
+    if not compiled.is_dir():
+        jena.prepare(compiled)
+    return jena.command(compiled, shapes, [schema], [data])
 
 
 def validation_against_jena(

@@ -102,11 +102,11 @@ def prepare(work: Path) -> None:
     staging.rename(work)
 
 
-def validate(work: Path, shapes: Path, schema: list[Path], data: list[Path]) -> dict[str, dict]:
-    """Run Jena SHACL over each data file (merged with the schema files) in one JVM; results by
-    file. ``work`` is a folder made by ``prepare``."""
+def command(work: Path, shapes: Path, schema: list[Path], data: list[Path]) -> list[str]:
+    """The command that runs Jena SHACL over each data file (merged with the schema files) in one
+    JVM; ``work`` is a folder made by ``prepare``. The tests and scripts/bench.py run this one."""
     classpath = ":".join([str(work / "classes"), str(work / "jena-xerces-bundles"), *_jars()])
-    command = [
+    return [
         "java",
         "-XX:TieredStopAtLevel=1",  # a short run: the quick compiler starts sooner
         "-XX:+UseSerialGC",  # one thread collects: half the processor time of the default here
@@ -118,7 +118,14 @@ def validate(work: Path, shapes: Path, schema: list[Path], data: list[Path]) -> 
         "--",
         *map(str, data),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def validate(work: Path, shapes: Path, schema: list[Path], data: list[Path]) -> dict[str, dict]:
+    """Run Jena SHACL over each data file (merged with the schema files) in one JVM; results by
+    file. ``work`` is a folder made by ``prepare``."""
+    done = subprocess.run(
+        command(work, shapes, schema, data), capture_output=True, text=True, timeout=600, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"Jena SHACL failed ({done.returncode}): {done.stderr[-2000:]}")
     results = {}
