@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -68,20 +69,31 @@ def test_quickstatements_only_for_what_wikidata_lacks_with_references():
     with page(200) as release:
         result = run("export", "quickstatements", "--snapshot", str(SNAPSHOT), "--reference-url", release)
     assert result.exit_code == 0, result.output
+    from datetime import datetime, timezone
+
+    from icmpd_kg import __version__
+
+    today = datetime.now(timezone.utc).date().isoformat()
     lines = result.output.splitlines()
     turkey = [line for line in lines if line.startswith("Q43\tP463\t")]
-    # the quotation keeps the source's own characters, no-break spaces included
+    # the quotation as an editor searches for it: the source's no-break spaces as plain spaces; S813
+    # the day the reference URL was checked; an edit summary naming the project and its release
+    summary = (
+        f" /* icmpd-kg {__version__}: sourced facts from https://w3id.org/icmpd-kg/"
+        " (the Turkish source quoted) */"
+    )
     assert turkey == [
         'Q43\tP463\tQ498496\tP580\t+2018-05-15T00:00:00Z/11\tP1545\t"17"\tS854\t'
-        f'"{release}"\tS1683\ttr:"Türkiye\xa009.03.2017 tarih ve '
+        f'"{release}"\tS813\t+{today}T00:00:00Z/11\tS1683\ttr:"Türkiye 09.03.2017 tarih ve '
         "6993 sayılı Kanun ile "
         "(Resmi gazete sayı: 30024, tarih 31 Mart 2017) ICMPD’nin kuruluş anlaşmasına dahil olmuş "
-        "ve\xa015 Mayıs 2018 "
-        'tarihinde 17. Üyesi olarak ICMPD’ye katılmıştır"\tS407\tQ256'
+        "ve 15 Mayıs 2018 "
+        'tarihinde 17. Üyesi olarak ICMPD’ye katılmıştır"\tS407\tQ256' + summary
     ]
     # P31 agrees, P2124 differs (an editor's call): neither proposed; no employees, no official name
     assert not any(f"\t{p}\t" in line for line in lines for p in ("P31", "P2124", "P1128", "P1448", "P571"))
-    assert all(line.endswith("\tS407\tQ256") and f'\tS854\t"{release}"\t' in line for line in lines)
+    assert all(line.endswith("\tS407\tQ256" + summary) and f'\tS854\t"{release}"\t' in line for line in lines)
+    assert "\xa0" not in result.output
 
 
 def test_a_partly_held_property_gets_exactly_its_missing_values(tmp_path):
@@ -155,7 +167,16 @@ def test_live_comparison_asks_the_query_service_and_agrees_with_the_snapshot(tmp
         )
     assert live.exit_code == 0, live.output
     assert len(seen) == 1 and f"<{Q}Q43>" in seen[0] and "<http://www.wikidata.org/prop/P463>" in seen[0]
-    assert "P585" in seen[0] and "DeprecatedRank" in seen[0]
+    assert "P585" in seen[0] and "wikibase:rank ?rank" in seen[0] and "owl#sameAs" in seen[0]
+    # each item is asked only for the properties we hold for it: Turkey for P463, not for ICMPD's
+    asked = set(
+        re.findall(
+            r"\(<(http://www.wikidata.org/entity/Q\d+)> <http://www.wikidata.org/prop/direct/(P\d+)>", seen[0]
+        )
+    )
+    assert (
+        (f"{Q}Q43", "P463") in asked and (f"{Q}Q43", "P571") not in asked and (f"{Q}Q498496", "P571") in asked
+    )
     snapshot = run("compare", "wikidata", "--snapshot", str(SNAPSHOT), "--format", "json")
     strip = [{k: v for k, v in r.items() if k != "their_source"} for r in json.loads(live.output)]
     assert strip == [{k: v for k, v in r.items() if k != "their_source"} for r in json.loads(snapshot.output)]
@@ -166,3 +187,87 @@ def test_a_snapshot_that_is_not_sparql_json_is_refused(tmp_path):
     bad.write_text('{"rows": []}', encoding="utf-8")
     result = run("compare", "wikidata", "--snapshot", str(bad))
     assert result.exit_code == 2 and "bad.json" in result.output and "results.bindings" in result.output
+
+
+def _with(extra: list[dict], tmp_path: Path, drop: tuple[str, ...] = ()) -> Path:
+    """The snapshot with ``extra`` rows and without the rows of the properties in ``drop``."""
+    snapshot = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    snapshot["results"]["bindings"] = [
+        b
+        for b in snapshot["results"]["bindings"]
+        if not b["prop"]["value"].endswith(tuple("/" + p for p in drop))
+    ] + extra
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    return path
+
+
+def _row(item: str, prop: str, value: dict, **extra: str) -> dict:
+    row = {
+        "item": {"type": "uri", "value": Q + item},
+        "prop": {"type": "uri", "value": "http://www.wikidata.org/prop/direct/" + prop},
+        "value": value,
+    }
+    for name, term in extra.items():
+        row[name] = {"type": "uri", "value": term}
+    return row
+
+
+def test_a_value_wikidata_deprecated_is_neither_agreed_nor_proposed_again(tmp_path):
+    deprecated = _row(
+        "Q43",
+        "P463",
+        {"type": "uri", "value": Q + "Q498496"},
+        rank="http://wikiba.se/ontology#DeprecatedRank",
+    )
+    held = _with([deprecated], tmp_path)
+    rows = rows_of(run("compare", "wikidata", "--snapshot", str(held), "--format", "csv"))
+    assert rows[(Q + "Q43", "P463")]["status"] == "deprecated on Wikidata"
+    assert "(deprecated)" in rows[(Q + "Q43", "P463")]["theirs"]
+    proposed = run("export", "quickstatements", "--snapshot", str(held), "--no-reference-check")
+    assert proposed.exit_code == 0 and "Q43\tP463\t" not in proposed.output
+
+
+def test_a_redirected_item_is_followed_and_said(tmp_path):
+    moved = _row("Q43", "P463", {"type": "uri", "value": Q + "Q498496"}, redirect=Q + "Q999999999")
+    rows = rows_of(run("compare", "wikidata", "--snapshot", str(_with([moved], tmp_path)), "--format", "csv"))
+    row = rows[(Q + "Q43", "P463")]
+    assert row["status"] == "agrees" and f"redirects to {Q}Q999999999" in row["their_source"]
+
+
+def test_websites_compare_as_urls_and_a_missing_one_is_handed_over(tmp_path):
+    slash = _row("Q498496", "P856", {"type": "uri", "value": "HTTPS://WWW.ICMPD.ORG"})
+    rows = rows_of(
+        run("compare", "wikidata", "--snapshot", str(_with([slash], tmp_path, ("P856",))), "--format", "csv")
+    )
+    assert (
+        rows[(Q + "Q498496", "P856")]["status"] == "agrees"
+    )  # one website, not "only ours" and "only theirs"
+    lacking = _with([], tmp_path, ("P856",))
+    proposed = run("export", "quickstatements", "--snapshot", str(lacking), "--no-reference-check")
+    [line] = [line for line in proposed.output.splitlines() if "\tP856\t" in line]
+    assert line.startswith('Q498496\tP856\t"https://www.icmpd.org/"\tS854\t')
+    assert "\tS813\t" not in line  # nothing was checked, so nothing is said retrieved
+
+
+def test_un_observer_status_held_as_the_general_assembly_is_not_proposed_again(tmp_path):
+    assembly = _row("Q498496", "P10624", {"type": "uri", "value": Q + "Q47423"})
+    held = _with([assembly], tmp_path, ("P10624",))
+    rows = rows_of(run("compare", "wikidata", "--snapshot", str(held), "--format", "csv"))
+    assert rows[(Q + "Q498496", "P10624")]["status"] == "agrees"
+    proposed = run("export", "quickstatements", "--snapshot", str(held), "--no-reference-check")
+    assert "\tP10624\t" not in proposed.output
+
+
+def test_a_non_ascii_reference_url_is_written_as_it_is():
+    url = "https://example.org/Göç/sürüm"
+    result = run(
+        "export",
+        "quickstatements",
+        "--snapshot",
+        str(SNAPSHOT),
+        "--reference-url",
+        url,
+        "--no-reference-check",
+    )
+    assert result.exit_code == 0 and f'\tS854\t"{url}"\t' in result.output and "\\u00" not in result.output

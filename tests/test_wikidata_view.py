@@ -210,3 +210,26 @@ def test_every_wikidata_id_in_the_view_was_verified(wikidata_view):
             if match:
                 seen.add(match.group(1))
     assert seen and seen <= known, sorted(seen - known)
+
+
+def test_no_item_statement_has_a_value_that_is_only_close_to_an_item(wikidata_view, kg):
+    """P2541 and the other item properties are stated with Wikidata's items or our records that may
+    become items, never with a region the editors found only close to one (Avrasya, Q5401)."""
+    from rdflib import SKOS
+
+    close = {s for s, o in kg.union.subject_objects(SKOS.closeMatch) if str(o).startswith(str(WD))}
+    assert URIRef("https://w3id.org/icmpd-kg/id/concept/region/eurasia") in close
+    assert not [(s, p, o) for s, p, o in wikidata_view if o in close]
+
+
+def test_short_names_are_tagged_as_the_english_acronyms_they_are(wikidata_view):
+    names = list(wikidata_view.objects(None, WDT.P1813))
+    assert names and all(isinstance(n, Literal) and n.language == "en" for n in names)
+
+
+def test_every_linked_item_has_the_labels_of_our_resource(wikidata_view, kg):
+    from rdflib import OWL, RDFS
+
+    for ours, item in kg.union.subject_objects(OWL.sameAs):
+        labels = set(kg.union.objects(ours, RDFS.label))
+        assert labels and labels <= set(wikidata_view.objects(item, RDFS.label)), item

@@ -286,23 +286,27 @@ def compare_wikidata(snapshot: Path | None, endpoint: str, cache_dir: Path, fmt:
 def export_quickstatements(
     snapshot: Path | None, endpoint: str, cache_dir: Path, reference_url: str | None, no_reference_check: bool
 ) -> None:
-    """QuickStatements (V1) for our sourced facts that Wikidata lacks, with S854/S1683/S407 references.
+    """QuickStatements (V1) for our sourced facts that Wikidata lacks, with S854/S813/S1683/S407 references.
 
     Decided by the same comparison as 'icmpd-kg compare wikidata' (live, or from --snapshot): the
     missing values of partly held properties too. Only statements about linked items whose values
     Wikidata can hold are written. The reference URL must resolve (checked first; exit 2 if it does
     not). Review before use.
     """
+    from datetime import datetime, timezone
+
     from icmpd_kg.wikidata_compare import check_reference, quickstatements
     from icmpd_kg.wikidata_view import SOURCE
 
+    retrieved = None
     try:
         if not no_reference_check:
             check_reference(reference_url or str(SOURCE))
+            retrieved = datetime.now(timezone.utc).date()  # the day it was seen to resolve: S813
         data, rows = _wikidata_facts(snapshot, endpoint, cache_dir)
     except IcmpdKgError as exc:
         _fail(exc)
-    click.echo(quickstatements(data, rows, reference_url), nl=False)
+    click.echo(quickstatements(data, rows, reference_url, retrieved), nl=False)
 
 
 @main.group()

@@ -14,10 +14,20 @@ property. How a property is compared is said in ``data/mappings/wikidata-ids.tsv
 Dates compare at the precision we state them (a year with a year), quantities as numbers, texts
 with their language, except short names (P1813): an acronym is the same string in every language.
 
+Wikidata's deprecated values are read too: a value of ours that Wikidata holds only as deprecated
+is ``deprecated on Wikidata``, neither agreed with nor proposed again (QuickStatements matches
+statements by value and would add our qualifiers and reference to the deprecated one). A redirected
+item is followed (Wikidata's ``owl:sameAs``) and the row says so. Websites compare as URLs (scheme
+and host without case, no trailing slash). The observer status ICMPD holds "at the UN" (P10624) is
+the same value whether Wikidata names the United Nations (Q1065) or its General Assembly (Q47423),
+the organ that grants it, so neither is proposed beside the other.
+
 QuickStatements (version 1, one tab-separated command per line) are written for the ``only ours``
 values, qualifiers first, then one reference: ``S854`` (a reference URL that resolves: the published
-release or the source; checked before anything is written), ``S1683`` (the Turkish quotation) and
-``S407`` (Turkish). Times are written as Wikibase stores them (unknown month and day as ``00``).
+release or the source; checked before anything is written, written as it is), ``S813`` (the day it
+was checked; not written when it was not), ``S1683`` (the Turkish quotation, its no-break spaces as
+plain ones) and ``S407`` (Turkish); each line ends with an edit summary (``/* … */``) naming the
+project and its release. Times are written as Wikibase stores them (unknown month and day as ``00``).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import io
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +58,7 @@ from icmpd_kg.wikidata_view import (
     Statement,
     Time,
     links,
+    pid,
     statements,
     wd,
 )
@@ -60,6 +72,11 @@ REFERENCE_HINT = (
     "or --no-reference-check to write it anyway"
 )
 LANGUAGE_NEUTRAL = {"P1813"}  # a short name (an acronym) is the same string in every language
+# Values that state the same on Wikidata as ours, by property: UN observer status is granted by the
+# General Assembly, so Wikidata's P10624 Q47423 is our "BM gözlemci statüsü" (Q1065) as well.
+EQUIVALENT: dict[str, dict[str, set[str]]] = {"P10624": {"Q1065": {"Q47423"}}}
+DEPRECATED = "http://wikiba.se/ontology#DeprecatedRank"
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 
 
 class ReferenceError(IcmpdKgError):
@@ -87,9 +104,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _url(text: str) -> str:
+    """A URL as compared: scheme and host in lower case, no default port, no trailing slash."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(text.strip())
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port and parts.port not in (80, 443) else "")
+    return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), parts.query, ""))
+
+
 def _same(prop: str, ours: Any, theirs: dict[str, str]) -> bool:
     """Whether one of Wikidata's SPARQL JSON terms states our value."""
     value = theirs.get("value", "")
+    if isinstance(ours, URIRef) and str(ours).startswith(str(WD)) and value.startswith(str(WD)):
+        mine, other = str(ours)[len(str(WD)) :], value[len(str(WD)) :]
+        return other == mine or other in EQUIVALENT.get(prop, {}).get(mine, set())
+    if isinstance(ours, URIRef) and wikidata_ids()[prop].datatype == "url":
+        return _url(value) == _url(str(ours))
     if isinstance(ours, Time):
         digits = {9: 4, 10: 7, 11: 10}[ours.precision]
         return value.lstrip("+")[:digits] == str(ours.timestamp)[:digits]
@@ -105,17 +136,18 @@ def _same(prop: str, ours: Any, theirs: dict[str, str]) -> bool:
     return value == str(ours)
 
 
-def wikidata_query(items: list[str], properties: list[str]) -> str:
-    """Wikidata's non-deprecated values of ``properties`` on ``items``, with the date each holds as
-    of (qualifier P585, point in time) where Wikidata gives one."""
-    values_items = " ".join(f"<{i}>" for i in items)
-    rows = " ".join(f"(<{WDT}{p}> <{P_NS}{p}> <{PS_NS}{p}>)" for p in properties)
+def wikidata_query(pairs: list[tuple[str, str]]) -> str:
+    """Wikidata's values of each (item, property) we hold, with each statement's rank and the date
+    it holds as of (qualifier P585, point in time) where Wikidata gives one; a redirected item is
+    followed (``owl:sameAs``, as the Query Service writes a redirect) and named in ``?redirect``."""
+    rows = " ".join(f"(<{item}> <{WDT}{p}> <{P_NS}{p}> <{PS_NS}{p}>)" for item, p in pairs)
     return (
         "PREFIX wikibase: <http://wikiba.se/ontology#> "
-        f"SELECT ?item ?prop ?value ?when WHERE {{ VALUES ?item {{ {values_items} }} "
-        f"VALUES (?prop ?p ?ps) {{ {rows} }} ?item ?p ?statement . "
-        "?statement ?ps ?value ; wikibase:rank ?rank . "
-        "FILTER (?rank != wikibase:DeprecatedRank) "
+        "SELECT ?item ?redirect ?prop ?value ?when ?rank WHERE { "
+        f"VALUES (?item ?prop ?p ?ps) {{ {rows} }} "
+        f"OPTIONAL {{ ?item <{OWL_SAME_AS}> ?redirect }} "
+        "BIND(COALESCE(?redirect, ?item) AS ?entity) "
+        "?entity ?p ?statement . ?statement ?ps ?value ; wikibase:rank ?rank . "
         f"OPTIONAL {{ ?statement <{PQ_NS}P585> ?when }} }}"
     )
 
@@ -132,10 +164,20 @@ def theirs_from(results: dict[str, Any], where: Path | str) -> dict[tuple[str, s
             value = dict(b["value"])
         except (KeyError, TypeError):
             raise InputFileError(where, "every row needs ?item, ?prop and ?value") from None
-        if "when" in b:
-            value["when"] = b["when"].get("value", "")
+        for extra in ("when", "rank", "redirect"):
+            if extra in b:
+                value[extra] = b[extra].get("value", "")
         out.setdefault(key, []).append(value)
     return out
+
+
+def _deprecated(value: dict[str, str]) -> bool:
+    return value.get("rank") == DEPRECATED
+
+
+def _redirects(values: list[dict[str, str]]) -> str:
+    targets = sorted({v["redirect"] for v in values if v.get("redirect")})
+    return "".join(f"; the item redirects to {t}" for t in targets)
 
 
 def _their_text(values: list[dict[str, str]]) -> str:
@@ -143,6 +185,7 @@ def _their_text(values: list[dict[str, str]]) -> str:
         v.get("value", "")
         + (f"@{v['xml:lang']}" if v.get("xml:lang") else "")
         + (f" as of {v['when'][:10]}" if v.get("when") else "")
+        + (" (deprecated)" if _deprecated(v) else "")
         for v in values
     )
 
@@ -192,30 +235,42 @@ def compare(
     rows = []
     for item, prop in sorted(set(grouped) | set(theirs)):
         mine = grouped.get((item, prop), [])
-        values = theirs.get((item, prop), [])
+        everything = theirs.get((item, prop), [])
+        values = [v for v in everything if not _deprecated(v)]
+        deprecated = [v for v in everything if _deprecated(v)]
+        held_by = their_source + _redirects(everything)
         entry = ids.get(prop)
         if entry is not None and entry.compared == "each value":
             matched: list[dict[str, str]] = []
             for s in mine:
                 same = [v for v in values if _same(prop, resolved(s.value), v)]
+                old = [v for v in deprecated if _same(prop, resolved(s.value), v)]
                 matched += same
-                status = "agrees" if same else "only ours"
+                status = "agrees" if same else "deprecated on Wikidata" if old else "only ours"
                 rows.append(
                     Row(
                         item,
                         prop,
                         status,
                         _our_text(prop, [s], resolved),
-                        _their_text(same),
+                        _their_text(same or old),
                         source_of([s]),
-                        their_source if same else "",
+                        held_by if same or old else "",
                     )
                 )
             for v in values:
                 if not any(v is m for m in matched):
-                    rows.append(Row(item, prop, "only Wikidata's", "", _their_text([v]), "", their_source))
+                    rows.append(Row(item, prop, "only Wikidata's", "", _their_text([v]), "", held_by))
             continue
-        if not values:
+        if (
+            not values
+            and mine
+            and deprecated
+            and all(any(_same(prop, resolved(s.value), v) for v in deprecated) for s in mine)
+        ):
+            status = "deprecated on Wikidata"
+            values = deprecated
+        elif not values:
             status = "only ours"
         elif not mine:
             status = "only Wikidata's"
@@ -231,7 +286,7 @@ def compare(
                 _our_text(prop, mine, resolved),
                 _their_text(values),
                 source_of(mine),
-                their_source if values else "",
+                held_by if values else "",
             )
         )
     return rows
@@ -240,9 +295,7 @@ def compare(
 def fetch(data: Dataset, client: Client) -> dict[str, Any]:
     """Wikidata's values for our linked items and properties, from the Query Service."""
     grouped = Ours.of(data).grouped
-    items = sorted({item for item, _ in grouped})
-    properties = sorted({prop for _, prop in grouped})
-    return client.get_json(client.endpoint, {"query": wikidata_query(items, properties), "format": "json"})
+    return client.get_json(client.endpoint, {"query": wikidata_query(sorted(grouped)), "format": "json"})
 
 
 def as_text(rows: list[Row]) -> str:
@@ -271,8 +324,11 @@ def as_json(rows: list[Row]) -> str:
     return json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
 
 
-def _qs_value(value: Any, linked: dict) -> str | None:
-    """A value in QuickStatements V1 syntax, or None when Wikidata has no item for it."""
+def _qs_value(value: Any, linked: dict, datatype: str = "wikibase-item") -> str | None:
+    """A value in QuickStatements V1 syntax (of the property's ``datatype``), or None when Wikidata
+    has no item for it."""
+    if isinstance(value, URIRef) and datatype == "url":
+        return _qs_string(str(value))
     if isinstance(value, URIRef):
         target = linked.get(value, value)
         return str(target)[len(str(WD)) :] if str(target).startswith(str(WD)) else None
@@ -285,14 +341,20 @@ def _qs_value(value: Any, linked: dict) -> str | None:
     if isinstance(value, Literal) and value.language:
         return f'{value.language}:"{_one_line(str(value))}"'
     if isinstance(value, Literal):
-        return json.dumps(str(value), ensure_ascii=False)
+        return _qs_string(str(value))
     return None
+
+
+def _qs_string(text: str) -> str:
+    """A string as QuickStatements reads it: between double quotes, its characters as they are
+    (QuickStatements decodes no ``\\u`` escape: it would store one literally)."""
+    return '"' + _one_line(text) + '"'
 
 
 def _one_line(text: str) -> str:
     """QuickStatements reads one command per line, cells between tabs: line breaks and tabs in a
-    quotation become spaces (nothing else of the source's characters changes)."""
-    return re.sub(r"[\t\r\n]+", " ", text)
+    quotation become spaces, and so do no-break spaces (a quotation an editor can search for)."""
+    return re.sub(r"[\t\r\n\u00a0\u202f]+", " ", text)
 
 
 def check_reference(url: str, timeout: float = 10.0) -> None:
@@ -309,15 +371,23 @@ def check_reference(url: str, timeout: float = 10.0) -> None:
         )
 
 
-def quickstatements(data: Dataset, rows: list[Row], reference_url: str | None = None) -> str:
+def quickstatements(
+    data: Dataset, rows: list[Row], reference_url: str | None = None, retrieved: date | None = None
+) -> str:
     """QuickStatements V1 for the values Wikidata lacks (``only ours``) on linked items, each with
-    its qualifiers and one reference (S854, S1683, S407); values without a Wikidata item are left out."""
+    its qualifiers and one reference (S854, S813 when ``retrieved`` says the day the reference URL
+    was checked, S1683, S407) and an edit summary; values without a Wikidata item are left out."""
+    from icmpd_kg import __version__
+
     ours = Ours.of(data)
     linked, resolved = ours.linked, ours.resolved
     quotes = fact_quotes(Quads.from_dataset(data))
     ids = wikidata_ids()
     lacking = {(r.item, r.property, r.ours) for r in rows if r.status == "only ours"}
     reference = reference_url or str(SOURCE)
+    summary = (
+        f"icmpd-kg {__version__}: sourced facts from https://w3id.org/icmpd-kg/ (the Turkish source quoted)"
+    )
     lines = []
     for (item, prop), mine in sorted(ours.grouped.items()):
         each = ids[prop].compared == "each value"
@@ -327,15 +397,20 @@ def quickstatements(data: Dataset, rows: list[Row], reference_url: str | None = 
             if each and (item, prop, _our_text(prop, [s], resolved)) not in lacking:
                 continue
             quote = quotes.get(s.fact, "")
-            value = _qs_value(s.value, linked)
+            value = _qs_value(s.value, linked, ids[s.prop].datatype)
             if value is None:
                 continue
             parts = [item[len(str(WD)) :], s.prop, value]
             for qualifier, qvalue in s.qualifiers:
-                rendered = _qs_value(qvalue, linked)
+                rendered = _qs_value(qvalue, linked, ids[qualifier].datatype)
                 if rendered is not None:
                     parts += [qualifier, rendered]
-            parts += ["S854", json.dumps(reference), "S1683", f'tr:"{_one_line(quote)}"']
-            parts += ["S407", str(wd("Q256"))[len(str(WD)) :]]
-            lines.append("\t".join(parts))
+            parts += ["S854", _qs_string(reference)]
+            if retrieved is not None:
+                parts += [
+                    pid("P813", "reference").replace("P", "S", 1),
+                    f"+{retrieved.isoformat()}T00:00:00Z/11",
+                ]
+            parts += ["S1683", f'tr:"{_one_line(quote)}"', "S407", str(wd("Q256"))[len(str(WD)) :]]
+            lines.append("\t".join(parts) + f" /* {summary} */")
     return "\n".join(lines) + ("\n" if lines else "")

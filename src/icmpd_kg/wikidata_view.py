@@ -193,9 +193,10 @@ def statements(data: Dataset) -> list[Statement]:
     for org, year in union.subject_objects(IKG.foundingYear):
         add(org, "P571", Time(cast(Literal, year)), (org, IKG.foundingYear, year))
     # short names: only the acronyms the editors confirmed as their bearers' own
+    # (tagged English: each is the acronym of its bearer's English name, not a Turkish word)
     for subject, acronym in data.graph(ACRONYMS_GRAPH).subject_objects(SDO.alternateName):
         if (subject, IKG.acronym, acronym) in union:  # the source's acronym, confirmed as its own
-            add(subject, "P1813", Literal(str(acronym), lang="tr"), (subject, IKG.acronym, acronym))
+            add(subject, "P1813", Literal(str(acronym), lang="en"), (subject, IKG.acronym, acronym))
     for org, page in union.subject_objects(FOAF_HOMEPAGE):
         add(org, "P856", page, (org, FOAF_HOMEPAGE, page))
     earliest = earliest_source_date(union)
@@ -209,8 +210,11 @@ def statements(data: Dataset) -> list[Statement]:
             add(org, "P2124", Quantity(int(cast(Literal, value))), (count, IKG.exactValue, value), as_of)
     for org, other in union.subject_objects(IKG.hasObserverStatusAt):
         add(org, "P10624", other, (org, IKG.hasObserverStatusAt, other))
+    # only the regions that are Wikidata's items (a close match, such as Avrasya, is not handed over)
+    linked = links(union)
     for org, region in union.subject_objects(IKG.operatesIn):
-        add(org, "P2541", region, (org, IKG.operatesIn, region))
+        if region in linked:
+            add(org, "P2541", region, (org, IKG.operatesIn, region))
     for membership in union.subjects(RDF.type, IKG.Membership):
         member, organisation = union.value(membership, ORG.member), union.value(membership, ORG.organization)
         qualifiers: list[tuple[str, Value]] = []
@@ -350,8 +354,10 @@ def view(data: Dataset, reference_url: str | None = None) -> Graph:
         g.add((reference, PR[pid("P854", "reference")], reference_target))
         g.add((reference, PR[pid("P1683", "reference")], Literal(quotes.get(s.fact, ""), lang="tr")))
         g.add((reference, PR[pid("P407", "reference")], wd("Q256")))
-    # Labels and aliases, so that the label service and readers find names for every entity.
-    for ours in sorted({s.subject for s in found} | {s.value for s in found if isinstance(s.value, URIRef)}):
+    # Labels and aliases, so that the label service and readers find names for every entity, and for
+    # every item our resources are linked to (Q39, Q40, Q3640 among them).
+    named = {s.subject for s in found} | {s.value for s in found if isinstance(s.value, URIRef)} | set(linked)
+    for ours in sorted(named):
         for name in (RDFS.label, SKOS.altLabel):
             for label in everything.objects(ours, name):
                 g.add((entity(ours), name, label))
