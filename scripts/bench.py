@@ -1215,7 +1215,7 @@ def report(
             "which is written in Python. Each query was also parsed again every time (a 40 ms parse), "
             "but that is fixed: each text is now prepared once (`validate.run_shacl`). The rest is "
             "rdflib's evaluation, 1–4 ms per focus node for the rules that follow paths "
-            "(DisjointKinds, SelectorExists), and one scan of every triple for FactNotAfterSourceDate."
+            "(DisjointKinds, SelectorExists)."
         )
     lines += [
         "",

@@ -211,3 +211,25 @@ def test_bundled_source_is_the_given_source():
 def test_recorded_checksum_is_the_files(union):
     digest = hashlib.sha256(paths.SOURCE_FILE.read_bytes()).hexdigest()
     assert ask(union, f'source:icmpd-tr spdx:checksum [ spdx:checksumValue "{digest}"^^xsd:hexBinary ]')
+
+
+def test_a_fact_dated_after_the_sources_lower_bound_validates(tmp_path):
+    """The source is "not before July 2019", a lower bound: SUMMIT's public start, August 2019, in an
+    editorial graph of its own, contradicts nothing (a rule once read the bound as an upper one)."""
+    from icmpd_kg.validate import validate_files
+
+    later = tmp_path / "summit-start.trig"
+    later.write_text(
+        "@prefix ikg: <https://w3id.org/icmpd-kg/ontology#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix graph: <https://w3id.org/icmpd-kg/id/graph/> . @prefix project: <https://w3id.org/icmpd-kg/id/project/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix agent: <https://w3id.org/icmpd-kg/id/agent/> . @prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix fact: <https://w3id.org/icmpd-kg/id/fact/> .\n"
+        'graph:derived-summit-start a ikg:EditorialGraph ; rdfs:label "SUMMIT\'in başlangıcı"@tr , "SUMMIT\'s start"@en ;\n'
+        '  dcterms:description "A test."@en , "Bir deneme."@tr ; prov:wasAttributedTo agent:icmpd-kg-editors ;\n'
+        '  skos:editorialNote "A test."@en , "Bir deneme."@tr ; prov:wasDerivedFrom fact:project-summit .\n'
+        'graph:derived-summit-start { project:summit <https://schema.org/startDate> "2019-08"^^xsd:gYearMonth . }\n',
+        encoding="utf-8",
+    )
+    report = validate_files([*paths.data_files(), later])
+    assert report.conforms, report.as_text()

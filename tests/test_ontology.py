@@ -187,3 +187,23 @@ def test_the_shared_ontology_cannot_be_changed_and_a_copy_can(kg):
     copy = load_graph_cached(ontology_closure())
     copy.add(triple)
     assert triple in copy and triple not in kg.ontology and len(copy) == len(kg.ontology) + 1
+
+
+def test_a_reasoner_entails_no_name_the_editors_withhold(kg):
+    """RDFS over the ontology, the data and the links states no schema:alternateName beyond those
+    graph:derived-acronyms states: "FRIT" (the project's funder) and "TACSO" (a programme) are
+    acronyms the source gives, not the projects' names, and a sub-property axiom once entailed them."""
+    from rdflib import Namespace
+
+    schema = Namespace("https://schema.org/")
+    g = Graph()
+    for t in kg.ontology:
+        g.add(t)
+    for t in kg.union:
+        g.add(t)
+    stated = set(kg.union.subject_objects(schema.alternateName))
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(g)
+    entailed = set(g.subject_objects(schema.alternateName))
+    assert {str(o) for _, o in entailed} >= {"SUPREME", "ICMPD"}
+    assert entailed == stated
+    assert not {str(o) for _, o in entailed} & {"FRIT", "TACSO"}

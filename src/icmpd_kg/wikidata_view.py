@@ -15,7 +15,7 @@ What the view states, and what it deliberately does not:
   (P1128): a Wikibase quantity has both bounds or none, so "more than 200" has no honest form;
 - counts the source gives for "bugün" (its undated today) carry a point in time (P585) of unknown
   value and the earliest date (P1319) the source's date can be, as the editors bound it
-  (``graph:derived-source-date``: after July 2019);
+  (``graph:derived-source-date``: not before July 2019, a lower bound);
 - names are labels, not official names (no P1448): the source spells ICMPD's name its own way, and
   "Türkçe adıyla" gives a Turkish name, not an official one;
 - a short name (P1813) only where the editors confirmed the acronym as its bearer's own
