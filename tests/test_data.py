@@ -46,6 +46,8 @@ FACTS = {
     "member since 2018-05-15 as the 17th": "[] org:member state:turkey ; org:organization organisation:icmpd ; "
     'org:memberDuring [ time:hasBeginning [ time:inXSDDate "2018-05-15"^^xsd:date ] ] ; '
     'ikg:memberOrdinal "17"^^xsd:positiveInteger',
+    "ICMPD implements its projects in Turkey through the Ankara Office, as the sentence says": "unit:ankara-office "
+    "ikg:implementsProjectsIn state:turkey ; org:subOrganizationOf/org:unitOf organisation:icmpd",
     "Ankara Office implements the Turkey projects": "project:pact ikg:implementingUnit unit:ankara-office ; "
     "ikg:implementedBy organisation:icmpd ; ikg:projectCountry state:turkey",
     "Ankara Office under the regional coordination, a unit of ICMPD": "unit:ankara-office org:subOrganizationOf "
@@ -233,3 +235,23 @@ def test_a_fact_dated_after_the_sources_lower_bound_validates(tmp_path):
     )
     report = validate_files([*paths.data_files(), later])
     assert report.conforms, report.as_text()
+
+
+def test_the_implementation_sentence_is_stated_in_its_own_fact_graph(kg):
+    """ "ICMPD, Türkiye’deki projelerini … Ankara Ofisi aracılığıyla uygulamaktadır" is stated by its
+    fact graph, not only read project by project in an editorial graph."""
+    graph = kg.data.graph(URIRef("https://w3id.org/icmpd-kg/id/fact/turkey-projects-implementation"))
+    office, state = (
+        URIRef("https://w3id.org/icmpd-kg/id/" + s) for s in ("unit/ankara-office", "state/turkey")
+    )
+    assert (office, URIRef("https://w3id.org/icmpd-kg/ontology#implementsProjectsIn"), state) in graph
+
+
+def test_the_website_quote_names_icmpd_in_words_not_only_in_the_url(kg):
+    from icmpd_kg.provenance import fact_quotes
+    from icmpd_kg.quads import Quads
+
+    quote = fact_quotes(Quads.from_dataset(kg.data))[
+        URIRef("https://w3id.org/icmpd-kg/id/fact/icmpd-website")
+    ]
+    assert "https://www.icmpd.org/" in quote and "ICMPD" in quote.replace("https://www.icmpd.org/", "")

@@ -80,6 +80,7 @@ class IKG(DefinedNamespace):
     coversArea: URIRef
     implementedBy: URIRef
     implementingUnit: URIRef
+    implementsProjectsIn: URIRef
     projectCountry: URIRef
     beneficiary: URIRef
     thematicArea: URIRef
