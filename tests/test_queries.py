@@ -32,7 +32,7 @@ def test_every_query_has_bilingual_header():
 
 def test_founding(built):
     rows = answer(built, "founding")
-    assert {(r["year"], r["founderLabel"]) for r in rows} == {("1993", "Austria"), ("1993", "Switzerland")}
+    assert {(r["year"], r["initiatorLabel"]) for r in rows} == {("1993", "Austria"), ("1993", "Switzerland")}
 
 
 def test_members_in_order(built):

@@ -59,7 +59,7 @@ def test_truthy_and_statement_values_agree(wikidata_view):
         (WD.Q498496, "P2541", WD.Q15),
         (WD.Q43, "P463", WD.Q498496),
         (URIRef("https://w3id.org/icmpd-kg/id/project/mind"), "P31", WD.Q170584),
-        (URIRef("https://w3id.org/icmpd-kg/id/law/turkey-6993"), "P31", WD.Q7748),
+        (URIRef("https://w3id.org/icmpd-kg/id/law/turkey-6993"), "P31", WD.Q820655),
     ],
 )
 def test_facts_in_wikidata_shape(wikidata_view, subject, pid, value):
