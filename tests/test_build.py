@@ -338,3 +338,27 @@ def test_canary_oxigraph_keeps_integer_subtypes():
     )
     [quad] = list(store)
     assert quad.object.datatype.value.endswith("#nonNegativeInteger")
+
+
+@pytest.mark.parametrize("store", ["memory", None])
+def test_void_says_what_the_endpoints_count_finds(dist, store):
+    """VoID counts the dataset (its graphs merged) and, apart, the endpoint's default graph: the
+    dataset and its Wikidata view merged; COUNT(*) at the endpoint finds the latter."""
+    from rdflib import Literal, Namespace, URIRef
+
+    from icmpd_kg.engine import open_engine
+
+    void = Namespace("http://rdfs.org/ns/void#")
+    g = Graph().parse(dist / "void.ttl")
+    dataset = URIRef("https://w3id.org/icmpd-kg/id/dataset/icmpd-kg")
+    served = URIRef(str(dataset) + "/endpoint-default-graph")
+    view = URIRef(str(dataset) + "/wikidata-view")
+    counted = open_engine(dist, store).query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    [[n]] = counted.rows
+    assert g.value(served, void.triples) == Literal(int(n))
+    assert {dataset, view} == set(g.objects(served, void.subset))
+    assert (
+        int(g.value(dataset, void.triples))
+        < int(n)
+        <= int(g.value(dataset, void.triples)) + int(g.value(view, void.triples))
+    )

@@ -228,6 +228,35 @@ def void_description(
     )
     g.add((DATASET, SD.namedGraph, URIRef(f"{DATASET}/graphs")))  # one node lists the graph count
     g.add((URIRef(f"{DATASET}/graphs"), VOID.triples, Literal(len(named))))
+    if VIEW_NAME in files:  # what the endpoint's default graph holds: the dataset and its Wikidata view
+        view = Graph().parse(data=files[VIEW_NAME].decode("utf-8"), format="turtle")
+        served, wikidata = URIRef(f"{DATASET}/endpoint-default-graph"), URIRef(f"{DATASET}/wikidata-view")
+        g.add((wikidata, RDF.type, VOID.Dataset))
+        g.add((wikidata, VOID.triples, Literal(len(view))))
+        g.add(
+            (
+                wikidata,
+                DCTERMS.title,
+                Literal("The dataset's facts in Wikidata's shape (Wikibase RDF)", lang="en"),
+            )
+        )
+        g.add((wikidata, DCTERMS.source, DATASET))
+        g.add((served, RDF.type, VOID.Dataset))
+        g.add((served, VOID.subset, DATASET))
+        g.add((served, VOID.subset, wikidata))
+        g.add((served, VOID.sparqlEndpoint, SPARQL_ENDPOINT))
+        g.add((served, VOID.triples, Literal(len(set(merged) | set(view)))))
+        g.add(
+            (
+                served,
+                DCTERMS.description,
+                Literal(
+                    "The SPARQL endpoint's default graph: the merge of this dataset's graphs and its "
+                    "Wikidata-shaped view (graph:wikidata-view), triples that both state counted once.",
+                    lang="en",
+                ),
+            )
+        )
     for fmt in DUMPS:
         url = URIRef(DUMPS_BASE + fmt.filename)
         dist = URIRef(f"{DATASET}/distribution/{fmt.key}")
