@@ -21,7 +21,7 @@ from rdflib.term import Node
 from icmpd_kg import __version__, paths
 from icmpd_kg.errors import IcmpdKgError, NonConformantError, ProtocolError
 from icmpd_kg.graph import KnowledgeGraph, union
-from icmpd_kg.jsonld import compact, sorted_nquads
+from icmpd_kg.jsonld import compact, line_safe, sorted_nquads
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import dumps as jsonld_dumps
 from icmpd_kg.namespaces import BASE, DATASET, DCAT_VERSION, ID, PREFIXES, SD, SPDX, bind_prefixes
@@ -109,21 +109,23 @@ def serialize_dump(
         if fmt.key == "trig":
             return _oxigraph(nquads, ox.RdfFormat.TRIG)
         if fmt.key == "nquads":
-            return nquads
+            return line_safe(nquads)
         return to_jsonld(ds, ontology, nquads)
     merged = merged if merged is not None else _sorted_graph(union(ds))
     if fmt.key == "turtle":
         return merged.serialize(format="turtle")
     if fmt.key == "ntriples":
-        return to_ntriples(merged)
+        return line_safe(to_ntriples(merged))
     if fmt.key == "rdfxml":
         from icmpd_kg.results import xml_safe
 
         written = _oxigraph(to_ntriples(merged), ox.RdfFormat.RDF_XML, as_triples=True).encode("utf-8")
         try:
-            return xml_safe(written).decode("utf-8")
+            return xml_safe(written, advice="").decode("utf-8")
         except ProtocolError as exc:
-            raise IcmpdKgError(f"the RDF/XML dump cannot be written: {exc.message}") from None
+            raise IcmpdKgError(
+                f"the RDF/XML dump cannot be written: {exc.message.replace('the answer', 'the data')}"
+            ) from None
     raise ValueError(fmt.key)
 
 

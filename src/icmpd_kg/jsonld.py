@@ -141,13 +141,27 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+# Characters that end a line for some readers though N-Triples and N-Quads end lines with LF alone
+# (Python's str.splitlines, Unicode's line and paragraph separators, editors): rdflib writes them raw
+# inside literals; ``line_safe`` writes them as UCHAR escapes, which N-Quads readers decode.
+LINE_BREAKING = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ESCAPE_LINE_BREAKING = str.maketrans({c: f"\\u{ord(c):04X}" for c in LINE_BREAKING})
+
+
 def sorted_nquads(data: Dataset | Graph) -> str:
     """N-Quads (a dataset) or N-Triples (a graph), one line per statement, sorted and without
-    repeats: the deterministic form every dump and JSON-LD document of the build is made from."""
+    repeats: the deterministic form every dump and JSON-LD document of the build is made from. Lines
+    are split at LF only (the form's one line end: a literal may hold U+2028 and its kin raw)."""
     text = data.serialize(format="nquads" if isinstance(data, Dataset) else "nt", encoding="utf-8").decode(
         "utf-8"
     )
-    return "\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n"
+    return "\n".join(sorted({line for line in text.split("\n") if line.strip()})) + "\n"
+
+
+def line_safe(nquads: str) -> str:
+    """N-Quads or N-Triples with every line-breaking character but LF written as an escape, for the
+    files and documents people read line by line (pyld reads them raw, and does not decode UCHARs)."""
+    return nquads.translate(_ESCAPE_LINE_BREAKING)
 
 
 def graph_to_jsonld(graph: Graph, ctx: dict[str, Any], first: str | None = None) -> str:

@@ -303,7 +303,10 @@ def _is_xml(media: str) -> bool:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def xml_safe(body: bytes) -> bytes:
+ASK_ANOTHER_FORMAT = "ask for it as JSON (application/sparql-results+json), N-Triples or Turtle"
+
+
+def xml_safe(body: bytes, advice: str = ASK_ANOTHER_FORMAT) -> bytes:
     """An XML answer as XML 1.0 parsers read it back: a carriage return as the character reference
     ``&#13;`` (raw, parsers turn it into a line feed, §2.11; rdflib's and Oxigraph's writers leave
     it raw, and only text can hold one); a character XML 1.0 forbids refused (406), never written."""
@@ -312,8 +315,8 @@ def xml_safe(body: bytes) -> bytes:
     if bad is not None:
         raise ProtocolError(
             406,
-            f"the answer holds the character U+{ord(bad.group()):04X}, which XML 1.0 cannot carry; "
-            "ask for it as JSON (application/sparql-results+json), N-Triples or Turtle",
+            f"the answer holds the character U+{ord(bad.group()):04X}, which XML 1.0 cannot carry"
+            + (f"; {advice}" if advice else ""),
         )
     return body.replace(b"\r", b"&#13;")
 

@@ -18,9 +18,10 @@ from fastapi.responses import Response
 from rdflib import Graph
 
 from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_links, document_media_types
+from icmpd_kg.jsonld import line_safe
 from icmpd_kg.namespaces import bind_prefixes
 from icmpd_kg.negotiation import negotiate
-from icmpd_kg.results import QueryRequest, QueryResponse, answer_from_json
+from icmpd_kg.results import QueryRequest, QueryResponse, answer_from_json, xml_safe
 from icmpd_kg.web.errors import error
 
 if TYPE_CHECKING:
@@ -123,6 +124,10 @@ def rdf_response(graph: Graph, media: str, headers: dict) -> Response:
     """``graph`` in the RDF syntax ``media`` (one of GRAPH_ANSWER), with the project's prefixes."""
     fmt = BY_MEDIA_TYPE[media]
     body = bind_prefixes(graph).serialize(format=fmt.rdflib or fmt.key, encoding="utf-8")
+    if fmt.key in ("ntriples", "nquads"):
+        body = line_safe(body.decode("utf-8")).encode("utf-8")
+    elif fmt.key == "rdfxml":
+        body = xml_safe(body)
     return Response(
         body, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""), headers=headers
     )
