@@ -215,6 +215,17 @@ def test_each_request_is_logged_with_its_status_and_time(server):
     assert " GET /sparql 200 " in log and " ms" in log
 
 
+def test_a_client_cannot_write_a_line_of_its_own_into_the_log(server):
+    """A path with an encoded line break (``/x%0A...``) is logged escaped, on its request's line."""
+    forged = "127.0.0.1 GET /forged-entry 200 0.1 ms"
+    httpx.get(server.base + "/x%0A" + forged.replace(" ", "%20") + "%0D%E2%80%A8end")
+    wait_for(lambda: "/x\\x0a" in server.log())
+    lines = server.log().splitlines()
+    assert not [line for line in lines if line.startswith(forged)]
+    [mine] = [line for line in lines if "/x\\x0a" in line]
+    assert "\\x0d" in mine and "\\u2028end 404 " in mine
+
+
 def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
     """One slot, two waiting queries: when the slot frees, the first to wait enters and the other
     keeps waiting (one waiter woken, in order, not every waiter racing for it)."""

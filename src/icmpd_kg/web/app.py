@@ -20,6 +20,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from icmpd_kg import __version__
 from icmpd_kg.config import ServerConfig, per_query_limit, query_policy
+from icmpd_kg.web.protocol import loggable
 from icmpd_kg.workers import Source, WorkerPool
 
 log = logging.getLogger("icmpd_kg.server")
@@ -88,14 +89,19 @@ class WebHeaders:
         try:
             await self.app(scope, receive, sending)
         except Exception:
-            access.exception("%s %s %s: unhandled error", client[0], method, scope.get("path"))
+            access.exception(
+                "%s %s %s: unhandled error",
+                loggable(client[0]),
+                loggable(method),
+                loggable(scope.get("path")),
+            )
             raise
         finally:
             access.info(
                 "%s %s %s %s %.1f ms",
-                client[0],
-                method,
-                scope.get("path"),
+                loggable(client[0]),
+                loggable(method),
+                loggable(scope.get("path")),
                 status[0] or 500,
                 (time.perf_counter() - started) * 1000,
             )

@@ -30,6 +30,7 @@ from icmpd_kg.web.common import (
     select_from_thread,
     static,
 )
+from icmpd_kg.web.protocol import loggable
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -135,7 +136,7 @@ async def resource(path: str, request: Request) -> Response:
         site = await asyncio.to_thread(_site, ctx)
         ld = await asyncio.to_thread(site.resource, iri)
     except ProtocolError as exc:
-        log.warning("Linked Data page for %s not served: %r", iri, exc)
+        log.warning("Linked Data page for %s not served: %r", loggable(iri), exc)
         return error(
             503, f"the description of {iri} could not be read now; retry later", {"Retry-After": "2"}
         )
