@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -273,3 +274,43 @@ def test_query_with_wdqs_is_some_value_and_an_unknown_function(dist):
     )
     assert unknown.exit_code == 2 and "unknown function" in unknown.output
     assert "Traceback" not in unknown.output
+
+
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+
+
+@pytest.mark.parametrize(
+    ("limits", "query", "said"),
+    [
+        (["--timeout", "1"], CROSS_JOIN, "ran past --timeout (1 s)"),
+        (
+            ["--memory-limit", "256", "--timeout", "120"],
+            "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f } ORDER BY ?a ?c ?e",
+            "needed more than --memory-limit (256 MB)",
+        ),
+    ],
+)
+def test_query_is_held_to_the_endpoints_limits(dist, limits, query, said):
+    """A cross-join typo once grew `icmpd-kg query` to 23 GB with no message: it now stops with one."""
+    import subprocess
+    import time
+
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "icmpd_kg", "query", "--dist", str(dist), *limits, query],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+    )
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and time.monotonic() - started < 90
+
+
+def test_query_says_when_it_cut_the_answer(dist):
+    cut = CliRunner().invoke(
+        main,
+        ["query", "--dist", str(dist), "--max-rows", "3", "--format", "csv", "SELECT ?s WHERE { ?s ?p ?o }"],
+    )
+    assert cut.exit_code == 0 and len(cut.stdout.splitlines()) == 4  # the header and three rows
+    assert "cut at 3 rows (--max-rows)" in cut.stderr

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -469,6 +472,21 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     help="Base IRI for the query's relative IRIs when it has no BASE [default: the file's IRI with "
     "--file, none otherwise].",
 )
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) answered at most; a line on stderr says "
+    "when the answer was cut.",
+)
+@click.option(
+    "--memory-limit",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=64),
+    help="MB of memory the command may hold while it answers; past it, it stops with a message.",
+)
 def query(
     sparql: str | None,
     query_file: Path | None,
@@ -479,6 +497,8 @@ def query(
     allow_service: tuple[str, ...],
     timeout: float,
     base: str | None,
+    max_rows: int,
+    memory_limit: int,
 ) -> None:
     """Run a SPARQL query over the built graph, through the same engine and policy as the endpoint.
 
@@ -501,14 +521,15 @@ def query(
     spec = _parse_store(store, dist, default_graph)
     policy = Policy(
         service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
-        max_rows=10**9,
+        max_rows=max_rows,
         max_result_bytes=10**12,
         service_timeout=timeout,
         base_iri=base or (query_file.resolve().as_uri() if query_file is not None else None),
     )
     try:
         engine = Engine(open_backend(spec, dist), policy)
-        answer = engine.query(text, deadline=time.monotonic() + timeout)
+        with _bounded(timeout, memory_limit):
+            answer = engine.query(text, deadline=time.monotonic() + timeout)
     except IcmpdKgError as exc:
         _fail(exc)
     except ProtocolError as exc:
@@ -516,6 +537,51 @@ def query(
         click.echo(f"icmpd-kg: error{where}: {exc.message}", err=True)
         sys.exit(2)
     click.echo(terminal_text(answer, fmt).rstrip("\n"))
+    if answer.truncated:
+        what = "rows" if answer.form == "SELECT" else "triples"
+        click.echo(
+            f"icmpd-kg: the answer was cut at {max_rows} {what} (--max-rows); ask for fewer or raise it",
+            err=True,
+        )
+
+
+@contextlib.contextmanager
+def _bounded(timeout: float, memory_limit_mb: int) -> Iterator[None]:
+    """Hold a query to the endpoint's limits in this process: a watch thread ends the command with a
+    message (exit 2) once ``timeout`` seconds have passed or its memory passes ``memory_limit_mb``.
+    The engines let go of Python's lock while they work, so the watch runs beside them; an engine
+    cannot be stopped midway, so the process ends (nothing was written yet)."""
+    import threading
+
+    done = threading.Event()
+    deadline = time.monotonic() + timeout
+
+    def resident_mb() -> float:
+        try:
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            reason = None
+            if time.monotonic() > deadline:
+                reason = f"the query ran past --timeout ({timeout:g} s); narrow it, or give more time"
+            elif resident_mb() > memory_limit_mb:
+                reason = f"the query needed more than --memory-limit ({memory_limit_mb} MB); narrow it"
+            if reason is not None:
+                sys.stderr.write(f"icmpd-kg: error: {reason}\n")
+                sys.stderr.flush()
+                os._exit(2)
+
+    watcher = threading.Thread(target=watch, name="icmpd-kg-query-limits", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 @main.command("load")
