@@ -252,3 +252,28 @@ def test_the_default_budget_is_three_quarters_of_the_machine(dist):
     assert machine and machine > 64
     share = per_query_limit(ServerConfig(dist, memory_limit_mb=None, workers=2))
     assert share == max(64, machine * 3 // 4 // 7)
+
+
+def test_max_connections_admits_exactly_that_many(dist):
+    """--max-connections N admits N connections at once and refuses the next with 503 (uvicorn counts
+    the connection asking among its own, so N - 1 were admitted: with 1, nobody)."""
+    from .conftest import live_server
+
+    def kept_alive(base: str) -> socket.socket:
+        """A connection that has been answered once and stays open (keep-alive): the server holds it."""
+        parts = urlsplit(base)
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        return sock
+
+    with live_server(dist, "--max-connections", "2") as base:
+        held = [kept_alive(base), kept_alive(base)]  # two at once are admitted
+        try:
+            with httpx.Client() as client:
+                assert client.get(base + "/health").status_code == 503  # the third is not
+        finally:
+            for sock in held:
+                sock.close()
+    with live_server(dist, "--max-connections", "1") as base, httpx.Client() as client:
+        assert client.get(base + "/health").status_code == 200

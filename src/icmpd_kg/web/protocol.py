@@ -181,7 +181,9 @@ def raise_file_limit() -> int:
 def server_options(max_connections: int, head_seconds: float = HEAD_SECONDS) -> dict[str, Any]:
     """uvicorn's settings for a public endpoint."""
     guarded = type("Guarded", (Guarded,), {"head_seconds": head_seconds})
-    return {"http": guarded, "timeout_keep_alive": 5, "limit_concurrency": max_connections}
+    # uvicorn counts the connection asking among its connections ("at least the limit": refused),
+    # so it admits one fewer than its limit: --max-connections 1 refused everyone
+    return {"http": guarded, "timeout_keep_alive": 5, "limit_concurrency": max_connections + 1}
 
 
 def listen(host: str, port: int) -> Any:
