@@ -436,8 +436,9 @@ class WorkerPool:
         }  # the kind only: paths and internal URLs stay private
 
     # --- queries -----------------------------------------------------------------------------------
-    async def _take(self, deadline: float) -> _Worker:
-        while self._idle:
+    async def _take(self, deadline: float, fresh: bool = False) -> _Worker:
+        """An idle worker of the current store, or (``fresh``, or none idle) a new one."""
+        while self._idle and not fresh:
             worker = self._pop_idle()
             # its reader has not seen its pipe close (a worker that ended a moment ago and has not
             # been seen to is found by the hand-over, and replaced)
@@ -495,12 +496,13 @@ class WorkerPool:
         self, entry: Entry, request: QueryRequest, deadline: float, wait: Any
     ) -> Reply | None:
         """Give the query to a worker and wait for its reply within the fast lane's budget; a worker
-        found dead as the query reached it (an idle worker killed a moment before) is replaced, once:
-        the client never sees the dead one."""
+        found dead as the query reached it (an idle worker killed a moment before) is replaced, once,
+        by a worker started for it (the other idle ones may have been killed with it): the client
+        never sees the dead one."""
         loop = asyncio.get_running_loop()
         reply: Reply | None = None
         for attempt in range(2):
-            entry.worker = worker = await self._take(deadline)
+            entry.worker = worker = await self._take(deadline, fresh=attempt > 0)
             entry.started = loop.time()
             worker.reply = loop.create_future()
             try:
@@ -614,8 +616,10 @@ class WorkerPool:
                 f"the query needed more memory than the per-query limit ({limit}) and was "
                 "stopped; make it more selective",
             )
-        log.error("a query worker crashed (exit code %s); it was replaced", reply.code)
-        raise WorkerCrash(f"the query's worker crashed (exit code {reply.code}); it was replaced")
+        # ended by a signal from outside (an operator, the system's OOM killer) or by the query:
+        # the client may try again, on a worker that has been started meanwhile
+        log.error("a query worker ended before it answered (exit code %s); it was replaced", reply.code)
+        raise Busy(503, "the query's worker ended before it answered (it was replaced); retry", 2)
 
     # --- updates -----------------------------------------------------------------------------------
     async def update(self, text: str, timeout: float) -> None:
