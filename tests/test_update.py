@@ -140,3 +140,55 @@ def test_the_service_description_names_update_only_when_it_is_enabled(keyed_serv
         Graph().parse(data=described.text, format="turtle").objects(None, URIRef(sd + "supportedLanguage"))
     )
     assert URIRef(sd + "SPARQL11Query") in languages and update not in languages
+
+
+def test_old_store_copies_go_once_no_worker_reads_them(dist, tmp_path):
+    """Each accepted update made a copy of the store that stayed until the server stopped (a small
+    disk was full after 14 updates): now only the copies workers still read are kept."""
+    with live_server(dist, env={"ICMPD_KG_UPDATE_KEY": KEY, "TMPDIR": str(tmp_path)}) as base:
+        for n in range(4):
+            insert = f"INSERT DATA {{ <urn:x:copy> <urn:x:n> {n} }}"
+            assert httpx.post(base + "/sparql", data={"update": insert}, headers=AUTH).status_code == 204
+            # the workers of the old copy are replaced; ask until a new one answers
+            assert (
+                httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON).status_code
+                == 200
+            )
+        [state] = list(tmp_path.glob("icmpd-kg-updates-*"))
+        copies = sorted(p.name for p in state.iterdir())
+        assert copies == ["generation-4.store"], copies
+
+
+def test_waiting_for_another_update_is_part_of_the_timeout():
+    """An update waits for the one under way within its own --timeout (it answered after 21 s with
+    --timeout 5)."""
+    import asyncio
+    import time
+
+    from icmpd_kg.backends import StoreSpec
+    from icmpd_kg.errors import QueryTimeout
+    from icmpd_kg.query_text import Policy
+    from icmpd_kg.worker_main import Source
+    from icmpd_kg.workers import WorkerPool
+
+    async def scenario() -> float:
+        pool = WorkerPool(Source(StoreSpec("oxigraph", "/nonexistent")), Policy())
+        pool._update_lock = asyncio.Lock()
+        await pool._update_lock.acquire()  # an update under way that does not end
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            await pool.update("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }", 0.3)
+        return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 5
+
+
+def test_an_update_is_held_to_the_per_query_memory_limit(dist):
+    """With --memory-limit 100 an update's process reached 396 MB and was accepted: it is stopped,
+    answered 400, and nothing changes."""
+    update = "INSERT { ?a <urn:x:crossed> ?c } WHERE { ?a ?b ?x . ?c ?d ?y }"
+    with live_server(dist, "--memory-limit", "100", env={"ICMPD_KG_UPDATE_KEY": KEY}) as base:
+        r = httpx.post(base + "/sparql", data={"update": update}, headers=AUTH, timeout=120)
+        assert r.status_code == 400 and "more memory than the per-query limit (100 MB)" in r.json()["message"]
+        asked = httpx.get(base + "/sparql", params={"query": "ASK { ?a <urn:x:crossed> ?c }"}, headers=JSON)
+        assert asked.json()["boolean"] is False

@@ -178,8 +178,17 @@ def worker_main(conn, source: Source, policy: Policy, memory_limit_mb: int | Non
             conn.send_bytes(encode_reply("crash", message=traceback.format_exc()))
 
 
-def update_main(conn, source: Source, target: str, text: str, policy: Policy, server: int) -> None:
-    """Apply one update to a new copy of the store at ``target``; report ok or the error."""
+def update_main(
+    conn,
+    source: Source,
+    target: str,
+    text: str,
+    policy: Policy,
+    server: int,
+    memory_limit_mb: int | None = None,
+) -> None:
+    """Apply one update to a new copy of the store at ``target``, under the queries' memory limit;
+    report ok, the error, or that it needed more memory."""
     die_with_server(server)
     settings.for_queries()
     try:
@@ -195,15 +204,20 @@ def update_main(conn, source: Source, target: str, text: str, policy: Policy, se
                 OxigraphBackend.open(Path(target), read_only=False, default_graph=source.spec.default_graph),
                 policy,
             )
+            _limit_memory(memory_limit_mb)  # what the update itself takes, as a query's limit counts
             engine.update(text, time.monotonic() + 3600)
             engine.close()
         else:
             engine = open_engine(source, policy)
+            _limit_memory(memory_limit_mb)
             engine.update(text, time.monotonic() + 3600)
             data = engine.backend.data  # type: ignore[attr-defined]
             data.serialize(destination=target, format="nquads", encoding="utf-8")
         conn.send(("ok", None))
     except ProtocolError as exc:
         conn.send(("error", (exc.status, exc.message)))
+    except MemoryError:
+        conn.send(("memory", None))
+        os._exit(3)
     except Exception:  # noqa: BLE001
         conn.send(("crash", traceback.format_exc()))

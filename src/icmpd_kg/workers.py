@@ -99,6 +99,13 @@ def _text_key(request: QueryRequest) -> int:
     return hash(Answers.key(request)[:3])
 
 
+def _size(path: Path) -> int:
+    """Bytes of a file, or of every file under a directory."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 def _remove(path: Path) -> None:
     """A store directory or a dump file, gone."""
     if path.is_dir():
@@ -284,6 +291,8 @@ class WorkerPool:
         self._tasks: set[asyncio.Task] = set()
         self._state_dir: Path | None = None
         self._update_lock: asyncio.Lock | None = None
+        self._live: dict[int, int] = {}  # workers alive, by the store generation they read
+        self._retired: dict[int, str] = {}  # past updates' store copies, removed once unread
         self.last_error: str | None = None
         self._executor: Any = None  # the pool's own threads, made when first needed
 
@@ -307,6 +316,8 @@ class WorkerPool:
         )
         generation = self.source.generation
         self._spawning += 1
+        self._live[generation] = self._live.get(generation, 0) + 1  # its store copy is read from now
+        started = False
         try:
             await self._in_pool_thread(process.start)
             child.close()
@@ -320,12 +331,15 @@ class WorkerPool:
             if status != "ready":
                 raise WorkerCrash(f"a worker could not open the store:\n{payload}")
             worker = _Worker(process, parent, generation, on_end=self._idle_ended)
+            started = True
             if process.pid is not None:  # what it used to start; each reply says it anew
                 worker.cpu = _cpu_seconds(process.pid)
             worker.start_reading(asyncio.get_running_loop())
             return worker
         finally:
             self._spawning -= 1
+            if not started:
+                self._live[generation] -= 1
 
     def _kill(self, worker: _Worker) -> None:
         worker.stop_reading()
@@ -333,7 +347,11 @@ class WorkerPool:
             worker.process.kill()
         except (OSError, ValueError):
             pass
+        if not worker.conn.closed:
+            self._live[worker.generation] = self._live.get(worker.generation, 1) - 1
         worker.conn.close()
+        if self._retired:
+            self._remove_retired()
         task = asyncio.ensure_future(self._in_pool_thread(worker.process.join, 5))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -623,50 +641,96 @@ class WorkerPool:
 
     # --- updates -----------------------------------------------------------------------------------
     async def update(self, text: str, timeout: float) -> None:
-        """Apply a SPARQL Update to a new copy of the store; once it succeeds, workers move to it."""
+        """Apply a SPARQL Update to a new copy of the store; once it succeeds, workers move to it.
+        The wait for an update under way is part of ``timeout``; the update runs under the queries'
+        memory limit, and is refused (507) when the disk has no room for its copy of the store."""
         assert self._update_lock is not None, "start() the pool first"
-        async with self._update_lock:
-            if self._state_dir is None:
-                self._state_dir = Path(tempfile.mkdtemp(prefix="icmpd-kg-updates-"))
-            generation = self.source.generation + 1
-            suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
-            target = self._state_dir / f"generation-{generation}.{suffix}"
-            parent, child = _CTX.Pipe()
-            process = _CTX.Process(
-                target=update_main,
-                args=(child, self.source, str(target), text, self.policy, os.getpid()),
-                daemon=True,
-            )
-            await self._in_pool_thread(process.start)
-            child.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            await asyncio.wait_for(self._update_lock.acquire(), timeout)
+        except asyncio.TimeoutError:
+            raise QueryTimeout(timeout, "update") from None
+        try:
+            await self._update(text, timeout, deadline)
+        finally:
+            self._update_lock.release()
+
+    async def _update(self, text: str, timeout: float, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._state_dir is None:
+            self._state_dir = Path(tempfile.mkdtemp(prefix="icmpd-kg-updates-"))
+        await self._in_pool_thread(self._check_room)
+        generation = self.source.generation + 1
+        suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
+        target = self._state_dir / f"generation-{generation}.{suffix}"
+        parent, child = _CTX.Pipe()
+        process = _CTX.Process(
+            target=update_main,
+            args=(child, self.source, str(target), text, self.policy, os.getpid(), self.memory_limit_mb),
+            daemon=True,
+        )
+        await self._in_pool_thread(process.start)
+        child.close()
+        try:
+            if not await _readable(parent, max(0.0, deadline - loop.time())):
+                raise QueryTimeout(timeout, "update")
             try:
-                if not await _readable(parent, timeout):
-                    raise QueryTimeout(timeout, "update")
-                try:
-                    status, payload = parent.recv()
-                except (EOFError, OSError):
+                status, payload = parent.recv()
+            except (EOFError, OSError):
+                await self._in_pool_thread(process.join, 5)
+                if process.exitcode != -6:  # an allocation past the memory limit aborts the process
                     raise WorkerCrash(
                         f"the update's process crashed (exit code {process.exitcode})"
                     ) from None
-            except BaseException:
-                process.kill()
-                _remove(target)
-                raise
-            finally:
-                await self._in_pool_thread(process.join, 5)
-                parent.close()
-            if status != "ok":  # the copy it was made on goes, so the next update starts clean
-                _remove(target)
-            if status == "error":
-                raise ProtocolError(*payload)
-            if status != "ok":
-                log.error("update failed inside its process:\n%s", payload)
-                raise WorkerCrash("the update failed with an internal error (it is logged)")
-            self.source = replace(self.source, snapshot=str(target), generation=generation)
-            self.answers.clear()
-            while self._idle:  # old copies: replaced; running ones finish first
-                self._kill(self._pop_idle())
-            self._replenish()
+                status, payload = "memory", None
+        except BaseException:
+            process.kill()
+            _remove(target)
+            raise
+        finally:
+            await self._in_pool_thread(process.join, 5)
+            parent.close()
+        if status != "ok":  # the copy it was made on goes, so the next update starts clean
+            _remove(target)
+        if status == "error":
+            raise ProtocolError(*payload)
+        if status == "memory":
+            limit = f"{self.memory_limit_mb} MB" if self.memory_limit_mb else "the machine's memory"
+            raise ProtocolError(
+                400, f"the update needed more memory than the per-query limit ({limit}); nothing changed"
+            )
+        if status != "ok":
+            log.error("update failed inside its process:\n%s", payload)
+            raise WorkerCrash("the update failed with an internal error (it is logged)")
+        if self.source.snapshot and self.source.generation > 0:  # a copy of ours, not the build's
+            self._retired[self.source.generation] = self.source.snapshot
+        self.source = replace(self.source, snapshot=str(target), generation=generation)
+        self.answers.clear()
+        while self._idle:  # old copies: replaced; running ones finish first
+            self._kill(self._pop_idle())
+        self._replenish()
+        self._remove_retired()
+
+    def _check_room(self) -> None:
+        """Refuse (507) an update whose copy of the store would not fit on the disk."""
+        location = self.source.snapshot or self.source.spec.location
+        needed = _size(Path(location)) if location and Path(location).exists() else 0
+        assert self._state_dir is not None
+        free = shutil.disk_usage(self._state_dir).free
+        if free < 2 * needed + 16 * 2**20:
+            raise ProtocolError(
+                507,
+                f"no room for the update: its copy of the store needs about {needed / 2**20:.0f} MB "
+                f"and the disk has {free / 2**20:.0f} MB free; nothing changed",
+            )
+
+    def _remove_retired(self) -> None:
+        """Remove the store copies of past updates that no worker reads any more."""
+        for generation, path in list(self._retired.items()):
+            if self._live.get(generation, 0) == 0:
+                del self._retired[generation]
+                _remove(Path(path))
 
 
 class Runner(Protocol):
