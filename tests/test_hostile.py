@@ -277,3 +277,64 @@ def test_max_connections_admits_exactly_that_many(dist):
                 sock.close()
     with live_server(dist, "--max-connections", "1") as base, httpx.Client() as client:
         assert client.get(base + "/health").status_code == 200
+
+
+PIPELINE_SLOW = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d "
+    "FILTER(STR(?b) < STR(?d)) }"
+)
+
+
+def _read_responses(sock: socket.socket, seconds: float) -> bytes:
+    sock.settimeout(seconds)
+    got = b""
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+    except TimeoutError:
+        pass
+    return got
+
+
+def test_a_pipelined_request_is_answered_not_timed_out(dist):
+    """With --client-timeout 1, a request whose head arrived with the one before (pipelined) and
+    that runs past a second was answered 408 "the request's head did not arrive in time"."""
+    from urllib.parse import quote
+
+    from .conftest import live_server
+
+    with live_server(dist, "--client-timeout", "1", "--timeout", "30") as base:
+        parts = urlsplit(base)
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        try:
+            sock.sendall(
+                b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n"
+                + f"GET /sparql?query={quote(PIPELINE_SLOW)} HTTP/1.1\r\nHost: h\r\n"
+                "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n".encode()
+            )
+            got = _read_responses(sock, 40)
+        finally:
+            sock.close()
+    import re
+
+    statuses = re.findall(r"HTTP/1\.1 (\d{3}) ", got.decode("latin-1"))
+    assert statuses == ["200", "200"], got[-300:]
+
+
+def test_a_pipelined_flood_is_cut_off_and_others_are_answered(dist):
+    """Thousands of pipelined requests on one connection were all read ahead and held in memory; past
+    a few the connection is closed, and another client is answered meanwhile."""
+    from .conftest import live_server
+
+    with live_server(dist) as base:
+        parts = urlsplit(base)
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        try:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n" * 2000)
+            got = _read_responses(sock, 10)
+        finally:
+            sock.close()
+        answered = got.count(b"HTTP/1.1 200")
+        assert 1 <= answered <= 40, answered
+        with httpx.Client() as client:
+            assert client.get(base + "/health").status_code == 200

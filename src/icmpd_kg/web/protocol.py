@@ -8,6 +8,12 @@ is uvicorn's httptools protocol with both: the request line and headers must arr
 ``HEAD_SECONDS`` of the connection (or of the previous response, on a kept-alive connection) and
 within ``MAX_HEAD_BYTES``; past either the connection is answered 408 or 431 and closed.
 
+Pipelining: a request whose head arrived with the one before it is under way, not awaited, so the
+head deadline is not armed for it (it was answered 408 once the one before had taken the deadline's
+time); and at most ``MAX_PIPELINED`` requests are read ahead on one connection: past them nothing more
+is read, those read are answered, and the connection closes (a flood of pipelined requests was all
+read into memory at once).
+
 ``RateLimit`` is a logging filter: at most ``per_second`` records a second pass, and the next record
 that passes says how many were left out, so a flood cannot fill the disk with the log.
 """
@@ -24,6 +30,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEAD_SECONDS = 10.0
 MAX_HEAD_BYTES = 64 * 1024
+MAX_PIPELINED = 16  # requests read ahead on one connection, waiting for the one being answered
 
 log = logging.getLogger("icmpd_kg.server")
 
@@ -38,6 +45,10 @@ def _refusal(status: str, message: str) -> bytes:
 
 class HeadTooLarge(Exception):
     """A request's head passed ``MAX_HEAD_BYTES``."""
+
+
+class PipelineTooLong(Exception):
+    """A connection sent more than ``MAX_PIPELINED`` requests ahead of their answers."""
 
 
 class Guarded(HttpToolsProtocol):
@@ -106,11 +117,32 @@ class Guarded(HttpToolsProtocol):
         self._disarm()
         self._head_size = 0
         super().on_headers_complete()
+        if len(self.pipeline) >= MAX_PIPELINED:
+            # A client that sends request after request without reading the answers: each one read
+            # ahead holds memory until its turn. The ones read are answered, nothing more is read,
+            # and the connection closes after the last answer.
+            log.warning(
+                "a connection pipelined more than %d requests; it is closed after them", MAX_PIPELINED
+            )
+            self._flooded = True
+            raise PipelineTooLong()  # stops the parser (uvicorn's 400 for it is not sent: below)
+
+    def send_400_response(self, msg: str) -> None:
+        if getattr(self, "_flooded", False):
+            self.transport.pause_reading()
+            return
+        super().send_400_response(msg)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm()  # the next request on this connection has the same time for its head
+        if self.transport.is_closing():
+            return
+        if self.pipeline or (self.cycle is not None and not self.cycle.response_complete):
+            return  # a request whose head arrived with the last one is under way: no head to wait for
+        if getattr(self, "_flooded", False):
+            self.transport.close()
+            return
+        self._arm()  # the next request on this connection has the same time for its head
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
