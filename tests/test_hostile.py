@@ -4,6 +4,7 @@ headers, never a crash, a 5xx or a traceback."""
 from __future__ import annotations
 
 import socket
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -279,10 +280,7 @@ def test_max_connections_admits_exactly_that_many(dist):
         assert client.get(base + "/health").status_code == 200
 
 
-PIPELINE_SLOW = (
-    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d "
-    "FILTER(STR(?b) < STR(?d)) }"
-)
+PIPELINE_SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d FILTER(STR(?b) < STR(?d)) }"
 
 
 def _read_responses(sock: socket.socket, seconds: float) -> bytes:
@@ -338,3 +336,36 @@ def test_a_pipelined_flood_is_cut_off_and_others_are_answered(dist):
         assert 1 <= answered <= 40, answered
         with httpx.Client() as client:
             assert client.get(base + "/health").status_code == 200
+
+
+def test_a_client_that_never_reads_its_answer_is_cut_off(dist):
+    """A client that asks for a large answer and reads none of it held its connection (and the answer,
+    in the server's memory) as long as it liked: each piece of an answer must be read within
+    --client-timeout, or the connection is closed."""
+    from urllib.parse import quote
+
+    from .conftest import serving
+
+    query = "CONSTRUCT { ?a ?p ?d } WHERE { ?a ?p ?b . ?c ?q ?d } LIMIT 300000"
+    with serving(dist, "--client-timeout", "2", "--max-rows", "300000", "--timeout", "60") as served:
+        parts = urlsplit(served.base)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the client reads nothing
+        sock.connect((parts.hostname, parts.port))
+        try:
+            sock.sendall(
+                f"GET /sparql?query={quote(query)} HTTP/1.1\r\nHost: h\r\n"
+                "Accept: application/n-triples\r\n\r\n".encode()
+            )
+            deadline = time.monotonic() + 60
+            while "did not read its answer" not in served.log():
+                assert time.monotonic() < deadline, served.log()[-2000:]
+                time.sleep(0.2)
+            with httpx.Client() as client:  # the server goes on answering others
+                assert client.get(served.base + "/health").status_code == 200
+            # the connection was closed: reading what was sent ends, and does not wait
+            sock.settimeout(10)
+            while sock.recv(1 << 20):
+                pass
+        finally:
+            sock.close()

@@ -41,6 +41,24 @@ class Front:
             await self.app(scope, receive, send)
 
 
+WRITE_CHUNK = 256 * 1024  # bytes of an answer handed to a connection at a time
+
+
+async def _within(awaitable: Any, seconds: float) -> None:
+    """``await awaitable`` within ``seconds`` (TimeoutError past them): ``asyncio.timeout`` where
+    there is one (Python 3.11; no task per call, as ``wait_for`` makes on 3.10)."""
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is None:
+        await asyncio.wait_for(awaitable, seconds)
+        return
+    async with timeout(seconds):
+        await awaitable
+
+
+class ClientNotReading(Exception):
+    """A client took longer than the write deadline to read a piece of its answer."""
+
+
 class WebHeaders:
     """Pure ASGI middleware. HEAD is answered as GET without the body (RFC 9110 §9.3.2), with the
     same headers; every response says nosniff, no framing and its referrer policy, HTML pages carry a
@@ -48,8 +66,25 @@ class WebHeaders:
     sent elsewhere) under which the pages and YASGUI work, and every other response the strictest
     one (nothing loads, nothing runs)."""
 
-    def __init__(self, app: Any, csp: str):
-        self.app, self.csp = app, csp.encode("latin-1")
+    def __init__(self, app: Any, csp: str, write_timeout: float = 10.0):
+        self.app, self.csp, self.write_timeout = app, csp.encode("latin-1"), write_timeout
+
+    async def _write(self, send: Any, message: dict) -> None:
+        """A body in pieces of ``WRITE_CHUNK`` bytes, each handed to the connection only once the
+        client has read what came before (uvicorn waits for the transport to drain), and each within
+        ``write_timeout`` seconds: a client that does not read its answer holds one piece in memory,
+        not the whole answer, and is cut off (``ClientNotReading``)."""
+        body = message.get("body", b"")
+        more = message.get("more_body", False)
+        pieces = [body[i : i + WRITE_CHUNK] for i in range(0, len(body), WRITE_CHUNK)] or [b""]
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            try:
+                await _within(
+                    send({**message, "body": piece, "more_body": more or not last}), self.write_timeout
+                )
+            except (asyncio.TimeoutError, TimeoutError):
+                raise ClientNotReading() from None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -81,13 +116,26 @@ class WebHeaders:
                     if name not in present:
                         headers.append((name, value))
                 message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and head:
-                message = {**message, "body": b""}
+            elif message["type"] == "http.response.body":
+                if head:
+                    message = {**message, "body": b""}
+                await self._write(send, message)
+                return
             await send(message)
 
         client = scope.get("client") or ("-", 0)
         try:
             await self.app(scope, receive, sending)
+        except ClientNotReading:
+            # the response is left incomplete: uvicorn closes the connection
+            log.warning(
+                "%s %s %s: the client did not read its answer within %g s; the connection is closed",
+                loggable(client[0]),
+                loggable(method),
+                loggable(scope.get("path")),
+                self.write_timeout,
+            )
+            status[0] = status[0] or 500
         except Exception:
             access.exception(
                 "%s %s %s: unhandled error",
@@ -181,6 +229,6 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     app.router.routes.append(Route("/sparql", endpoint, methods=["GET", "POST"]))
     for module in (pages, files):
         app.include_router(module.router)
-    front = WebHeaders(Front(endpoint, app), csp=CONTENT_SECURITY_POLICY)
+    front = WebHeaders(Front(endpoint, app), csp=CONTENT_SECURITY_POLICY, write_timeout=config.client_timeout)
     front.state = app.state  # type: ignore[attr-defined]
     return front
