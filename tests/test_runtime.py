@@ -267,6 +267,39 @@ def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
     assert asyncio.run(scenario()) == ["first", "second"]
 
 
+def test_fast_slots_go_fairly_between_clients():
+    """One address queueing many fast queries no longer queues everyone behind them: a free slot goes
+    to the waiting client that runs the fewest (another client's ASK waited behind 50 loops)."""
+    import asyncio
+
+    from icmpd_kg.lanes import Entry, Lanes
+
+    async def scenario() -> list[str]:
+        lanes = Lanes(fast=1, min_run=10.0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        entered: list[str] = []
+
+        async def run(entry: Entry) -> None:
+            await lanes.enter_fast(entry, deadline)
+            entered.append(entry.client)
+            await asyncio.sleep(0.01)
+            lanes.leave_fast(entry)
+
+        holder = Entry("flood", loop.time())
+        await lanes.enter_fast(holder, deadline)
+        tasks = [asyncio.ensure_future(run(Entry("flood", loop.time()))) for _ in range(6)]
+        await asyncio.sleep(0.01)
+        tasks.append(asyncio.ensure_future(run(Entry("bystander", loop.time()))))
+        await asyncio.sleep(0.01)
+        lanes.leave_fast(holder)
+        await asyncio.wait_for(asyncio.gather(*tasks), 5)
+        return entered
+
+    entered = asyncio.run(scenario())
+    assert len(entered) == 7 and entered.index("bystander") <= 1, entered
+
+
 def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on():
     """A query woken for a free slot whose client leaves before it runs hands the slot to the
     next waiter, so no slot is lost."""

@@ -49,15 +49,20 @@ class Lanes:
         self.fast_budget, self.min_run, self.client_share = fast_budget, min_run, client_share
         self.fast: list[Entry] = []
         self.slow: Counter[str] = Counter()
-        self._waiting: deque[asyncio.Future] = deque()  # queries waiting for a fast slot, first come first
+        # queries waiting for a fast slot: (client, waiter), first come first within a client
+        self._waiting: deque[tuple[str, asyncio.Future]] = deque()
+        self._served: OrderedDict[str, int] = OrderedDict()  # each client's last turn in the fast lane
+        self._turns = 0
         self._known_slow: OrderedDict[int, None] = OrderedDict()  # texts that outran the fast lane
 
     # --- the fast lane -------------------------------------------------------------------------------
     async def enter_fast(self, entry: Entry, deadline: float) -> None:
         """Take a fast slot for ``entry``, waiting in turn; ``TimeoutError`` past ``deadline``. While
-        every slot is taken, the query that has run longest (at least ``min_run``) is told to move on."""
+        every slot is taken, the query that has run longest (at least ``min_run``) is told to move on.
+        Turns are fair between clients: a free slot goes to the waiting client that runs the fewest
+        fast queries, so one address's many queries do not queue everyone else behind them."""
         loop = asyncio.get_running_loop()
-        while len(self.fast) >= self.fast_slots:
+        while len(self.fast) >= self.fast_slots or self._others_first(entry):
             # Only a query that is running can have had its turn (one still waiting for its worker
             # to start has not): the one that has run longest moves on to the slow lane (or stops).
             running = [r for r in self.fast if r.worker is not None and not r.pinned]
@@ -69,8 +74,12 @@ class Lanes:
             if loop.time() >= deadline:
                 raise TimeoutError()
             wait = min(deadline - loop.time(), max(0.001, self.min_run - ran) if ran < self.min_run else 0.01)
+            if len(self.fast) < self.fast_slots:  # a free slot this entry leaves to another client
+                self._wake_next()
+                wait = min(wait, 0.05)
             waiter = loop.create_future()
-            self._waiting.append(waiter)
+            item = (entry.client, waiter)
+            self._waiting.append(item)
             timer = loop.call_later(wait, _settle, waiter)  # a plain timer: no task per wait
             try:
                 await waiter
@@ -80,23 +89,47 @@ class Lanes:
                 raise
             finally:
                 timer.cancel()
-                if waiter in self._waiting:  # timed out, not woken
-                    self._waiting.remove(waiter)
+                if item in self._waiting:  # timed out, not woken
+                    self._waiting.remove(item)
         self.fast.append(entry)
+        self._turns += 1
+        self._served[entry.client] = self._turns
+        self._served.move_to_end(entry.client)
+        if len(self._served) > KNOWN_SLOW:
+            self._served.popitem(last=False)
 
     def leave_fast(self, entry: Entry) -> None:
         if entry in self.fast:
             self.fast.remove(entry)
             self._wake_next()
 
+    def _turn_key(self, client: str, counts: Counter[str]) -> tuple[int, int]:
+        """Who goes first: the client running the fewest fast queries, then the one served longest
+        ago (a client never served, or forgotten, first of all)."""
+        return counts[client], self._served.get(client, 0)
+
+    def _others_first(self, entry: Entry) -> bool:
+        """Whether another waiting client's turn comes before ``entry``'s client's."""
+        if not self._waiting or entry.pinned:
+            return False
+        counts = Counter(e.client for e in self.fast)
+        mine = self._turn_key(entry.client, counts)
+        return any(
+            c != entry.client and not w.done() and self._turn_key(c, counts) < mine for c, w in self._waiting
+        )
+
     def _wake_next(self) -> None:
-        """Wake the query that has waited longest for a fast slot (one, not all: the others would
-        only find the slot taken)."""
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(True)  # woken (a timed-out wait is settled with False)
-                return
+        """Wake one query waiting for a fast slot (one, not all: the others would only find the slot
+        taken): of the client whose turn comes first, the one that has waited longest."""
+        live = [(c, w) for c, w in self._waiting if not w.done()]
+        self._waiting = deque(live)
+        if not live:
+            return
+        counts = Counter(e.client for e in self.fast)
+        chosen = min(range(len(live)), key=lambda i: (self._turn_key(live[i][0], counts), i))
+        _, waiter = live[chosen]
+        del self._waiting[chosen]
+        waiter.set_result(True)  # woken (a timed-out wait is settled with False)
 
     # --- the slow lane -------------------------------------------------------------------------------
     def retry_after(self) -> int:
