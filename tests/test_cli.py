@@ -314,3 +314,29 @@ def test_query_says_when_it_cut_the_answer(dist):
     )
     assert cut.exit_code == 0 and len(cut.stdout.splitlines()) == 4  # the header and three rows
     assert "cut at 3 rows (--max-rows)" in cut.stderr
+
+
+def test_a_store_without_its_current_file_is_refused_not_replaced(dist, tmp_path):
+    """A dist/oxigraph folder missing its CURRENT file was served silently from the dump in memory."""
+    import shutil
+
+    broken = tmp_path / "dist"
+    shutil.copytree(dist, broken)
+    (broken / "oxigraph" / "CURRENT").unlink()
+    result = CliRunner().invoke(main, ["query", "--dist", str(broken), "ASK { ?s ?p ?o }"])
+    assert result.exit_code == 2 and "CURRENT file is missing" in result.output
+    assert "Traceback" not in result.output
+    served = subprocess_serve(broken)
+    assert served.returncode == 2 and "CURRENT file is missing" in served.stderr
+
+
+def subprocess_serve(dist):
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, "-m", "icmpd_kg", "serve", "--dist", str(dist), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

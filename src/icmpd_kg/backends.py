@@ -580,13 +580,27 @@ class StoreSpec:
 
 
 def default_store(dist: Path) -> StoreSpec:
-    """The built Oxigraph store when the build wrote one, else the dump in memory."""
-    from icmpd_kg.distfiles import OXIGRAPH_DIR
+    """The built Oxigraph store when the build wrote one, else (a release unpacked, which carries
+    none) the dump in memory, said in the log. A store folder that is there but not a store (its
+    CURRENT file gone) is refused: serving the dump instead would hide a broken build."""
+    import logging
 
-    store = Path(dist) / OXIGRAPH_DIR
+    from icmpd_kg.distfiles import OXIGRAPH_DIR
+    from icmpd_kg.errors import IcmpdKgError
     from icmpd_kg.store import is_store
 
-    return StoreSpec("oxigraph", str(store)) if is_store(store) else StoreSpec("memory")
+    store = Path(dist) / OXIGRAPH_DIR
+    if is_store(store):
+        return StoreSpec("oxigraph", str(store))
+    if store.exists():
+        raise IcmpdKgError(
+            f"{store} is not a readable Oxigraph store (its CURRENT file is missing): run "
+            "'icmpd-kg build' again, or give --store memory to serve the dump"
+        )
+    logging.getLogger("icmpd_kg.server").warning(
+        "%s has no Oxigraph store: the dump is read into memory (slower; 'icmpd-kg build' writes one)", dist
+    )
+    return StoreSpec("memory")
 
 
 def open_backend(

@@ -420,7 +420,10 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     from icmpd_kg.backends import default_store
     from icmpd_kg.store import require_default_graph
 
-    spec = default_store(dist) if text is None else _store_spec(text)
+    try:
+        spec = default_store(dist) if text is None else _store_spec(text)
+    except IcmpdKgError as exc:
+        _fail(exc)
     if default_graph is None:
         return spec
     if spec.kind == "sparql":
