@@ -273,6 +273,9 @@ def test_dumps_etag_and_304(site, dist):
     assert "last-modified" in r.headers
     again = site.get("/dumps/icmpd-kg.ttl", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    # If-None-Match compares weakly (RFC 9110 13.1.2): a proxy's W/ form matches too
+    weak = site.get("/dumps/icmpd-kg.ttl", headers={"If-None-Match": f'"other", W/{r.headers["etag"]}'})
+    assert weak.status_code == 304
     assert site.get("/dumps/icmpd-kg.nq").headers["content-type"].startswith("application/n-quads")
     assert site.get("/dumps/..%2Fsecret").status_code == 404
 

@@ -83,7 +83,9 @@ def static(request: Request, path: Path, media_type: str) -> Response:
     }
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (
-        if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]
+        if_none_match.strip() == "*"
+        # weak comparison, as RFC 9110 (13.1.2) asks of If-None-Match: W/"x" matches "x"
+        or etag.removeprefix("W/") in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
     ):
         return Response(status_code=304, headers=headers)
     if media_type.startswith("text/") and "charset" not in media_type:
