@@ -659,3 +659,29 @@ def test_the_endpoint_answers_as_the_pages_do_outside_starlette(site):
         assert response.headers["content-type"].startswith("application/json")
         assert set(response.json()) == {"message"} and response.json()["message"]
         assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_health_names_the_build_and_says_when_dist_moved_on(dist, tmp_path):
+    """A running server kept serving the old build after `icmpd-kg build` rewrote dist/, and nothing
+    said so: /health names the build it serves and says when dist/ holds another."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from icmpd_kg.config import ServerConfig, query_policy
+    from icmpd_kg.engine import open_engine
+    from icmpd_kg.web.app import create_app
+    from icmpd_kg.workers import InlineRunner
+
+    copy = tmp_path / "dist"
+    shutil.copytree(dist, copy)
+    config = ServerConfig(dist=copy)
+    engine = open_engine(copy, policy=query_policy(config))
+    with TestClient(create_app(config, runner=InlineRunner(engine, "oxigraph"))) as client:
+        first = client.get("/health").json()
+        assert first["build"] and "stale" not in first
+        sums = copy / "SHA256SUMS"
+        sums.write_text(sums.read_text(encoding="utf-8") + "0" * 64 + "  new-file\n", encoding="utf-8")
+        moved = client.get("/health").json()
+        assert moved["build"] == first["build"] and "restart" in moved["stale"]
+    engine.close()

@@ -224,6 +224,7 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     app.state.config = config
     app.state.runner = runner
     app.state.context = context
+    context.cached("build-identity", lambda: files.build_identity(config.dist))  # what is served now
     endpoint = SparqlEndpoint(context, app)
     # /sparql's other methods: a CORS preflight (answered by the middleware) or 405 naming these
     app.router.routes.append(Route("/sparql", endpoint, methods=["GET", "POST"]))

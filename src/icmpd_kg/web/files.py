@@ -3,11 +3,13 @@ assets and YASGUI's, and the health check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from icmpd_kg import __version__, paths
-from icmpd_kg.distfiles import SHAPES_NAME, VOID_NAME
+from icmpd_kg.distfiles import SHAPES_NAME, SUMS_NAME, VOID_NAME
 from icmpd_kg.formats import media_type_of_file
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import context, error, rdf_file, static
@@ -69,7 +71,22 @@ async def health(request: Request) -> JSONResponse:
     pool = context(request).runner
     status = pool.status()
     ok = status["workers"] > 0
-    body = {"status": "ok" if ok else "unavailable", "version": __version__, **status}
+    ctx = context(request)
+    served = ctx.cached("build-identity", lambda: build_identity(ctx.dist))
+    on_disk = build_identity(ctx.dist)
+    body = {"status": "ok" if ok else "unavailable", "version": __version__, "build": served, **status}
+    if on_disk != served:  # `icmpd-kg build` rewrote dist/ since: this server still serves the old one
+        body["stale"] = f"dist/ now holds build {on_disk}; restart the server to serve it"
     if not ok and pool.last_error:
         body["last_error"] = pool.last_error.splitlines()[-1]
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def build_identity(dist: Path) -> str | None:
+    """The build's identity: the start of the SHA-256 of its SHA256SUMS (every file's checksum)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256((dist / SUMS_NAME).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
