@@ -685,3 +685,11 @@ def test_health_names_the_build_and_says_when_dist_moved_on(dist, tmp_path):
         moved = client.get("/health").json()
         assert moved["build"] == first["build"] and "restart" in moved["stale"]
     engine.close()
+
+
+def test_redirects_point_to_the_public_url_whatever_host_is_sent(site):
+    """The trailing-slash redirects took their Location from the Host header a client sent."""
+    for path, target in (("/dumps", "/dumps/"), ("/ontology/", "/ontology")):
+        r = site.get(path, headers={"Host": "evil.example"})
+        assert r.status_code in (301, 307, 308), (path, r.status_code)
+        assert r.headers["location"] == "http://127.0.0.1:8000" + target

@@ -66,8 +66,26 @@ class WebHeaders:
     sent elsewhere) under which the pages and YASGUI work, and every other response the strictest
     one (nothing loads, nothing runs)."""
 
-    def __init__(self, app: Any, csp: str, write_timeout: float = 10.0):
+    def __init__(self, app: Any, csp: str, write_timeout: float = 10.0, public_url: str | None = None):
         self.app, self.csp, self.write_timeout = app, csp.encode("latin-1"), write_timeout
+        self.public_url = public_url.rstrip("/").encode("latin-1") if public_url else None
+
+    def _located(self, headers: list, scope: dict) -> list:
+        """A redirect's Location on the public URL, not on whatever Host the client sent (Starlette
+        builds the trailing-slash redirects from the request's Host header)."""
+        if self.public_url is None:
+            return headers
+        from urllib.parse import urlsplit
+
+        out = []
+        for name, value in headers:
+            if name.lower() == b"location":
+                parts = urlsplit(value.decode("latin-1"))
+                if parts.scheme in ("http", "https"):
+                    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+                    value = self.public_url + tail.encode("latin-1")
+            out.append((name, value))
+        return out
 
     async def _write(self, send: Any, message: dict) -> None:
         """A body in pieces of ``WRITE_CHUNK`` bytes, each handed to the connection only once the
@@ -115,6 +133,8 @@ class WebHeaders:
                 ):
                     if name not in present:
                         headers.append((name, value))
+                if 300 <= status[0] < 400:
+                    headers = self._located(headers, scope)
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body":
                 if head:
@@ -230,6 +250,11 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     app.router.routes.append(Route("/sparql", endpoint, methods=["GET", "POST"]))
     for module in (pages, files):
         app.include_router(module.router)
-    front = WebHeaders(Front(endpoint, app), csp=CONTENT_SECURITY_POLICY, write_timeout=config.client_timeout)
+    front = WebHeaders(
+        Front(endpoint, app),
+        csp=CONTENT_SECURITY_POLICY,
+        write_timeout=config.client_timeout,
+        public_url=config.public_url,
+    )
     front.state = app.state  # type: ignore[attr-defined]
     return front
