@@ -519,3 +519,29 @@ def test_an_ill_typed_literal_in_a_query_leaves_no_traceback_in_the_log(server):
     # the worker writes any warning to the log before it answers
     log = server.log()[before:]
     assert "Traceback" not in log and "Failed to convert" not in log, log[-2000:]
+
+
+def test_sighup_reloads_the_build_instead_of_ending_the_server(dist, tmp_path):
+    """SIGHUP ended the server at once, with no shutdown; now it serves dist/ as it is now, and
+    /health names the new build."""
+    import shutil
+
+    from .conftest import serving
+
+    copy = tmp_path / "dist"
+    shutil.copytree(dist, copy)
+    with serving(copy) as served:
+        first = httpx.get(served.base + "/health").json()["build"]
+        sums = copy / "SHA256SUMS"
+        sums.write_text(sums.read_text(encoding="utf-8") + "0" * 64 + "  another\n", encoding="utf-8")
+        assert "stale" in httpx.get(served.base + "/health").json()
+        served.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reloaded on SIGHUP" in served.log(), 20)
+        health = httpx.get(served.base + "/health").json()
+        assert served.process.poll() is None and health["build"] != first and "stale" not in health
+        answer = httpx.get(
+            served.base + "/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert answer.status_code == 200 and answer.json()["boolean"] is True

@@ -712,6 +712,19 @@ class WorkerPool:
         self._replenish()
         self._remove_retired()
 
+    def reload(self) -> None:
+        """Serve the store as it is now on disk (``icmpd-kg build`` rewrote it): workers running a
+        query finish it on the old build, idle ones are replaced, new ones open the new build; the
+        answers kept go, and the copies past updates made are removed once no worker reads them."""
+        if self.source.snapshot and self.source.generation > 0:
+            self._retired[self.source.generation] = self.source.snapshot
+        self.source = replace(self.source, snapshot=None, generation=self.source.generation + 1)
+        self.answers.clear()
+        while self._idle:
+            self._kill(self._pop_idle())
+        self._replenish()
+        self._remove_retired()
+
     def _check_room(self) -> None:
         """Refuse (507) an update whose copy of the store would not fit on the disk."""
         location = self.source.snapshot or self.source.spec.location
@@ -755,6 +768,8 @@ class Runner(Protocol):
     ) -> QueryResponse: ...
 
     async def update(self, text: str, timeout: float) -> None: ...
+
+    def reload(self) -> None: ...
 
 
 class InlineRunner:
@@ -802,3 +817,6 @@ class InlineRunner:
     async def update(self, text: str, timeout: float) -> None:
         await asyncio.to_thread(self.engine.update, text, time.monotonic() + timeout)
         self.generation += 1
+
+    def reload(self) -> None:
+        """The engine it was given stays (a test's or a tool's): nothing to open again."""

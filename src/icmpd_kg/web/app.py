@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -211,13 +212,29 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
         )
     context = Context(config, runner)
 
+    def reload() -> None:
+        """SIGHUP: serve dist/ as it is now, as servers conventionally reload (it ended the server)."""
+        runner.reload()
+        with context._lock:
+            context._cache.clear()
+        served = context.cached("build-identity", lambda: files.build_identity(config.dist))
+        log.info("reloaded on SIGHUP: serving build %s of %s", served, config.dist)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        context.loop = asyncio.get_running_loop()
+        context.loop = loop = asyncio.get_running_loop()
         await runner.start()
+        try:
+            loop.add_signal_handler(signal.SIGHUP, reload)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread (tests' client)
+            pass
         try:
             yield
         finally:
+            try:
+                loop.remove_signal_handler(signal.SIGHUP)
+            except (ValueError, RuntimeError, NotImplementedError):
+                pass
             runner.stop()
 
     # No /docs, /redoc or /openapi.json: FastAPI's pages load their scripts from CDNs, and this
