@@ -545,3 +545,23 @@ def test_sighup_reloads_the_build_instead_of_ending_the_server(dist, tmp_path):
             headers={"Accept": "application/sparql-results+json"},
         )
         assert answer.status_code == 200 and answer.json()["boolean"] is True
+
+
+def test_a_stopped_server_leaves_no_temporary_folder(dist, tmp_path):
+    """Every stop, SIGTERM included, left a pymp-* folder (and, after updates, the updates' folder) in
+    the temporary directory: uvicorn raised SIGTERM again after its graceful stop, and the process
+    ended before its exit handlers ran."""
+    from .conftest import serving
+
+    with serving(dist, env={"TMPDIR": str(tmp_path), "ICMPD_KG_UPDATE_KEY": "k"}) as served:
+        update = {"update": "INSERT DATA { <urn:x:t> <urn:x:t> <urn:x:t> }"}
+        assert (
+            httpx.post(
+                served.base + "/sparql", data=update, headers={"Authorization": "Bearer k"}
+            ).status_code
+            == 204
+        )
+        assert list(tmp_path.iterdir())  # the workers' and the updates' folders, while it runs
+        process = served.process
+    assert process.returncode == 0
+    assert list(tmp_path.iterdir()) == []

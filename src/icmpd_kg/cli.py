@@ -937,6 +937,12 @@ def serve(
     logging.getLogger("icmpd_kg.server").info(
         "icmpd-kg running on %s (public URL %s)", bound, config.public_url
     )
+    # uvicorn stops gracefully on SIGTERM and then raises the signal again, which, left to the default
+    # action, ended the process before Python's exit handlers ran (multiprocessing's temporary
+    # folders stayed behind): raised again, it now ends the interpreter normally.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(3)  # as uvicorn does when the app cannot start

@@ -99,6 +99,15 @@ def _text_key(request: QueryRequest) -> int:
     return hash(Answers.key(request)[:3])
 
 
+def _own_temporary_folders() -> None:
+    """The processes this one starts (the forkserver, the workers) make their temporary folders
+    inside this process's own (multiprocessing's ``pymp-*``), which this process removes when it
+    ends: the forkserver, ended with the server, left its ``pymp-*`` folder behind at every stop."""
+    from multiprocessing import util
+
+    os.environ["TMPDIR"] = util.get_temp_dir()
+
+
 def _size(path: Path) -> int:
     """Bytes of a file, or of every file under a directory."""
     if path.is_file():
@@ -411,6 +420,7 @@ class WorkerPool:
 
     async def start(self, wait: bool = True) -> None:
         self._update_lock = asyncio.Lock()
+        _own_temporary_folders()
         self._replenish()
         if wait:
             deadline = time.monotonic() + self.start_timeout
