@@ -565,3 +565,14 @@ def test_a_stopped_server_leaves_no_temporary_folder(dist, tmp_path):
         process = served.process
     assert process.returncode == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_memory_store_query_past_the_memory_limit_says_so(dist):
+    """On the memory store, running out of memory was answered 400 with an empty message ("SPARQL
+    evaluation failed: "): rdflib's errors were caught as a whole, MemoryError among them."""
+    from .conftest import live_server
+
+    query = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY ?a ?b ?c ?d"
+    with live_server(dist, "--store", "memory", "--memory-limit", "120", "--timeout", "60") as base:
+        r = httpx.get(base + "/sparql", params={"query": query}, timeout=90)
+    assert r.status_code == 400 and "more memory than the per-query limit (120 MB)" in r.json()["message"]

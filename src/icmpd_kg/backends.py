@@ -457,7 +457,7 @@ class RdflibBackend:
             triples = list(result.graph) if result.graph is not None else []
             triples.sort()
             return Answer(result.type, triples=triples[:limit], truncated=len(triples) > limit)
-        except ProtocolError:
+        except (ProtocolError, MemoryError):  # past the memory limit: the worker says so (not "failed: ")
             raise
         except Exception as exc:  # noqa: BLE001 - rdflib reports evaluation errors in many types
             raise ProtocolError(400, f"SPARQL evaluation failed: {exc}") from None
@@ -481,6 +481,8 @@ class RdflibBackend:
             graph.update(prepareUpdate(text, initNs=QUERY_PREFIXES, base=base))
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise ProtocolError(400, f"SPARQL Update failed: {exc}") from None
 
