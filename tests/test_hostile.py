@@ -369,3 +369,32 @@ def test_a_client_that_never_reads_its_answer_is_cut_off(dist):
                 pass
         finally:
             sock.close()
+
+
+def test_one_address_cannot_hold_every_connection(dist):
+    """One address could hold the whole connection cap (no other client answered meanwhile): it may
+    hold a quarter of it (at least 2), and another address is still answered."""
+    from .conftest import live_server
+
+    def ask(base: str, source: str) -> bytes:
+        parts = urlsplit(base)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((source, 0))
+        sock.settimeout(10)
+        sock.connect((parts.hostname, parts.port))
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = sock.recv(256)
+        held.append(sock)
+        return answer
+
+    held: list[socket.socket] = []
+    with live_server(dist, "--max-connections", "8") as base:
+        try:
+            assert ask(base, "127.0.0.1").startswith(b"HTTP/1.1 200")
+            assert ask(base, "127.0.0.1").startswith(b"HTTP/1.1 200")
+            third = ask(base, "127.0.0.1")
+            assert third.startswith(b"HTTP/1.1 503") and b"retry-after" in third.lower()
+            assert ask(base, "127.0.0.2").startswith(b"HTTP/1.1 200")  # another address is answered
+        finally:
+            for sock in held:
+                sock.close()

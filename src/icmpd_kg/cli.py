@@ -930,7 +930,11 @@ def serve(
             access_log=False,
             proxy_headers=bool(forwarded_allow_ips),
             forwarded_allow_ips=forwarded_allow_ips or "",
-            **server_options(min(max_connections, max(64, files - 64)), client_timeout),
+            **server_options(
+                min(max_connections, max(64, files - 64)),
+                client_timeout,
+                behind_proxy=bool(forwarded_allow_ips),
+            ),
         )
     )
     bound = f"http://{host if ':' not in host else f'[{host}]'}:{port}"

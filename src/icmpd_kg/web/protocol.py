@@ -35,10 +35,11 @@ MAX_PIPELINED = 16  # requests read ahead on one connection, waiting for the one
 log = logging.getLogger("icmpd_kg.server")
 
 
-def _refusal(status: str, message: str) -> bytes:
+def _refusal(status: str, message: str, retry_after: int | None = None) -> bytes:
     body = message.encode("ascii")
+    retry = f"retry-after: {retry_after}\r\n" if retry_after is not None else ""
     return (
-        f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n{retry}"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
     ).encode("ascii") + body
 
@@ -57,10 +58,30 @@ class Guarded(HttpToolsProtocol):
     head_seconds = HEAD_SECONDS
     max_head_bytes = MAX_HEAD_BYTES
 
+    per_address: int | None = None  # connections one address may hold at once (None: no cap)
+    _by_address: dict[str, int] = {}  # the open connections of each address, for every connection
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
+        peer = transport.get_extra_info("peername")
+        self._address = peer[0] if isinstance(peer, tuple) and peer else None
+        if self._address is not None and self.per_address is not None:
+            held = self._by_address.get(self._address, 0)
+            self._by_address[self._address] = held + 1
+            if held >= self.per_address:
+                self._head_timer = None
+                self.transport.write(
+                    _refusal(
+                        "503 Service Unavailable",
+                        f"this address holds {held} connections, its share of the server's; "
+                        "use fewer at once",
+                        retry_after=2,
+                    )
+                )
+                self.transport.close()
+                return
         self._arm()
 
     def _arm(self) -> None:
@@ -146,6 +167,13 @@ class Guarded(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        address = getattr(self, "_address", None)
+        if address is not None and self.per_address is not None:
+            left = self._by_address.get(address, 1) - 1
+            if left > 0:
+                self._by_address[address] = left
+            else:
+                self._by_address.pop(address, None)
         super().connection_lost(exc)
 
 
@@ -210,9 +238,16 @@ def raise_file_limit() -> int:
     return soft
 
 
-def server_options(max_connections: int, head_seconds: float = HEAD_SECONDS) -> dict[str, Any]:
-    """uvicorn's settings for a public endpoint."""
-    guarded = type("Guarded", (Guarded,), {"head_seconds": head_seconds})
+def server_options(
+    max_connections: int, head_seconds: float = HEAD_SECONDS, behind_proxy: bool = False
+) -> dict[str, Any]:
+    """uvicorn's settings for a public endpoint. One address may hold at most a quarter of the
+    connections (at least 2), so that one client cannot take them all; not behind a proxy, whose
+    one address carries every client's connections."""
+    per_address = None if behind_proxy else max(2, max_connections // 4)
+    guarded = type(
+        "Guarded", (Guarded,), {"head_seconds": head_seconds, "per_address": per_address, "_by_address": {}}
+    )
     # uvicorn counts the connection asking among its connections ("at least the limit": refused),
     # so it admits one fewer than its limit: --max-connections 1 refused everyone
     return {"http": guarded, "timeout_keep_alive": 5, "limit_concurrency": max_connections + 1}
