@@ -960,6 +960,7 @@ def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> 
         readers: int = 1,
         flood_query: str = SLOW,
         bystander: str | None = None,
+        addresses: int = 1,
     ) -> dict:
         """``n`` clients at 127.0.0.1 each sending ``flood_query`` again as soon as it is answered;
         the measured client reads ``path`` from ``bystander`` (another loopback address) or from
@@ -967,9 +968,12 @@ def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> 
         stop = threading.Event()
         statuses: dict[int, int] = {}
 
-        def resend() -> None:
+        def resend(number: int) -> None:
             sent = 0
-            with httpx.Client(timeout=30) as client:
+            # each flooding client at 127.0.0.1, or spread over ``addresses`` loopback addresses
+            source = f"127.0.1.{10 + number % addresses}" if addresses > 1 else None
+            transport = httpx.HTTPTransport(local_address=source) if source else None
+            with httpx.Client(timeout=30, transport=transport) as client:
                 while not stop.is_set():
                     # the short query is a new text each time, as it would be run (not kept); the
                     # slow one is the same text, as a re-sender sends it
@@ -984,7 +988,7 @@ def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> 
                     except httpx.HTTPError:
                         pass
 
-        threads = [threading.Thread(target=resend, daemon=True) for _ in range(n)]
+        threads = [threading.Thread(target=resend, args=(i,), daemon=True) for i in range(n)]
         for t in threads:
             t.start()
         time.sleep(1.0)
@@ -1040,6 +1044,17 @@ def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> 
             flood_query=FAST,
             bystander="127.0.0.2",
         )
+        # fifty addresses, each looping the short query
+        out["spread-50"] = measure(
+            base,
+            50,
+            "/sparql",
+            {"query": "ASK { ?s ?p ?o }"},
+            trivial,
+            flood_query=FAST,
+            bystander="127.0.0.2",
+            addresses=50,
+        )
     return out
 
 
@@ -1057,12 +1072,16 @@ def fairness_report(results: dict, out: Path) -> str:
     ]
     for key, row in results.items():
         kind, n = key.split("-")
-        target = 100 if kind in ("ask", "fast") else 1000
-        who = f"{n} re-senders" if kind != "fast" else f"{n} loops of a short query (`{FAST}`), one address"
+        target = {"ask": 100, "fast": 100, "spread": 250}.get(kind, 1000)
+        who = {
+            "fast": f"{n} loops of a short query (`{FAST}`), one address",
+            "spread": f"{n} addresses, each looping the short query",
+        }.get(kind, f"{n} re-senders")
         what = {
             "ask": "trivial ASK",
             "pages": "entity page, 8 readers",
             "fast": "trivial ASK, another address",
+            "spread": "trivial ASK, another address",
         }
         lines.append(
             f"| {who} | {what[kind]} | "
