@@ -192,3 +192,15 @@ def test_an_update_is_held_to_the_per_query_memory_limit(dist):
         assert r.status_code == 400 and "more memory than the per-query limit (100 MB)" in r.json()["message"]
         asked = httpx.get(base + "/sparql", params={"query": "ASK { ?a <urn:x:crossed> ?c }"}, headers=JSON)
         assert asked.json()["boolean"] is False
+
+
+def test_the_update_folder_of_a_killed_server_is_removed_by_the_next(dist, tmp_path):
+    """SIGKILL (the OOM killer's way) leaves a server's update folder behind; the next server that
+    applies an update removes the folders of servers that are gone."""
+    orphan = tmp_path / "icmpd-kg-updates-999999999-x1"
+    (orphan / "generation-1.store").mkdir(parents=True)
+    with live_server(dist, env={"ICMPD_KG_UPDATE_KEY": KEY, "TMPDIR": str(tmp_path)}) as base:
+        insert = "INSERT DATA { <urn:x:o> <urn:x:o> <urn:x:o> }"
+        assert httpx.post(base + "/sparql", data={"update": insert}, headers=AUTH).status_code == 204
+        assert not orphan.exists()
+        assert [p.name.split("-")[3] for p in tmp_path.glob("icmpd-kg-updates-*")]  # its own, by its pid

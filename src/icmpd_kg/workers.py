@@ -99,6 +99,18 @@ def _text_key(request: QueryRequest) -> int:
     return hash(Answers.key(request)[:3])
 
 
+UPDATES_PREFIX = "icmpd-kg-updates-"  # then the server's process id: a folder of updates' store copies
+
+
+def _remove_orphaned_updates() -> None:
+    """Remove the update folders of servers that ended without removing them (SIGKILL, the OOM
+    killer): their process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{UPDATES_PREFIX}*-*"):
+        pid = folder.name[len(UPDATES_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            _remove(folder)
+
+
 def _own_temporary_folders() -> None:
     """The processes this one starts (the forkserver, the workers) make their temporary folders
     inside this process's own (multiprocessing's ``pymp-*``), which this process removes when it
@@ -669,7 +681,8 @@ class WorkerPool:
     async def _update(self, text: str, timeout: float, deadline: float) -> None:
         loop = asyncio.get_running_loop()
         if self._state_dir is None:
-            self._state_dir = Path(tempfile.mkdtemp(prefix="icmpd-kg-updates-"))
+            _remove_orphaned_updates()
+            self._state_dir = Path(tempfile.mkdtemp(prefix=f"{UPDATES_PREFIX}{os.getpid()}-"))
         await self._in_pool_thread(self._check_room)
         generation = self.source.generation + 1
         suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
