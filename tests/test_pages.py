@@ -136,3 +136,28 @@ def test_reading_a_build_does_not_load_the_build_stack(dist):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_term_iri_lands_on_its_definition(site, dist):
+    """Class and property links went to /ontology%23Name (a JSON 404), and 24 of the ontology's terms
+    had no anchor of their own on pyLODE's page (a hash IRI landed at the top of it)."""
+    import re
+
+    from rdflib import Graph, URIRef
+
+    from icmpd_kg import paths
+
+    terms = sorted(
+        {
+            str(s).split("#", 1)[1]
+            for s in Graph().parse(paths.ONTOLOGY_FILE).subjects()
+            if isinstance(s, URIRef) and str(s).startswith("https://w3id.org/icmpd-kg/ontology#")
+        }
+    )
+    for lang in ("en", "tr"):
+        page = site.get("/ontology", params={"lang": lang}, headers={"Accept": "text/html"})
+        ids = set(re.findall(r'\bid="([^"]+)"', page.text))
+        assert page.status_code == 200 and not [t for t in terms if t not in ids], lang
+    entity = site.get("/id/project/pact", headers={"Accept": "text/html"}).text
+    links = set(re.findall(r'href="(/ontology[^"]*)"', entity))
+    assert "/ontology#Project" in links and not [link for link in links if "%23" in link]

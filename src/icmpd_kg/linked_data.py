@@ -169,12 +169,8 @@ class LinkedData:
 
 def local_href(iri: str) -> str:
     """Links under the base go to this server; everything else stays as it is."""
-    if iri.startswith(BASE):
-        return (
-            "/" + iri[len(BASE) :].replace("#", "%23", 1)
-            if iri.startswith(BASE + "ontology#")
-            else "/" + iri[len(BASE) :]
-        )
+    if iri.startswith(BASE):  # a term of the ontology: /ontology with its fragment, its definition's anchor
+        return "/" + iri[len(BASE) :]
     return iri
 
 

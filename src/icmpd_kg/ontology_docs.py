@@ -9,6 +9,7 @@ label so that readers see the name they will write in SPARQL.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from rdflib import RDFS, Graph, Literal, URIRef
@@ -67,4 +68,25 @@ def _page(ontology: bytes, lang: str) -> str:
     switch = (
         f'<p class="language-switch" lang="{other}"><a href="?lang={other}" hreflang="{other}">{name}</a></p>'
     )
-    return page.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", f"<body>\n{switch}", 1)
+    page = page.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", f"<body>\n{switch}", 1)
+    return anchor_every_term(page)
+
+
+# pyLODE names a term's section by the term's local name, or, where the term's label is not its
+# local name, by "label(ikg:LocalName)": a hash IRI (…/ontology#Project) then found no anchor.
+_LABELLED_SECTION = re.compile(r'<[A-Za-z][A-Za-z0-9]*\b[^>]*?\bid="[^"]*\(ikg:([A-Za-z0-9_]+)\)"')
+
+
+def anchor_every_term(page: str) -> str:
+    """The page with an anchor named by each term's local name before its section, where pyLODE gave
+    it none: every term IRI of the ontology lands on its definition."""
+    present = set(re.findall(r'\bid="([^"]+)"', page))
+
+    def anchored(match: re.Match) -> str:
+        name = match.group(1)
+        if name in present:
+            return match.group(0)
+        present.add(name)
+        return f'<span id="{name}"></span>' + match.group(0)
+
+    return _LABELLED_SECTION.sub(anchored, page)
