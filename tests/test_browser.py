@@ -117,3 +117,28 @@ def test_a_cut_result_is_said_in_the_ui(server):
             assert "cut at 50 rows" in page.inner_text("#cut")  # the test server's --max-rows
         finally:
             browser.close()
+
+
+def test_result_links_open_this_servers_pages(server):
+    """Query-UI results linked to https://w3id.org/icmpd-kg/…, which does not resolve until the
+    redirects are live: they open this server's /id/ pages, the IRI kept in the title."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    query = "SELECT ?s WHERE { VALUES ?s { <https://w3id.org/icmpd-kg/id/state/turkey> } }"
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/sparql#query=" + quote(query), wait_until="load")
+            page.wait_for_selector(".yasr table tbody tr a", timeout=20000)
+            page.wait_for_function(
+                "[...document.querySelectorAll('.yasr table tbody a')].every(a => !a.href.startsWith('https://w3id.org/'))",
+                timeout=10000,
+            )
+            link = page.locator(".yasr table tbody a").first
+            assert link.get_attribute("href") == server + "/id/state/turkey"
+            assert link.get_attribute("title") == "https://w3id.org/icmpd-kg/id/state/turkey"
+        finally:
+            browser.close()

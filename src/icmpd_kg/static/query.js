@@ -2,7 +2,8 @@
 // tabs and edits are kept in this browser (localStorage) and survive a reload; a shared link
 // (#query=… as YASGUI's "share" button makes, or ?query=…) opens its query in a tab of its own;
 // the project's prefixes are offered while typing (no prefix.cc or LOV look-ups: nothing leaves
-// this server); and when the endpoint cut a result at its row limit, the page says so.
+// this server); links to the project's IRIs open this server's pages; and when the endpoint cut a
+// result at its row limit, the page says so.
 (function () {
   "use strict";
   const examples = JSON.parse(document.getElementById("examples").textContent);
@@ -59,6 +60,18 @@
         " rows (" + cut + "): add LIMIT and OFFSET, or ask for less." : "";
     });
   }
+  // Links to the project's IRIs open this server's pages (/id/…, /ontology#…): the w3id.org
+  // addresses redirect here only once the redirects in w3id/ are live. The IRI stays in the title.
+  const BASE = prefixes.ikg.replace(/ontology#$/, "");
+  function localize(root) {
+    root.querySelectorAll('a[href^="' + BASE + '"]').forEach((a) => {
+      const iri = a.getAttribute("href");
+      a.setAttribute("href", window.location.origin + "/" + iri.slice(BASE.length));
+      a.setAttribute("title", iri);
+    });
+  }
+  const results = document.getElementById("yasgui");
+  new MutationObserver(() => localize(results)).observe(results, { childList: true, subtree: true });
   yasgui.on("query", (_yasgui, tab) => watch(tab));
   yasgui.on("tabSelect", (_yasgui, id) => window.setTimeout(() => watch(yasgui.getTab(id)), 0));
   watch(yasgui.getTab());
