@@ -48,3 +48,14 @@ def test_the_service_description_lists_the_answer_formats_from_the_table():
     listed = set(service_description("http://h", ()).objects(None, SD.resultFormat))
     expected = {URIRef(BY_KEY[k].iri or "") for k in (*formats.RESULTS_ANSWER, *formats.GRAPH_ANSWER)}
     assert listed == expected
+
+
+def test_the_jsonld_says_it_is_jsonld_1_1(dist):
+    """The dump uses JSON-LD 1.1 (language maps with "@none") without saying so, and Jena's 1.0
+    reader silently wrote a bad literal ("@@none"): the context declares "@version": 1.1."""
+    import json
+
+    document = json.loads((dist / "icmpd-kg.jsonld").read_text(encoding="utf-8"))
+    context = json.loads((dist / "icmpd-kg.context.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"]["@version"] == 1.1 and context["@context"]["@version"] == 1.1
+    assert "@none" in json.dumps(document)  # the feature that needs it

@@ -118,7 +118,9 @@ def context(ontology: Graph) -> dict[str, Any]:
         elif kind is not None:
             definition["@type"] = kind
         terms[name] = definition
-    return {"@context": dict(sorted(terms.items()))}
+    # JSON-LD 1.1: language maps give a literal without a language under "@none", which a 1.0 reader
+    # took for a language tag ("@@none"); declared, a 1.0 reader refuses the document instead.
+    return {"@context": {"@version": 1.1, **dict(sorted(terms.items()))}}
 
 
 def compact(nquads: str, ctx: dict[str, Any], first: str | None = None) -> dict[str, Any]:
