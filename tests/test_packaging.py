@@ -256,3 +256,44 @@ def test_the_wheel_installs_from_an_index_into_a_new_environment_and_serves_the_
                 assert "Switzerland" in page.inner_text(".yasr table tbody")
             finally:
                 browser.close()
+
+
+def test_a_wheel_built_before_npm_ci_builds_without_the_ui_and_says_so(tmp_path):
+    """`pip install -e .` before `npm ci` failed with hatchling's 46-line traceback of a missing file:
+    the wheel is built without YASGUI, the hook says how to add it, and the UI page says so too."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from .conftest import REPO
+
+    tree = tmp_path / "tree"
+    shutil.copytree(
+        REPO,
+        tree,
+        ignore=shutil.ignore_patterns(".git", ".venv", "node_modules", "dist", ".pytest_cache", "*.pyc"),
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-v",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            ".",
+        ],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "run 'npm ci' first" in done.stdout + done.stderr
+    [wheel] = tmp_path.glob("*.whl")
+    assert not [n for n in zipfile.ZipFile(wheel).namelist() if "yasgui" in n]

@@ -8,7 +8,12 @@
   "use strict";
   const examples = JSON.parse(document.getElementById("examples").textContent);
   const prefixes = JSON.parse(document.getElementById("prefixes").textContent);
-  if (typeof Yasgui === "undefined") return;
+  if (typeof Yasgui === "undefined") {  // a wheel built before `npm ci` carries no YASGUI
+    document.getElementById("yasgui").textContent = "The query editor's files (YASGUI) are not " +
+      "installed with this server: run 'npm ci' in its checkout and install it again. The endpoint " +
+      "itself answers SPARQL at " + window.location.origin + "/sparql.";
+    return;
+  }
   const ENDPOINT = window.location.origin + "/sparql";
   const Yasqe = Yasgui.Yasqe;
   Yasqe.forkAutocompleter("prefixes", {
