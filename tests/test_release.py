@@ -101,6 +101,7 @@ def test_version_in_void_citation_datacite_and_changelog(released):
     [
         (["--version", "1.0"], "MAJOR.MINOR.PATCH"),
         (["--version", "1.0.0", "--date", "30.11.2026"], "YYYY-MM-DD"),
+        (["--version", "0.1.0"], "0.1.0 is released already"),  # the CHANGELOG has its section
     ],
 )
 def test_a_wrong_release_is_refused_with_nothing_written(tmp_path, args, expected):

@@ -105,8 +105,11 @@ def changelog(version: str, day: Date) -> bytes:
     """The CHANGELOG with its unreleased section named for this release (refused when there is
     none: a release says what changed)."""
     text = (paths.RESOURCES / "CHANGELOG.md").read_text(encoding="utf-8")
-    if f"## [{version}]" in text:
-        return text.encode("utf-8")
+    if f"## [{version}]" in text:  # a version is released once (checked before anything is built)
+        raise IcmpdKgError(
+            f"version {version} is released already (CHANGELOG.md has a section for it): release the "
+            "changes under [Unreleased] as a new version"
+        )
     if "## [Unreleased]" not in text:
         raise IcmpdKgError(f"CHANGELOG.md has no [Unreleased] section to release as {version}")
     return text.replace("## [Unreleased]", f"## [{version}] - {day.isoformat()}", 1).encode("utf-8")
@@ -215,6 +218,7 @@ def release(version: str, out: Path, day: str | None = None, data_files: list[Pa
 
     check_version(version)
     when = release_date(day)
+    changelog(version, when)  # refused before anything is built: a version the CHANGELOG has released
     out = Path(out)
     name = f"{STEM}-{version}.tar.gz"
     if (out / name).exists():
