@@ -340,3 +340,13 @@ def subprocess_serve(dist):
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.parametrize("command", [["build"], ["release", "--version", "9.9.9"]])
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, command):
+    """`build --out` or `release --out` where a file stands (or on a read-only disk) printed a traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, [*command, "--out", str(blocker / "out")])
+    assert result.exit_code == 2 and "cannot be written" in result.output, result.output
+    assert "Traceback" not in result.output and blocker.read_text(encoding="utf-8") == "not a folder"

@@ -17,6 +17,14 @@ from icmpd_kg.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
 from icmpd_kg.store import DEFAULT_GRAPH_MODES, is_store
 
 
+def _unwritable(out: Path, exc: OSError) -> IcmpdKgError:
+    """An output folder that cannot be written, said in one line (nothing was changed there)."""
+    from icmpd_kg.errors import InputFileError
+
+    where = exc.filename or out
+    return InputFileError(where, f"cannot be written ({exc.strerror or exc}); nothing was changed in {out}")
+
+
 def _fail(exc: IcmpdKgError) -> None:
     click.echo(f"icmpd-kg: error: {exc}", err=True)
     sys.exit(exc.exit_code)
@@ -158,6 +166,8 @@ def build(out: Path, store: str | None, reference_url: str | None) -> None:
         _fail(exc)
     except IcmpdKgError as exc:
         _fail(exc)
+    except OSError as exc:  # a read-only or full disk, a file where a folder should be
+        _fail(_unwritable(out, exc))
     click.echo(
         f"built {result.triples} triples into {result.out}/ ({len(result.files)} files); the graph conforms"
     )
@@ -972,6 +982,8 @@ def release_command(version: str, out: Path, day: str | None) -> None:
         made = release(version, out, day)
     except IcmpdKgError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(out, exc))
     click.echo(f"wrote {made.archive} ({len(made.members)} files), sha256 {made.checksum}")
 
 
