@@ -161,3 +161,14 @@ def test_every_term_iri_lands_on_its_definition(site, dist):
     entity = site.get("/id/project/pact", headers={"Accept": "text/html"}).text
     links = set(re.findall(r'href="(/ontology[^"]*)"', entity))
     assert "/ontology#Project" in links and not [link for link in links if "%23" in link]
+
+
+def test_a_browser_gets_its_refusals_as_pages_of_the_site(site):
+    """404s were JSON for browsers: a client that asks for HTML gets a page of the site saying the same
+    (other clients still get {"message": …})."""
+    page = site.get("/id/project/nonexistent", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "no resource" in page.text and '<header class="site">' in page.text
+    assert page.headers["content-security-policy"]  # the page's own policy, as every page has
+    api = site.get("/id/project/nonexistent", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and "no resource" in api.json()["message"]

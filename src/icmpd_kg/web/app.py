@@ -60,6 +60,56 @@ class ClientNotReading(Exception):
     """A client took longer than the write deadline to read a piece of its answer."""
 
 
+def _as_html_errors(send: Any) -> Any:
+    """``send`` with each JSON refusal (status 400 and up, ``{"message": …}``) written as an HTML page
+    of the site that says the same; its other headers (Retry-After, Allow, …) kept."""
+    import json
+
+    from icmpd_kg.templating import render
+
+    held: dict[str, Any] = {}
+
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            kind = dict(message.get("headers") or ()).get(b"content-type", b"")
+            if message["status"] >= 400 and kind.startswith(b"application/json"):
+                held["start"], held["body"] = message, b""
+                return
+        elif message["type"] == "http.response.body" and "start" in held:
+            held["body"] += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            start = held.pop("start")
+            try:
+                text = str(json.loads(held["body"] or b"{}").get("message", ""))
+            except (ValueError, AttributeError):
+                text = held["body"].decode("utf-8", "replace")
+            status = start["status"]
+            page = render("error.html", status=status, reason=_reason(status), message=text).encode("utf-8")
+            kept = [
+                (k, v) for k, v in start.get("headers") or () if k not in (b"content-type", b"content-length")
+            ]
+            headers = kept + [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(page)).encode()),
+            ]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": page})
+            return
+        await send(message)
+
+    return sending
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 class WebHeaders:
     """Pure ASGI middleware. HEAD is answered as GET without the body (RFC 9110 §9.3.2), with the
     same headers; every response says nosniff, no framing and its referrer policy, HTML pages carry a
@@ -145,6 +195,9 @@ class WebHeaders:
             await send(message)
 
         client = scope.get("client") or ("-", 0)
+        accept = next((v for k, v in scope.get("headers") or () if k == b"accept"), b"")
+        if b"text/html" in accept:  # a browser: its refusals are pages of the site, not JSON
+            sending = _as_html_errors(sending)
         try:
             await self.app(scope, receive, sending)
         except ClientNotReading:
