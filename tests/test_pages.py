@@ -172,3 +172,16 @@ def test_a_browser_gets_its_refusals_as_pages_of_the_site(site):
     assert page.headers["content-security-policy"]  # the page's own policy, as every page has
     api = site.get("/id/project/nonexistent", headers={"Accept": "application/json"})
     assert api.status_code == 404 and "no resource" in api.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "shows"),
+    [("/.well-known/void", "void:Dataset"), ("/shapes", "sh:NodeShape"), ("/functions", "fold")],
+)
+def test_the_dataset_shapes_and_functions_are_pages_for_a_browser(site, path, shows):
+    """The site's "dataset", "SHACL" and "SPARQL functions" links showed raw Turtle and raw Markdown."""
+    page = site.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<header class="site">' in page.text and shows in page.text
+    raw = site.get(path, headers={"Accept": "*/*"})
+    assert raw.status_code == 200 and not raw.headers["content-type"].startswith("text/html")

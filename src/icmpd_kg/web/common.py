@@ -140,6 +140,20 @@ def rdf_file(request: Request, path: Path) -> Response:
     choice, headers = negotiate_document(request, "Accept")
     if choice is None:
         return not_acceptable(headers)
+    if choice == "text/html" and "text/html" in request.headers.get("accept", ""):
+        # a browser: the file on a page of the site, with the file itself and its other syntaxes
+        from fastapi.responses import HTMLResponse
+
+        from icmpd_kg.templating import render
+
+        title = {"void.ttl": "The dataset (VoID, DCAT)", "icmpd-kg-shapes.ttl": "The SHACL shapes"}.get(
+            path.name, path.name
+        )
+        links = [("Turtle", f"{request.url.path}?format=turtle")] + [
+            (key, href) for key, _, href in document_links(request.url.path) if key not in ("html", "turtle")
+        ]
+        text = path.read_text(encoding="utf-8")
+        return HTMLResponse(render("text.html", title=title, about="As a file:", links=links, text=text))
     if choice in ("text/turtle", "text/html"):
         return static(request, path, "text/turtle")
     graph = context(request).cached(f"graph:{path}", lambda: Graph().parse(path, format="turtle"))

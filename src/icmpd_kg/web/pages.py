@@ -241,8 +241,19 @@ async def ontology_diagram_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/functions")
-async def functions_docs() -> Response:
-    """The SPARQL extension functions, documented by rdflib-endpoint's generate_docs (Markdown)."""
+async def functions_docs(request: Request) -> Response:
+    """The SPARQL extension functions, documented by rdflib-endpoint's generate_docs (Markdown; for a
+    browser, on a page of the site)."""
     from icmpd_kg.functions import documentation
 
-    return Response(documentation(), media_type="text/markdown; charset=utf-8")
+    text = documentation()
+    if "text/html" in request.headers.get("accept", "") and request.query_params.get("format") != "markdown":
+        page = render(
+            "text.html",
+            title="SPARQL functions",
+            about="The project's SPARQL extension functions (ikgfn:), usable on both stores.",
+            links=[("Markdown", "/functions?format=markdown")],
+            text=text,
+        )
+        return HTMLResponse(page)
+    return Response(text, media_type="text/markdown; charset=utf-8")
