@@ -66,7 +66,8 @@ def _page(ontology: bytes, lang: str) -> str:
     page = OntPub(ontology=one_language(Graph().parse(data=ontology, format="turtle"), lang)).make_html()
     other, name = OTHER_LANGUAGE_LINK[lang]
     switch = (
-        f'<p class="language-switch" lang="{other}"><a href="?lang={other}" hreflang="{other}">{name}</a></p>'
+        f'<p class="language-switch"><a href="/">icmpd-kg</a> · <a href="/sparql">SPARQL</a> · '
+        f'<a href="?lang={other}" hreflang="{other}" lang="{other}">{name}</a></p>'
     )
     page = page.replace("<html>", f'<html lang="{lang}">', 1).replace("<body>", f"<body>\n{switch}", 1)
     return anchor_every_term(page)
