@@ -117,3 +117,15 @@ def test_a_version_is_released_once(released):
     )
     assert result.exit_code == 2 and "exists already" in result.output
     assert {p.name: p.read_bytes() for p in released.iterdir()} == before
+
+
+def test_the_archive_is_readable_by_others_and_carries_a_readme(released):
+    """The archive was written with mkstemp's mode 0600 and had no README."""
+    import stat
+    import tarfile
+
+    [archive] = released.glob("*.tar.gz")
+    assert stat.S_IMODE(archive.stat().st_mode) & 0o044 == 0o044
+    with tarfile.open(archive) as tar:
+        names = [m.name.split("/", 1)[1] for m in tar.getmembers()]
+    assert "README.md" in names

@@ -52,7 +52,7 @@ DESCRIPTION = (
     "Annotation), modelled with a small migration-governance ontology, validated with SHACL, linked "
     "to Wikidata, in Turtle, TriG, N-Triples, N-Quads, RDF/XML and JSON-LD."
 )
-REPOSITORY_FILES = ("LICENSE", "LICENSE-DATA.md")
+REPOSITORY_FILES = ("LICENSE", "LICENSE-DATA.md", "README.md")  # README: what it is, how to use it
 
 
 @dataclass(frozen=True)
