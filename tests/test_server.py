@@ -384,6 +384,7 @@ def _w3id_target(rules: str, path: str, accept: str) -> tuple[str, int] | None:
         ("ontology", "application/rdf+xml", "application/rdf+xml"),
         ("ontology", "text/html", "text/html"),
         ("shapes", "text/turtle", "text/turtle"),
+        ("dataset/0.2.0", "text/turtle", "text/turtle"),  # a release's version IRI
         ("id/organisation/icmpd", "text/html", "text/html"),
         ("id/organisation/icmpd", "text/turtle", "text/turtle"),
         ("dumps/icmpd-kg.ttl", "*/*", "text/turtle"),
