@@ -380,7 +380,7 @@ def _w3id_target(rules: str, path: str, accept: str) -> tuple[str, int] | None:
     ("path", "accept", "media"),
     [
         ("ontology", "text/turtle", "text/turtle"),
-        ("ontology/0.2.0", "application/ld+json", "application/ld+json"),
+        ("ontology/0.3.0", "application/ld+json", "application/ld+json"),
         ("ontology", "application/rdf+xml", "application/rdf+xml"),
         ("ontology", "text/html", "text/html"),
         ("shapes", "text/turtle", "text/turtle"),
