@@ -144,3 +144,14 @@ def test_check_and_show_of_an_unknown_fact_are_clear(data):
     for command in ("check", "show"):
         result = run("fact", command, "no-such-fact", "--data-dir", str(data))
         assert result.exit_code == 2 and "no fact 'no-such-fact'" in result.output
+
+
+def test_a_typed_apostrophe_finds_the_sources_and_a_near_miss_is_hinted(data):
+    """Typing ' for the source's ’ said "quote not found" with no hint of the near match."""
+    typed = STAFF.replace("’", "'")
+    added = run("fact", "new", "icmpd-staff-typed", "--quote", typed, "--data-dir", str(data))
+    assert added.exit_code == 0, added.output
+    exact, start, end = annotation_of(data / "icmpd.trig", "icmpd-staff-typed")
+    assert exact == SOURCE[start:end] and "’" in exact  # the source's own characters are recorded
+    missed = run("fact", "new", "near", "--quote", "turkiye'de goc politikalarinin", "--data-dir", str(data))
+    assert missed.exit_code == 2 and "the source has 'Türkiye’de Göç Politikalarının'" in missed.output

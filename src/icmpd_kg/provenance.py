@@ -33,12 +33,43 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# What a writer types for the source's typographic characters: an apostrophe for ’, quotes for “ ”,
+# a hyphen for – — (the selector then records the source's own characters).
+TYPED_AS = {"'": "'’‘ʼ", '"': '"“”„', "-": "-–—"}
+_CLASS = {typed: "[" + re.escape(chars) + "]" for typed, chars in TYPED_AS.items()}
+for _typed, _chars in TYPED_AS.items():
+    for _char in _chars:
+        _CLASS[_char] = _CLASS[_typed]
+
+
+def _pattern(word: str) -> str:
+    return "".join(_CLASS.get(char, re.escape(char)) for char in word)
+
+
 def occurrences(text: str, quote: str) -> list[tuple[int, int]]:
-    """Every (start, end) of ``quote`` in ``text``, any run of white space matching any other."""
+    """Every (start, end) of ``quote`` in ``text``, any run of white space matching any other, and a
+    typed apostrophe, quote or hyphen matching the source's typographic one."""
     words = quote.split()
     if not words:
         return []
-    return [m.span() for m in re.finditer(r"\s+".join(re.escape(word) for word in words), text)]
+    return [m.span() for m in re.finditer(r"\s+".join(_pattern(word) for word in words), text)]
+
+
+def near_match(text: str, quote: str) -> str | None:
+    """The words of the source that ``quote`` nearly is (without case and Turkish diacritics), for a
+    hint when it is not found as typed."""
+    from icmpd_kg.turkish import fold
+
+    wanted = fold(quote)
+    if not wanted:
+        return None
+    words = list(re.finditer(r"\S+", text))
+    size = len(quote.split())
+    for i in range(len(words) - size + 1):
+        start, end = words[i].start(), words[i + size - 1].end()
+        if fold(text[start:end]) == wanted:
+            return text[start:end]
+    return None
 
 
 def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
@@ -52,7 +83,9 @@ def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
         raise QuoteError("an empty quote selects nothing")
     spans = occurrences(text, quote)
     if not spans:
-        raise QuoteError(f"quote not found in the source: {quote!r}")
+        near = near_match(text, quote)
+        hint = f"; the source has {near!r}, which differs in case or letters" if near else ""
+        raise QuoteError(f"quote not found in the source: {quote!r}{hint}")
     if occurrence < 1 or occurrence > len(spans):
         raise QuoteError(f"quote {quote!r} occurs {len(spans)} time(s); occurrence {occurrence} asked")
     return spans[occurrence - 1]
