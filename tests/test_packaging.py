@@ -297,3 +297,15 @@ def test_a_wheel_built_before_npm_ci_builds_without_the_ui_and_says_so(tmp_path)
     assert "run 'npm ci' first" in done.stdout + done.stderr
     [wheel] = tmp_path.glob("*.whl")
     assert not [n for n in zipfile.ZipFile(wheel).namelist() if "yasgui" in n]
+
+
+def test_fact_new_from_a_wheel_does_not_write_into_the_package(wheel, tmp_path):
+    """`fact new` from an installed wheel wrote into site-packages: it asks for a checkout's data."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    before = {p: p.read_bytes() for p in (site / "icmpd_kg" / "_resources" / "data").glob("*.trig")}
+    code = "import icmpd_kg.cli as c; c.main(['fact', 'new', 'x', '--quote', 'ICMPD'])"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2 and "--data-dir" in proc.stderr, proc.stderr
+    assert {p: p.read_bytes() for p in before} == before

@@ -1019,6 +1019,12 @@ def fact_new(slug: str, quote: str, occurrence: int | None, file: Path | None, d
     from icmpd_kg.facts import Where, new_fact
 
     try:
+        if data_dir is None and file is None and paths.RESOURCES == paths.PACKAGE_DIR / "_resources":
+            # installed from a wheel: its data is a copy inside the package, not a curator's files
+            raise IcmpdKgError(
+                f"no checkout's data here (the installed package's copy is {paths.DATA_DIR}): give "
+                "--data-dir with the data folder of a checkout, or run the command in one"
+            )
         target, start, end = new_fact(slug, quote, occurrence, file, Where(data_dir or paths.DATA_DIR))
     except IcmpdKgError as exc:
         _fail(exc)
