@@ -185,3 +185,12 @@ def test_the_dataset_shapes_and_functions_are_pages_for_a_browser(site, path, sh
     assert '<header class="site">' in page.text and shows in page.text
     raw = site.get(path, headers={"Accept": "*/*"})
     assert raw.status_code == 200 and not raw.headers["content-type"].startswith("text/html")
+
+
+def test_the_timeline_names_every_event_in_words(site):
+    """The timeline mixed labels with raw CURIEs (eli:date_document) for the reused vocabularies' terms."""
+    import re
+
+    page = site.get("/", headers={"Accept": "text/html"}).text
+    assert "date of document" in page
+    assert not re.search(r"\b(eli|dcterms|schema|time|org):[a-z_]+", re.sub(r"<[^>]+>", " ", page))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
+from icmpd_kg import paths
 from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, ontology_page
 from icmpd_kg.errors import ProtocolError
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
@@ -68,6 +69,19 @@ def _ontology(ctx: Context) -> Graph:
     return ctx.cached("ontology", lambda: Graph().parse(ctx.dist / ONTOLOGY_NAME, format="turtle"))
 
 
+def _imported_labels(ctx: Context) -> Graph:
+    """The labels of the terms the ontology reuses (ELI's "date of document"…), from its import files."""
+
+    def read() -> Graph:
+        labels = Graph()
+        for path in sorted(paths.IMPORTS_DIR.glob("*.ttl")):
+            for triple in Graph().parse(path, format="turtle").triples((None, RDFS.label, None)):
+                labels.add(triple)
+        return labels
+
+    return ctx.cached("imported-labels", read)
+
+
 def query_ui(request: Request) -> HTMLResponse:
     """YASGUI, from this server's own assets, with the build's example queries as tabs."""
     ctx = context(request)
@@ -96,7 +110,7 @@ async def _timeline(ctx: Context, lang: str) -> list[Any]:
         query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {subjects} }} ?s <{RDFS.label}> ?l }}"
         for s, label in (await select(ctx, query)).rows:
             labels.add((s, RDFS.label, label))
-    graphs = (_ontology(ctx), labels)
+    graphs = (_ontology(ctx), _imported_labels(ctx), labels)
     return [
         Event(
             str(date),
