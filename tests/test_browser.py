@@ -142,3 +142,23 @@ def test_result_links_open_this_servers_pages(server):
             assert link.get_attribute("title") == "https://w3id.org/icmpd-kg/id/state/turkey"
         finally:
             browser.close()
+
+
+def test_a_shared_link_pasted_into_an_open_page_opens_its_query(server):
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    shared = "SELECT ?n WHERE { VALUES ?n { 7 } }"
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/sparql", wait_until="load")
+            page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+            page.evaluate(f"window.location.hash = 'query=' + {quote(shared)!r}")
+            page.wait_for_function(
+                f"window.yasgui.getTab().getYasqe().getValue() === {shared!r}", timeout=10000
+            )
+        finally:
+            browser.close()

@@ -77,6 +77,14 @@
   }
   const results = document.getElementById("yasgui");
   new MutationObserver(() => localize(results)).observe(results, { childList: true, subtree: true });
+  // A shared link (#query=…) pasted into this page while it is open opens its query in a new tab.
+  window.addEventListener("hashchange", () => {
+    const shared = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("query");
+    if (!shared) return;
+    const defaults = Yasgui.Tab.getDefaults();
+    yasgui.addTab(true, { ...defaults, requestConfig: { ...defaults.requestConfig, endpoint: ENDPOINT,
+      method: "POST" }, yasqe: { value: shared } });
+  });
   yasgui.on("query", (_yasgui, tab) => watch(tab));
   yasgui.on("tabSelect", (_yasgui, id) => window.setTimeout(() => watch(yasgui.getTab(id)), 0));
   watch(yasgui.getTab());
