@@ -162,3 +162,20 @@ def test_a_shared_link_pasted_into_an_open_page_opens_its_query(server):
             )
         finally:
             browser.close()
+
+
+def test_a_reader_finds_a_resource_by_a_folded_name(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/id/organisation/icmpd", wait_until="load")
+            page.fill("header form.search input[name=q]", "isvicre")  # İsviçre, typed without its letters
+            page.press("header form.search input[name=q]", "Enter")
+            page.wait_for_selector("ol.results a", timeout=10000)
+            page.click("ol.results a >> nth=0")
+            page.wait_for_url("**/id/state/switzerland", timeout=10000)
+        finally:
+            browser.close()

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from icmpd_kg import paths
@@ -271,3 +271,54 @@ async def functions_docs(request: Request) -> Response:
         )
         return HTMLResponse(page)
     return Response(text, media_type="text/markdown; charset=utf-8")
+
+
+async def _search_index(ctx: Context) -> Any:
+    """The names of every resource, read once per build through the engine (``search.Index``)."""
+    from icmpd_kg.search import LABELS_QUERY, Index
+
+    found = ctx._cache.get("search-index")
+    if found is None:
+        rows: list[Any] = []
+        page = ctx.config.max_rows  # read in pages of the endpoint's row cap, which applies to pages too
+        while True:
+            batch = (await select(ctx, f"{LABELS_QUERY} ORDER BY ?s ?l LIMIT {page} OFFSET {len(rows)}")).rows
+            rows += batch
+            if len(batch) < page:
+                break
+        found = Index([(str(s), str(label), getattr(label, "language", None)) for s, label in rows])
+        ctx._cache["search-index"] = found
+    return found
+
+
+@router.get("/search")
+async def search(request: Request) -> Response:
+    """Find a resource by name: ?q= (and ?limit=, at most 50); JSON in the shape of the Wikidata API's
+    wbsearchentities for a client that asks for JSON (or ?format=json), else a page of the site."""
+    ctx = context(request)
+    text = request.query_params.get("q", "")
+    try:
+        limit = int(request.query_params.get("limit", "10"))
+    except ValueError:
+        return error(400, "limit is a number of results, such as 10")
+    if len(text) > 200:
+        return error(400, "a name to search for is at most 200 characters long")
+    hits = (await _search_index(ctx)).search(text, limit) if text.strip() else []
+    wants_json = request.query_params.get("format") == "json" or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+    results = [
+        {
+            "id": h.iri,
+            "concepturi": h.iri,
+            "url": local_href(h.iri),
+            "label": h.label,
+            "match": {"type": "label", "language": h.language or "", "text": h.label},
+        }
+        for h in hits
+    ]
+    if wants_json:
+        return JSONResponse({"searchinfo": {"search": text}, "search": results, "success": 1})
+    lang, _, _ = _language(request)
+    return HTMLResponse(render("search.html", query=text, results=results, lang=lang))
