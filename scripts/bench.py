@@ -1034,27 +1034,19 @@ def resenders(dist: Path, counts=(4, 15), trivial: int = 60, pages: int = 8) -> 
         for n in counts:
             out[f"ask-{n}"] = measure(base, n, "/sparql", {"query": "ASK { ?s ?p ?o }"}, trivial)
         out["pages-4"] = measure(base, 4, "/id/project/pact", {"lang": "en"}, pages * 4, readers=pages)
-        # one address looping a short query fifty times at once; the ASK comes from another address
-        out["fast-50"] = measure(
-            base,
-            50,
-            "/sparql",
-            {"query": "ASK { ?s ?p ?o }"},
-            trivial,
-            flood_query=FAST,
-            bystander="127.0.0.2",
-        )
-        # fifty addresses, each looping the short query
-        out["spread-50"] = measure(
-            base,
-            50,
-            "/sparql",
-            {"query": "ASK { ?s ?p ?o }"},
-            trivial,
-            flood_query=FAST,
-            bystander="127.0.0.2",
-            addresses=50,
-        )
+        # one address looping a short query fifty times at once, then fifty addresses each looping
+        # it; the measured ASK comes from another address
+        for key, addresses in (("fast-50", 1), ("spread-50", 50)):
+            out[key] = measure(
+                base,
+                50,
+                "/sparql",
+                {"query": "ASK { ?s ?p ?o }"},
+                trivial,
+                flood_query=FAST,
+                bystander="127.0.0.2",
+                addresses=addresses,
+            )
     return out
 
 

@@ -126,17 +126,9 @@ def query_constant_forms(scanned: Scan) -> tuple[dict[Any, Any], frozenset[str]]
         if stored != written:
             found.setdefault(stored, written)
             literal_ends.add(i + 3)
-    given: set[str] = set()
-    for i, token in enumerate(toks):
-        word = token.value.upper() if token.kind == "word" else ""
-        if word == "AS" and i - 1 in literal_ends and i + 1 < len(toks) and toks[i + 1].kind == "var":
-            given.add(toks[i + 1].value[1:])
-        elif word == "VALUES":
-            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].value == "(")
-            while j < len(toks) and toks[j].kind == "var":
-                given.add(toks[j].value[1:])
-                j += 1
-    return found, frozenset(given)
+    from icmpd_kg.query_text import assigned_variables
+
+    return found, assigned_variables(toks, lambda i: i - 1 in literal_ends)
 
 
 def without_merge(text: str, scanned: Scan) -> str | None:

@@ -6,7 +6,7 @@ to (``Policy``), and ``prepare``, which checks a text against the policy once pe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -133,12 +133,21 @@ class Scan:
 def computed_variables(toks: Iterable[Token]) -> frozenset[str]:
     """Variables whose values the query makes rather than matches in the data: those after ``AS``
     (SELECT expressions, aggregates, BIND, GROUP BY) and those of ``VALUES`` blocks."""
+    return assigned_variables(toks)
+
+
+def assigned_variables(
+    toks: Iterable[Token], accept_as: Callable[[int], bool] | None = None
+) -> frozenset[str]:
+    """The variables after ``AS`` (those whose ``AS`` token, at its index, ``accept_as`` accepts: all by
+    default) and those of ``VALUES`` blocks."""
     toks = list(toks)
     names: set[str] = set()
     for i, token in enumerate(toks):
         word = token.value.upper() if token.kind == "word" else ""
         if word == "AS" and i + 1 < len(toks) and toks[i + 1].kind == "var":
-            names.add(toks[i + 1].value[1:])
+            if accept_as is None or accept_as(i):
+                names.add(toks[i + 1].value[1:])
         elif word == "VALUES":
             j = i + 1 + (i + 1 < len(toks) and toks[i + 1].value == "(")
             while j < len(toks) and toks[j].kind == "var":

@@ -198,35 +198,22 @@ class WebHeaders:
         accept = next((v for k, v in scope.get("headers") or () if k == b"accept"), b"")
         if b"text/html" in accept:  # a browser: its refusals are pages of the site, not JSON
             sending = _as_html_errors(sending)
+        who = (loggable(client[0]), loggable(method), loggable(scope.get("path")))
         try:
             await self.app(scope, receive, sending)
         except ClientNotReading:
             # the response is left incomplete: uvicorn closes the connection
             log.warning(
                 "%s %s %s: the client did not read its answer within %g s; the connection is closed",
-                loggable(client[0]),
-                loggable(method),
-                loggable(scope.get("path")),
+                *who,
                 self.write_timeout,
             )
             status[0] = status[0] or 500
         except Exception:
-            access.exception(
-                "%s %s %s: unhandled error",
-                loggable(client[0]),
-                loggable(method),
-                loggable(scope.get("path")),
-            )
+            access.exception("%s %s %s: unhandled error", *who)
             raise
         finally:
-            access.info(
-                "%s %s %s %s %.1f ms",
-                loggable(client[0]),
-                loggable(method),
-                loggable(scope.get("path")),
-                status[0] or 500,
-                (time.perf_counter() - started) * 1000,
-            )
+            access.info("%s %s %s %s %.1f ms", *who, status[0] or 500, (time.perf_counter() - started) * 1000)
 
 
 DATA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
