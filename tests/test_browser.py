@@ -4,6 +4,7 @@ with every request to anything but 127.0.0.1 blocked."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -13,6 +14,19 @@ pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None or paths.YASGUI_DIR is None,
     reason="needs Debian's chromium and the npm-installed YASGUI assets",
 )
+
+
+@contextmanager
+def new_page():
+    """A page of a fresh headless Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
 
 
 def _browser(p):
@@ -124,58 +138,35 @@ def test_result_links_open_this_servers_pages(server):
     redirects are live: they open this server's /id/ pages, the IRI kept in the title."""
     from urllib.parse import quote
 
-    from playwright.sync_api import sync_playwright
-
     query = "SELECT ?s WHERE { VALUES ?s { <https://w3id.org/icmpd-kg/id/state/turkey> } }"
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page()
-            page.goto(server + "/sparql#query=" + quote(query), wait_until="load")
-            page.wait_for_selector(".yasr table tbody tr a", timeout=20000)
-            page.wait_for_function(
-                "[...document.querySelectorAll('.yasr table tbody a')].every(a => !a.href.startsWith('https://w3id.org/'))",
-                timeout=10000,
-            )
-            link = page.locator(".yasr table tbody a").first
-            assert link.get_attribute("href") == server + "/id/state/turkey"
-            assert link.get_attribute("title") == "https://w3id.org/icmpd-kg/id/state/turkey"
-        finally:
-            browser.close()
+    with new_page() as page:
+        page.goto(server + "/sparql#query=" + quote(query), wait_until="load")
+        page.wait_for_selector(".yasr table tbody tr a", timeout=20000)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.yasr table tbody a')].every(a => !a.href.startsWith('https://w3id.org/'))",
+            timeout=10000,
+        )
+        link = page.locator(".yasr table tbody a").first
+        assert link.get_attribute("href") == server + "/id/state/turkey"
+        assert link.get_attribute("title") == "https://w3id.org/icmpd-kg/id/state/turkey"
 
 
 def test_a_shared_link_pasted_into_an_open_page_opens_its_query(server):
     from urllib.parse import quote
 
-    from playwright.sync_api import sync_playwright
-
     shared = "SELECT ?n WHERE { VALUES ?n { 7 } }"
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page()
-            page.goto(server + "/sparql", wait_until="load")
-            page.wait_for_function("window.yasgui !== undefined", timeout=20000)
-            page.evaluate(f"window.location.hash = 'query=' + {quote(shared)!r}")
-            page.wait_for_function(
-                f"window.yasgui.getTab().getYasqe().getValue() === {shared!r}", timeout=10000
-            )
-        finally:
-            browser.close()
+    with new_page() as page:
+        page.goto(server + "/sparql", wait_until="load")
+        page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+        page.evaluate(f"window.location.hash = 'query=' + {quote(shared)!r}")
+        page.wait_for_function(f"window.yasgui.getTab().getYasqe().getValue() === {shared!r}", timeout=10000)
 
 
 def test_a_reader_finds_a_resource_by_a_folded_name(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page()
-            page.goto(server + "/id/organisation/icmpd", wait_until="load")
-            page.fill("header form.search input[name=q]", "isvicre")  # İsviçre, typed without its letters
-            page.press("header form.search input[name=q]", "Enter")
-            page.wait_for_selector("ol.results a", timeout=10000)
-            page.click("ol.results a >> nth=0")
-            page.wait_for_url("**/id/state/switzerland", timeout=10000)
-        finally:
-            browser.close()
+    with new_page() as page:
+        page.goto(server + "/id/organisation/icmpd", wait_until="load")
+        page.fill("header form.search input[name=q]", "isvicre")  # İsviçre, typed without its letters
+        page.press("header form.search input[name=q]", "Enter")
+        page.wait_for_selector("ol.results a", timeout=10000)
+        page.click("ol.results a >> nth=0")
+        page.wait_for_url("**/id/state/switzerland", timeout=10000)
