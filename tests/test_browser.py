@@ -170,3 +170,17 @@ def test_a_reader_finds_a_resource_by_a_folded_name(server):
         page.wait_for_selector("ol.results a", timeout=10000)
         page.click("ol.results a >> nth=0")
         page.wait_for_url("**/id/state/switzerland", timeout=10000)
+
+
+def test_the_query_ui_speaks_turkish_and_switches_to_english(server):
+    """Turkish readers got English query tabs and no switch on /sparql."""
+    with new_page() as page:
+        page.goto(server + "/sparql?lang=tr", wait_until="load")
+        page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+        names = page.evaluate("Object.values(window.yasgui._tabs).map(t => t.getName())")
+        assert "ICMPD ne zaman ve kimin inisiyatifiyle kuruldu?" in names
+        page.click("a.language-switch")
+        page.wait_for_url("**lang=en", timeout=10000)
+        page.wait_for_function("window.yasgui !== undefined", timeout=20000)
+        names = page.evaluate("Object.values(window.yasgui._tabs).map(t => t.getName())")
+        assert "When and on whose initiative was ICMPD founded?" in names

@@ -64,9 +64,10 @@ SOURCE_NAME = "icmpd-tr.txt"  # the source document, for the quotes' offsets
 QUERIES_DIR = "queries"  # the example queries (NAME.rq), the query UI's tabs
 
 
-def example_queries(dist: Path) -> list[dict[str, str]]:
-    """The example queries of the build in ``dist``, each named by its English title header, those
-    marked ``# requires: internet`` last (the query UI opens the first)."""
+def example_queries(dist: Path, lang: str = "en") -> list[dict[str, str]]:
+    """The example queries of the build in ``dist``, each named by its title header in ``lang``
+    (``# title@tr:``; the English one where there is none), those marked ``# requires: internet``
+    last (the query UI opens the first)."""
     from icmpd_kg.paths import query_files
 
     found = []
@@ -74,7 +75,13 @@ def example_queries(dist: Path) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8")
         head = text.splitlines()[:5]
         title = next(
-            (line.split(":", 1)[1].strip() for line in head if line.startswith("# title@en:")), path.stem
+            (
+                line.split(":", 1)[1].strip()
+                for wanted in (lang, "en")
+                for line in head
+                if line.startswith(f"# title@{wanted}:")
+            ),
+            path.stem,
         )
         found.append({"name": title, "file": path.name, "query": text})
     return found

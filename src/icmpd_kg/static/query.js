@@ -27,13 +27,13 @@
     "\n\nSELECT ?s ?label WHERE {\n  ?s a ikg:Project ; rdfs:label ?label .\n} LIMIT 10\n";
   const link = (window.location.hash + "&" + window.location.search).replace(/^[#?]/, "");
   const fromLink = /(^|[&?#])query=/.test(link);
-  const SEEN = "icmpd-kg:examples-added";
+  const SEEN = "icmpd-kg:examples-added:" + (document.documentElement.lang || "en");
   let firstVisit = true;
   try { firstVisit = !window.localStorage.getItem(SEEN); } catch (e) { /* storage disabled: every visit is a first */ }
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: ENDPOINT, method: "POST" },
     copyEndpointOnNewTab: true,
-    persistenceId: "icmpd-kg",
+    persistenceId: "icmpd-kg-" + (document.documentElement.lang || "en"),  // each language its own tabs
     populateFromUrl: true,
     yasqe: { autocompleters: completers },
     endpointCatalogueOptions: { getData: () => [{ endpoint: ENDPOINT }] },

@@ -86,18 +86,20 @@ def query_ui(request: Request) -> HTMLResponse:
     """YASGUI, from this server's own assets, with the build's example queries as tabs."""
     ctx = context(request)
     yasgui = ctx.config.yasgui_dir is not None and (ctx.config.yasgui_dir / "yasgui.min.js").is_file()
+    lang, other, _ = _language(request)
     page = ctx.cached(
-        "query-ui",
+        f"query-ui-{lang}",
         lambda: render(
             "query.html",
-            lang="en",
-            examples=example_queries(ctx.dist),
+            lang=lang,
+            other=other,
+            examples=example_queries(ctx.dist, lang),
             prefixes=QUERY_PREFIXES,
             yasgui=yasgui,
             endpoint=ctx.config.public_url.rstrip("/") + "/sparql",
         ),
     )
-    return HTMLResponse(page, headers={"Vary": "Accept"})
+    return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language", "Content-Language": lang})
 
 
 async def _timeline(ctx: Context, lang: str) -> list[Any]:
