@@ -194,3 +194,11 @@ def test_the_timeline_names_every_event_in_words(site):
     page = site.get("/", headers={"Accept": "text/html"}).text
     assert "date of document" in page
     assert not re.search(r"\b(eli|dcterms|schema|time|org):[a-z_]+", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_an_entity_page_keeps_the_wikidata_view_apart(site):
+    """Project pages were cluttered by the Wikidata view (full property IRIs, statement nodes): its
+    statements are one line with a link, not rows and neighbours of the page."""
+    page = site.get("/id/project/pact", headers={"Accept": "text/html", "Accept-Language": "en"}).text
+    assert "prop/direct/P1476" not in page and "wikidata/statement/" not in page
+    assert "more statements in Wikidata" in page and "/sparql#query=" in page

@@ -12,15 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as url_quote
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import graph_to_jsonld
-from icmpd_kg.namespaces import BASE, OA, bind_prefixes
+from icmpd_kg.namespaces import BASE, ID, OA, bind_prefixes
 from icmpd_kg.paths import SOURCE_FILE
 
+WIKIDATA_VIEW = ID["graph/wikidata-view"]  # wikidata_view.VIEW_GRAPH (that module is heavy to import)
 WIKIDATA = "http://www.wikidata.org/entity/"
 SENTENCE_END = re.compile(r"\n|(?<!\d)\.(?=\s|$)")
 
@@ -87,6 +89,11 @@ class LinkedData:
             name = g.identifier if isinstance(g, Graph) else g
             if name != DATASET_DEFAULT_GRAPH_ID:
                 self.graph_of.setdefault((s, p, o), set()).add(name)
+
+    def only_in_view(self, triple: tuple) -> bool:
+        """Whether the Wikidata-shaped view alone states ``triple`` (its statement nodes, wdt:, p:…):
+        the pages show it apart, not among the resource's own statements."""
+        return self.graph_of.get(triple) == {WIKIDATA_VIEW}
 
     def exists(self, iri: URIRef) -> bool:
         return (
@@ -223,9 +230,15 @@ def _neighbourhood(ld: LinkedData, iri: URIRef, lang: str) -> tuple[Any, int]:
     links: list[tuple[str, str | None, Node, bool]] = []
     seen: set = set()
     out = sorted(
-        (p, o) for p, o in ld.union.predicate_objects(iri) if isinstance(o, URIRef) and p != RDF.type
+        (p, o)
+        for p, o in ld.union.predicate_objects(iri)
+        if isinstance(o, URIRef) and p != RDF.type and not ld.only_in_view((iri, p, o))
     )
-    incoming = sorted((s, p) for s, p in ld.union.subject_predicates(iri) if isinstance(s, URIRef))
+    incoming = sorted(
+        (s, p)
+        for s, p in ld.union.subject_predicates(iri)
+        if isinstance(s, URIRef) and not ld.only_in_view((s, p, iri))
+    )
     for p, o in out:
         if (p, o) not in seen:
             seen.add((p, o))
@@ -261,9 +274,13 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str) -> dict[str, 
 
     nm = ld.union.namespace_manager
     rows = []
+    in_view = 0  # statements of the Wikidata-shaped view, shown as one line with a link
     for subject in ld._subjects(iri):
         for p, o in sorted(ld.union.predicate_objects(subject)):
             if p == RDF.type and subject == iri:
+                continue
+            if ld.only_in_view((subject, p, o)):
+                in_view += 1
                 continue
             graphs = sorted(ld.graph_of.get((subject, p, o), set()))
             rows.append(
@@ -293,6 +310,9 @@ def entity_view(ld: LinkedData, iri: URIRef, lang: str, path: str) -> dict[str, 
         "iri": str(iri),
         "types": [term(x, ld, lang) for x in sorted(set(ld.union.objects(iri, RDF.type)))],
         "rows": rows,
+        "in_view": in_view,
+        "view_query": "/sparql#query="
+        + url_quote(f"SELECT ?p ?o WHERE {{ GRAPH <{WIKIDATA_VIEW}> {{ <{iri}> ?p ?o }} }}", safe=""),
         "content": [[term(x, ld, lang) for x in triple] for triple in ld.content(iri)],
         "incoming": [
             (term(s, ld, lang), term(p, ld, lang)) for s, p in sorted(ld.union.subject_predicates(iri))
