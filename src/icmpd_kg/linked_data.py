@@ -120,9 +120,11 @@ class LinkedData:
             g.add(triple)
         for subject in self._subjects(iri):
             for p, o in self.union.predicate_objects(subject):
-                g.add((subject, p, o))
+                if not self.only_in_view((subject, p, o)):  # the Wikidata view: in its own graph
+                    g.add((subject, p, o))
         for s, p in self.union.subject_predicates(iri):
-            g.add((s, p, iri))
+            if not self.only_in_view((s, p, iri)):
+                g.add((s, p, iri))
         mentioned = {t for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
         for node in mentioned:
             for label in self.union.objects(node, RDFS.label):
