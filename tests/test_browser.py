@@ -184,3 +184,15 @@ def test_the_query_ui_speaks_turkish_and_switches_to_english(server):
         page.wait_for_function("window.yasgui !== undefined", timeout=20000)
         names = page.evaluate("Object.values(window.yasgui._tabs).map(t => t.getName())")
         assert "When and on whose initiative was ICMPD founded?" in names
+
+
+def test_the_class_diagrams_labels_are_readable_at_full_zoom(server):
+    """The class diagram was scaled down to the page's width: its labels were about 6 px high."""
+    with new_page() as page:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(server + "/ontology/diagram?lang=en", wait_until="load")
+        heights = page.evaluate(
+            "[...document.querySelectorAll('svg.diagram text')].slice(0, 20)"
+            ".map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 9, heights
