@@ -129,3 +129,18 @@ def test_the_archive_is_readable_by_others_and_carries_a_readme(released):
     with tarfile.open(archive) as tar:
         names = [m.name.split("/", 1)[1] for m in tar.getmembers()]
     assert "README.md" in names
+
+
+def test_the_crate_types_each_file_as_what_it_is(released):
+    """datacite.json was typed JSON-LD in the RO-Crate (it is DataCite's own JSON)."""
+    import json
+    import tarfile
+
+    [archive] = released.glob("*.tar.gz")
+    with tarfile.open(archive) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("ro-crate-metadata.json"))
+        crate = json.load(tar.extractfile(member))  # type: ignore[arg-type]
+    formats = {e["@id"]: e.get("encodingFormat") for e in crate["@graph"] if e.get("@type") == "File"}
+    assert formats["datacite.json"] == "application/vnd.datacite.datacite+json"
+    assert formats["CITATION.cff"] == "application/yaml"
+    assert formats["icmpd-kg.jsonld"] == "application/ld+json"

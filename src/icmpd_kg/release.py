@@ -86,7 +86,18 @@ def release_date(given: str | None) -> Date:
         raise IcmpdKgError("no git history here to date the release: give --date YYYY-MM-DD") from None
 
 
+# Files of a release whose extension says less than they are: DataCite's own JSON (not JSON-LD; its
+# registered media type), the citation file (YAML), the checksums (text).
+RELEASE_MEDIA_TYPES = {
+    "datacite.json": "application/vnd.datacite.datacite+json",
+    "CITATION.cff": "application/yaml",
+    "SHA256SUMS": "text/plain",
+}
+
+
 def media_type(name: str) -> str:
+    if name in RELEASE_MEDIA_TYPES:
+        return RELEASE_MEDIA_TYPES[name]
     found = by_extension(name)
     if found is not None:
         return found.media_type
