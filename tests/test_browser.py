@@ -196,3 +196,35 @@ def test_the_class_diagrams_labels_are_readable_at_full_zoom(server):
             ".map(t => t.getBoundingClientRect().height)"
         )
         assert heights and min(heights) >= 9, heights
+
+
+@pytest.mark.parametrize(
+    ("view", "query", "drawn"),
+    [
+        (
+            "BarChart",
+            "SELECT ?status (COUNT(?p) AS ?n) WHERE { ?p a ikg:Project ; ikg:status ?status } "
+            "GROUP BY ?status",
+            "svg.barchart rect.bar",
+        ),
+        ("Timeline", "SELECT ?when ?what WHERE { ?what ikg:endDate ?when }", "svg.timeline circle.event"),
+        (
+            "Graph",
+            "SELECT ?project ?unit WHERE { ?project ikg:implementingUnit ?unit }",
+            "svg.graph circle.node",
+        ),
+    ],
+)
+def test_defaultview_draws_the_results_as_wdqs_does(server, view, query, drawn):
+    """WDQS users pick a view with #defaultView:; the UI draws a bar chart, a timeline or a graph of
+    the results, offline, chosen by that comment."""
+    from urllib.parse import quote
+
+    text = f"#defaultView:{view}\nPREFIX ikg: <https://w3id.org/icmpd-kg/ontology#>\n{query}"
+    with new_page() as page:
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(server + "/sparql?lang=en#query=" + quote(text), wait_until="load")
+        page.wait_for_selector(drawn, timeout=20000)
+        assert page.locator(drawn).count() >= 1
+        assert [e for e in errors if "plugin" in e.lower()] == []

@@ -15,6 +15,7 @@
     return;
   }
   const ENDPOINT = window.location.origin + "/sparql";
+  registerViews();
   const Yasqe = Yasgui.Yasqe;
   Yasqe.forkAutocompleter("prefixes", {
     name: "projectPrefixes",
@@ -85,8 +86,116 @@
     yasgui.addTab(true, { ...defaults, requestConfig: { ...defaults.requestConfig, endpoint: ENDPOINT,
       method: "POST" }, yasqe: { value: shared } });
   });
+  // WDQS's "#defaultView:BarChart" (Timeline, Graph, Table) in a query picks the view of its results.
+  const VIEWS = { barchart: "barchart", timeline: "timeline", graph: "graph", table: "table" };
+  yasgui.on("queryResponse", (_yasgui, tab) => {
+    const text = tab.getYasqe().getValue();
+    const asked = /#\s*defaultView:\s*(\w+)/i.exec(text);
+    const view = asked && VIEWS[asked[1].toLowerCase()];
+    if (view) tab.getYasr().selectPlugin(view);
+  });
   yasgui.on("query", (_yasgui, tab) => watch(tab));
   yasgui.on("tabSelect", (_yasgui, id) => window.setTimeout(() => watch(yasgui.getTab(id)), 0));
   watch(yasgui.getTab());
   window.yasgui = yasgui;
+
+  // --- results to look at: a bar chart, a timeline and a graph, drawn here as SVG (no CDN) ---------
+  function registerViews() {
+    const SVG = "http://www.w3.org/2000/svg";
+    const el = (name, attrs, text) => {
+      const node = document.createElementNS(SVG, name);
+      Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+      if (text !== undefined) node.textContent = text;
+      return node;
+    };
+    const shown = (term) => (term ? (term.type === "uri" ? term.value.replace(/^.*[/#]/, "") : term.value) : "");
+    const numeric = (term) => term && term.type !== "uri" && term.value !== "" && !isNaN(Number(term.value));
+    const DATES = /#(date|dateTime|gYear|gYearMonth)$/;
+    const dated = (term) => term && term.type !== "uri" && (DATES.test(term.datatype || "") || /^\d{4}(-\d\d){0,2}/.test(term.value));
+    class View {
+      constructor(yasr) { this.yasr = yasr; this.priority = 1; this.hideFromSelection = false; }
+      rows() { return (this.yasr.results && this.yasr.results.getBindings && this.yasr.results.getBindings()) || []; }
+      vars() { return (this.yasr.results && this.yasr.results.getVariables && this.yasr.results.getVariables()) || []; }
+      canHandleResults() { return this.rows().length > 0 && this.columns() !== null; }
+      getIcon() { return document.createElement("span"); }
+      draw() {
+        const cols = this.columns();
+        const svg = this.picture(cols);
+        this.yasr.resultsEl.appendChild(svg);
+      }
+    }
+    class BarChart extends View {
+      constructor(yasr) { super(yasr); this.label = "Bar chart"; }
+      columns() {
+        const rows = this.rows(), vars = this.vars();
+        const value = vars.find((v) => rows.every((r) => numeric(r[v])));
+        const label = vars.find((v) => v !== value);
+        return value ? { value, label } : null;
+      }
+      picture({ value, label }) {
+        const rows = this.rows().slice(0, 200);
+        const max = Math.max(...rows.map((r) => Number(r[value].value)), 1);
+        const svg = el("svg", { class: "view barchart", width: 760, height: 24 * rows.length + 10, role: "img", "aria-label": "bar chart" });
+        rows.forEach((r, i) => {
+          const width = Math.max(1, (Number(r[value].value) / max) * 480);
+          svg.appendChild(el("text", { x: 0, y: 24 * i + 17, class: "bar-label" }, shown(r[label]).slice(0, 30)));
+          svg.appendChild(el("rect", { x: 230, y: 24 * i + 4, width, height: 18, class: "bar" }));
+          svg.appendChild(el("text", { x: 236 + width, y: 24 * i + 17 }, r[value].value));
+        });
+        return svg;
+      }
+    }
+    class Timeline extends View {
+      constructor(yasr) { super(yasr); this.label = "Timeline"; }
+      columns() {
+        const rows = this.rows(), vars = this.vars();
+        const when = vars.find((v) => rows.some((r) => dated(r[v])));
+        const label = vars.find((v) => v !== when);
+        return when ? { when, label } : null;
+      }
+      picture({ when, label }) {
+        const rows = this.rows().filter((r) => dated(r[when])).slice(0, 200);
+        const year = (r) => { const m = /^(-?\d{4})(?:-(\d\d))?/.exec(r[when].value); return Number(m[1]) + (m[2] ? (Number(m[2]) - 1) / 12 : 0); };
+        const years = rows.map(year), low = Math.min(...years), high = Math.max(...years), span = Math.max(high - low, 1);
+        const svg = el("svg", { class: "view timeline", width: 760, height: 40 + 22 * rows.length, role: "img", "aria-label": "timeline" });
+        svg.appendChild(el("line", { x1: 20, y1: 20, x2: 740, y2: 20, class: "axis" }));
+        rows.forEach((r, i) => {
+          const x = 20 + ((year(r) - low) / span) * 700;
+          svg.appendChild(el("circle", { cx: x, cy: 20, r: 5, class: "event" }));
+          svg.appendChild(el("text", { x: Math.min(x, 560), y: 44 + 22 * i }, r[when].value.slice(0, 10) + " " + shown(r[label]).slice(0, 40)));
+        });
+        return svg;
+      }
+    }
+    class Graph extends View {
+      constructor(yasr) { super(yasr); this.label = "Graph"; }
+      columns() {
+        const vars = this.vars();
+        return vars.length >= 2 ? { from: vars[0], to: vars[1], edge: vars[2] } : null;
+      }
+      picture({ from, to, edge }) {
+        const rows = this.rows().filter((r) => r[from] && r[to]).slice(0, 100);
+        const names = [...new Set(rows.flatMap((r) => [r[from].value, r[to].value]))];
+        const label = new Map(rows.flatMap((r) => [[r[from].value, shown(r[from])], [r[to].value, shown(r[to])]]));
+        const size = 620, centre = size / 2, radius = size / 2 - 90;
+        const at = new Map(names.map((n, i) => [n, [centre + radius * Math.cos((2 * Math.PI * i) / names.length), centre + radius * Math.sin((2 * Math.PI * i) / names.length)]]));
+        const svg = el("svg", { class: "view graph", width: size, height: size, role: "img", "aria-label": "graph" });
+        rows.forEach((r) => {
+          const [x1, y1] = at.get(r[from].value), [x2, y2] = at.get(r[to].value);
+          svg.appendChild(el("line", { x1, y1, x2, y2, class: "link" }));
+          if (edge && r[edge]) svg.appendChild(el("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2, class: "link-label" }, shown(r[edge]).slice(0, 24)));
+        });
+        names.forEach((n) => {
+          const [x, y] = at.get(n);
+          svg.appendChild(el("circle", { cx: x, cy: y, r: 6, class: "node" }));
+          svg.appendChild(el("text", { x: x + 8, y: y + 4 }, label.get(n).slice(0, 28)));
+        });
+        return svg;
+      }
+    }
+    Yasgui.Yasr.registerPlugin("barchart", BarChart);
+    Yasgui.Yasr.registerPlugin("timeline", Timeline);
+    Yasgui.Yasr.registerPlugin("graph", Graph);
+    Yasgui.Yasr.defaults.pluginOrder = ["table", "response", "barchart", "timeline", "graph"];
+  }
 })();
