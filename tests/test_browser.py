@@ -149,6 +149,11 @@ def test_result_links_open_this_servers_pages(server):
         link = page.locator(".yasr table tbody a").first
         assert link.get_attribute("href") == server + "/id/state/turkey"
         assert link.get_attribute("title") == "https://w3id.org/icmpd-kg/id/state/turkey"
+        with page.context.expect_page() as opened:  # YASR opens result links in a new tab
+            link.click()
+        landed = opened.value
+        landed.wait_for_load_state("load")
+        assert landed.url == server + "/id/state/turkey" and "Türkiye" in landed.content()
 
 
 def test_a_shared_link_pasted_into_an_open_page_opens_its_query(server):

@@ -202,3 +202,9 @@ def test_an_entity_page_keeps_the_wikidata_view_apart(site):
     page = site.get("/id/project/pact", headers={"Accept": "text/html", "Accept-Language": "en"}).text
     assert "prop/direct/P1476" not in page and "wikidata/statement/" not in page
     assert "more statements in Wikidata" in page and "/sparql#query=" in page
+
+
+def test_the_site_has_an_icon(site):
+    icon = site.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert 'href="/assets/favicon.svg"' in site.get("/", headers={"Accept": "text/html"}).text

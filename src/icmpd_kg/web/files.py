@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from icmpd_kg import __version__, paths
 from icmpd_kg.distfiles import SHAPES_NAME, SUMS_NAME, VOID_NAME
@@ -15,7 +15,11 @@ from icmpd_kg.templating import render
 from icmpd_kg.web.common import context, error, rdf_file, static
 
 router = APIRouter()
-ASSETS = {"site.css": "text/css", "query.js": "text/javascript"}  # in icmpd_kg/static
+ASSETS = {
+    "site.css": "text/css",
+    "query.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+}  # icmpd_kg/static
 YASGUI_ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
 
 
@@ -64,6 +68,12 @@ async def asset(name: str, request: Request) -> Response:
     if media is None:
         return error(404, f"no asset {name!r}")
     return static(request, paths.PACKAGE_DIR / "static" / name, media)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever a page names: the site's icon."""
+    return RedirectResponse("/assets/favicon.svg", status_code=301)
 
 
 @router.get("/health")
