@@ -3,6 +3,7 @@ with every request to anything but 127.0.0.1 blocked."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 
@@ -233,3 +234,30 @@ def test_defaultview_draws_the_results_as_wdqs_does(server, view, query, drawn):
         page.wait_for_selector(drawn, timeout=20000)
         assert page.locator(drawn).count() >= 1
         assert [e for e in errors if "plugin" in e.lower()] == []
+
+
+VIEW_MARKS = {
+    "barchart": "svg.barchart rect.bar",
+    "timeline": "svg.timeline circle.event",
+    "graph": "svg.graph circle.node",
+}
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        q.name
+        for q in paths.query_files()
+        if re.search(r"^#\s*defaultView:", q.read_text(encoding="utf-8"), re.M)
+    ],
+)
+def test_example_queries_open_in_their_view(server, example):
+    """The examples that ask for a picture (#defaultView:) get it drawn from their real results."""
+    from urllib.parse import quote
+
+    text = (paths.QUERIES_DIR / example).read_text(encoding="utf-8")
+    view = re.search(r"^#\s*defaultView:\s*(\w+)", text, re.M)[1].lower()
+    with new_page() as page:
+        page.goto(server + "/sparql?lang=en#query=" + quote(text), wait_until="load")
+        page.wait_for_selector(VIEW_MARKS[view], timeout=20000)
+        assert page.locator(VIEW_MARKS[view]).count() >= 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from icmpd_kg import paths
@@ -28,6 +30,21 @@ def test_every_query_has_bilingual_header():
         head = q.read_text(encoding="utf-8").splitlines()[:3]
         assert head[0].startswith("# title@en: ") and head[1].startswith("# title@tr: "), q.name
         assert head[2].startswith("# answers: "), q.name
+
+
+def test_example_views_are_views_the_ui_draws():
+    """An example that asks for a result view with WDQS's ``#defaultView:`` names one the query UI
+    offers (an unknown one would silently fall back to the table)."""
+    script = (paths.PACKAGE_DIR / "static" / "query.js").read_text(encoding="utf-8")
+    offered = set(re.findall(r"(\w+): \"\1\"", re.search(r"const VIEWS = \{([^}]*)\}", script)[1]))
+    assert {"barchart", "timeline", "graph", "table"} <= offered
+    asked = {
+        q.name: re.findall(r"^#\s*defaultView:\s*(\w+)", q.read_text(encoding="utf-8"), re.M)
+        for q in paths.query_files()
+    }
+    assert sum(map(len, asked.values())) >= 2
+    for name, views in asked.items():
+        assert all(v.lower() in offered for v in views), name
 
 
 def test_founding(built):
