@@ -56,7 +56,13 @@ def test_validation_leaves_every_setting_as_it_found_it(monkeypatch):
     assert isinstance(report, Graph)
     assert rdflib.NORMALIZE_LITERALS is False
     assert (processor(), rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS) == before
-    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False  # FROM never downloads
+
+
+def test_while_pyshacl_validates_from_never_downloads(monkeypatch):
+    monkeypatch.setattr(rdflib.plugins.sparql, "SPARQL_LOAD_GRAPHS", True)
+    with settings.sparql_processor("icmpd_kg.validate", "PreparingProcessor"):
+        assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+    assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is True
 
 
 def test_for_queries_returns_a_snapshot_that_restores(monkeypatch):
@@ -77,3 +83,65 @@ def test_answers_keep_the_stores_lexical_forms_whatever_rdflibs_setting(dist, mo
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", True)
     rows = engine.query("SELECT ?t WHERE { wd:Q498496 wdt:P571 ?t }").strings()
     assert rows == [{"t": "1993-01-01T00:00:00Z"}]
+
+
+IMPORT_CHECK = """
+import importlib, sys, rdflib, rdflib.plugins.sparql
+from multiprocessing import forkserver
+before = (rdflib.NORMALIZE_LITERALS, rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS)
+preload = list(forkserver._forkserver._preload_modules)
+importlib.import_module(sys.argv[1])
+after = (rdflib.NORMALIZE_LITERALS, rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS)
+changed = []
+if after != before:
+    changed.append(f"rdflib settings {before} -> {after}")
+if list(forkserver._forkserver._preload_modules) != preload:
+    changed.append("the forkserver's preload")
+print("; ".join(changed))
+"""
+
+
+def _modules() -> list[str]:
+    return sorted(
+        "icmpd_kg." + ".".join(p.relative_to(SRC).with_suffix("").parts)
+        for p in SRC.rglob("*.py")
+        if p.name not in ("__main__.py",) and "__pycache__" not in p.parts
+    )
+
+
+def test_importing_any_module_leaves_process_state_as_it_was():
+    """Importing a module changes no process-wide state: rdflib's settings and the forkserver's
+    preload are set by the entry points that need them (the command, the app, the worker, the pool),
+    so what a build keeps never depends on which modules happened to be imported first."""
+    import subprocess
+    import sys
+
+    modules = [m.removesuffix(".__init__") for m in _modules()]
+    assert "icmpd_kg.build" in modules and "icmpd_kg.web.app" in modules
+    script = "\n".join(
+        ["import subprocess, sys", f"CHECK = {IMPORT_CHECK!r}", f"MODULES = {modules!r}"]
+        + [
+            "for m in MODULES:",
+            "    out = subprocess.run([sys.executable, '-c', CHECK, m], capture_output=True, text=True)",
+            "    if out.returncode or out.stdout.strip():",
+            "        print(m, out.stdout.strip() or out.stderr.strip().splitlines()[-1])",
+        ]
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert result.stdout.strip() == "", result.stdout
+
+
+def test_data_files_are_read_as_written_whatever_rdflibs_setting(tmp_path, monkeypatch):
+    """The build reads literals in the forms the file gives them on purpose, not because some module
+    imported earlier happened to switch rdflib's normalisation off."""
+    from icmpd_kg.graph import parse_file
+
+    data = tmp_path / "forms.ttl"
+    data.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<urn:x> <urn:p> "+19"^^xsd:decimal , "01"^^xsd:integer .\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", True)
+    assert sorted(str(o) for o in parse_file(data).objects()) == ["+19", "01"]
+    assert rdflib.NORMALIZE_LITERALS is True  # and the setting is left as it was

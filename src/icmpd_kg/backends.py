@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from rdflib import Dataset, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 
+from icmpd_kg import settings
 from icmpd_kg.errors import ProtocolError
 from icmpd_kg.namespaces import QUERY_PREFIXES
 from icmpd_kg.query_text import (
@@ -429,6 +430,20 @@ class RdflibBackend:
         base: str | None = None,
         native: bool = False,
     ) -> Answer:
+        """The query's constants and the answer's literals keep their lexical forms, whatever the
+        process's rdflib setting (``"01"^^xsd:integer`` is not ``"1"``)."""
+        with settings.literals_as_written():
+            return self._evaluate(text, default_graphs, named_graphs, limit, deadline, base)
+
+    def _evaluate(
+        self,
+        text: str,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        limit: int,
+        deadline: float,
+        base: str | None = None,
+    ) -> Answer:
         from rdflib.plugins.sparql.evaluate import evalQuery
         from rdflib.plugins.sparql.processor import SPARQLResult
 
@@ -470,7 +485,8 @@ class RdflibBackend:
         try:
             from rdflib.plugins.sparql.processor import prepareUpdate
 
-            graph.update(prepareUpdate(text, initNs=QUERY_PREFIXES, base=base))
+            with settings.literals_as_written():  # INSERT DATA keeps the forms it writes
+                graph.update(prepareUpdate(text, initNs=QUERY_PREFIXES, base=base))
         except ParseException as exc:
             raise ProtocolError(400, _syntax_message(exc)) from None
         except MemoryError:

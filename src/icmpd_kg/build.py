@@ -25,6 +25,7 @@ from icmpd_kg.jsonld import compact, line_safe, sorted_nquads
 from icmpd_kg.jsonld import context as jsonld_context
 from icmpd_kg.jsonld import dumps as jsonld_dumps
 from icmpd_kg.namespaces import BASE, DATASET, DCAT_VERSION, ID, PREFIXES, SD, SPDX, bind_prefixes
+from icmpd_kg.settings import literals_as_written
 from icmpd_kg.validate import Report, validate
 
 SOURCE = ID["source/icmpd-tr"]
@@ -418,26 +419,28 @@ def build(
 ) -> BuildResult:
     """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
     ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``);
-    ``reference_url`` is the reference URL (P854) of the Wikidata view's statements."""
-    kg = KnowledgeGraph.load(data_files)
-    report = validate(kg)
-    if not report.conforms:
-        raise NonConformantError(
-            f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
-            report,
-        )
-    files, triples = render(kg, report, reference_url, version)
+    ``reference_url`` is the reference URL (P854) of the Wikidata view's statements. Literals are
+    read and written in the lexical forms the data gives them, whatever the process's setting."""
+    with literals_as_written():
+        kg = KnowledgeGraph.load(data_files)
+        report = validate(kg)
+        if not report.conforms:
+            raise NonConformantError(
+                f"the graph does not conform ({len(report.results)} results); nothing was written to {out}",
+                report,
+            )
+        files, triples = render(kg, report, reference_url, version)
 
-    def in_dist(staging: Path) -> None:
-        from icmpd_kg.ontology_docs import write_pages
-        from icmpd_kg.store import write_dist_store
-        from icmpd_kg.wikidata_view import VIEW_GRAPH
+        def in_dist(staging: Path) -> None:
+            from icmpd_kg.ontology_docs import write_pages
+            from icmpd_kg.store import write_dist_store
+            from icmpd_kg.wikidata_view import VIEW_GRAPH
 
-        write_pages(staging)
-        if store is None:
-            write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
+            write_pages(staging)
+            if store is None:
+                write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
 
-    write_atomically(Path(out), files, also=in_dist)
-    if store is not None and store != "memory":
-        replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
-    return BuildResult(out=Path(out), files=sorted(files), report=report, triples=triples)
+        write_atomically(Path(out), files, also=in_dist)
+        if store is not None and store != "memory":
+            replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
+        return BuildResult(out=Path(out), files=sorted(files), report=report, triples=triples)

@@ -70,9 +70,10 @@ _allow_service_option = click.option(
 @click.version_option(__version__, prog_name="icmpd-kg")
 def main() -> None:
     """A linked-data knowledge graph of ICMPD and its work in Turkey: build, validate, query, serve."""
-    from icmpd_kg.settings import quiet_ill_typed_literals
+    from icmpd_kg import settings
 
-    quiet_ill_typed_literals()
+    settings.for_queries()  # a process that answers queries: literals as written, no FROM downloads
+    settings.quiet_ill_typed_literals()
 
 
 @main.command()

@@ -23,6 +23,7 @@ from icmpd_kg import paths
 from icmpd_kg.errors import InputFileError, UnsupportedFormatError
 from icmpd_kg.formats import by_extension, rdf_extensions
 from icmpd_kg.namespaces import bind_prefixes
+from icmpd_kg.settings import literals_as_written
 
 
 def format_of(path: Path) -> tuple[str, bool]:
@@ -63,12 +64,13 @@ def parse_file(path: Path) -> Dataset:
     except UnicodeDecodeError as exc:
         raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        if quads:
-            target.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-        else:
-            target.graph(DATASET_DEFAULT_GRAPH_ID).parse(
-                data=text, format=fmt, publicID=path.resolve().as_uri()
-            )
+        with literals_as_written():  # "+19"^^xsd:decimal stays as the file writes it
+            if quads:
+                target.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+            else:
+                target.graph(DATASET_DEFAULT_GRAPH_ID).parse(
+                    data=text, format=fmt, publicID=path.resolve().as_uri()
+                )
     except BadSyntax as exc:
         raise InputFileError(path, f"syntax error: {exc._why}", line=exc.lines + 1) from None
     except xml.sax.SAXParseException as exc:
@@ -229,7 +231,8 @@ def schema_view() -> Graph:
 @functools.lru_cache(maxsize=4)
 def _schema_triples(ntriples: bytes) -> tuple[tuple[Node, Node, Node], ...]:
     """The schema view's triples, parsed by rdflib once per process for one text of the schema."""
-    return tuple(Graph().parse(data=ntriples, format="nt"))
+    with literals_as_written():
+        return tuple(Graph().parse(data=ntriples, format="nt"))
 
 
 @functools.lru_cache(maxsize=64)

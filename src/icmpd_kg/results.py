@@ -21,10 +21,6 @@ from icmpd_kg.namespaces import PREFIXES
 from icmpd_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from icmpd_kg.query_text import XSD_STRING
 
-# Keep literals as written ("1.0E6" stays "1.0E6"): results give the data's lexical forms.
-settings.for_queries()
-
-
 T = TypeVar("T")
 
 

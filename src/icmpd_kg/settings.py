@@ -9,8 +9,14 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
   ``"1.0E6"``). ``literals_as_written`` sets it for a block and restores the previous value;
   ``for_queries`` sets it for a process that answers queries (the command line, the server and its
   workers).
-- ``rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS``: False, always: a graph named in ``FROM`` names a
-  graph of the store; rdflib would otherwise download it.
+- ``rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS``: False wherever rdflib evaluates SPARQL
+  (``for_queries``, and while pySHACL validates): a graph named in ``FROM`` names a graph of the
+  store; rdflib would otherwise download it. (The memory store's engine takes ``FROM`` out of every
+  query before rdflib sees it.)
+
+Nothing here runs at import: the entry points (``cli.main``, ``web.app.create_app``, the query
+worker's main) and the blocks that need a setting set it; importing any module of the package
+leaves the process as it was (``tests/test_settings.py`` imports each in a fresh interpreter).
 - rdflib's default SPARQL processor plugin: ``icmpd_kg.validate.PreparingProcessor`` while pySHACL
   validates (``sparql_processor``), rdflib's own again afterwards.
 - rdflib's registry of custom SPARQL functions: the project's functions (``ikgfn:``), registered
@@ -99,9 +105,11 @@ def literals_as_written() -> Iterator[None]:
 
 @contextmanager
 def sparql_processor(module: str, name: str) -> Iterator[None]:
-    """rdflib's default SPARQL processor is ``module.name`` while the block runs."""
+    """rdflib's default SPARQL processor is ``module.name`` while the block runs, and a graph named
+    in a query's FROM is never downloaded meanwhile."""
     with preserved():
         _register_processor(module, name)
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
         yield
 
 
@@ -111,10 +119,6 @@ def sparql_functions(functions: dict) -> None:
 
     for uri, func in functions.items():
         register_custom_function(uri, func, override=True)
-
-
-# Never fetch a graph named in FROM / FROM NAMED: set once, for every process that imports the package.
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 
 def quiet_ill_typed_literals() -> None:

@@ -74,7 +74,6 @@ MEMORY_PRELOAD = (
     "rdflib.plugins.parsers.nquads",
     "rdflib.plugins.parsers.notation3",
 )
-_CTX.set_forkserver_preload(list(PRELOAD))
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -295,8 +294,9 @@ class WorkerPool:
         start_timeout: float = 120.0,
     ):
         self.source, self.policy = source, policy
-        if source.spec.kind == "memory":  # before the forkserver starts (with the first worker)
-            _CTX.set_forkserver_preload([*PRELOAD, *MEMORY_PRELOAD])
+        # what the forkserver imports before it starts (with the first worker): set here, not at import
+        memory = source.spec.kind == "memory"
+        _CTX.set_forkserver_preload([*PRELOAD, *MEMORY_PRELOAD] if memory else list(PRELOAD))
         self.lanes = Lanes(fast, slow, fast_budget, min_run, client_share)
         # a store of this server's own changes only by its updates; another server's (sparql:URL)
         # may change at any time, so its answers are not kept

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from icmpd_kg import __version__
+from icmpd_kg import __version__, settings
 from icmpd_kg.config import ServerConfig, per_query_limit, query_policy
 from icmpd_kg.web.protocol import loggable
 from icmpd_kg.workers import Source, WorkerPool
@@ -240,6 +240,7 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     from icmpd_kg.web.common import Context
     from icmpd_kg.web.sparql import SparqlEndpoint
 
+    settings.for_queries()  # the app answers queries: literals as written, no FROM downloads
     if runner is None:
         runner = WorkerPool(
             Source(config.store or default_store(config.dist), str(config.dist)),
