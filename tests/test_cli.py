@@ -350,3 +350,13 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, command):
     result = CliRunner().invoke(main, [*command, "--out", str(blocker / "out")])
     assert result.exit_code == 2 and "cannot be written" in result.output, result.output
     assert "Traceback" not in result.output and blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_wrong_query_file_is_named_in_the_error(dist, tmp_path):
+    """`query --file` with a query the engine refuses says which file holds it, in one line."""
+    bad = tmp_path / "broken-query.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", "--dist", str(dist), "--file", str(bad)])
+    assert result.exit_code == 2
+    assert f"icmpd-kg: error ({bad}):" in result.output
+    assert "Traceback" not in result.output

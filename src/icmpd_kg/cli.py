@@ -544,12 +544,12 @@ def query(
         engine = Engine(open_backend(spec, dist), policy)
         with _bounded(timeout, memory_limit):
             answer = engine.query(text, deadline=time.monotonic() + timeout)
-    except IcmpdKgError as exc:
-        _fail(exc)
-    except ProtocolError as exc:
+    except ProtocolError as exc:  # the query's own fault: say which file holds it
         where = f" ({query_file})" if query_file is not None else ""
         click.echo(f"icmpd-kg: error{where}: {exc.message}", err=True)
         sys.exit(2)
+    except IcmpdKgError as exc:
+        _fail(exc)
     click.echo(terminal_text(answer, fmt).rstrip("\n"))
     if answer.truncated:
         what = "rows" if answer.form == "SELECT" else "triples"

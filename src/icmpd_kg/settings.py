@@ -17,6 +17,8 @@ validation). As pySHACL's own ``monkey`` module does, they are changed here and 
 Nothing here runs at import: the entry points (``cli.main``, ``web.app.create_app``, the query
 worker's main) and the blocks that need a setting set it; importing any module of the package
 leaves the process as it was (``tests/test_settings.py`` imports each in a fresh interpreter).
+The one process-wide setting outside rdflib, multiprocessing's forkserver preload (what each query
+worker's parent imports once), is set by ``workers.WorkerPool`` when it starts.
 - rdflib's default SPARQL processor plugin: ``icmpd_kg.validate.PreparingProcessor`` while pySHACL
   validates (``sparql_processor``), rdflib's own again afterwards.
 - rdflib's registry of custom SPARQL functions: the project's functions (``ikgfn:``), registered

@@ -107,11 +107,6 @@ def require_default_graph(directory: Path, mode: str) -> None:
         )
 
 
-def named_graphs(store: Any) -> list[Any]:
-    """The store's named graphs, its own union graph left out."""
-    return sorted((g for g in store.named_graphs() if g.value != UNION_GRAPH), key=lambda g: g.value)
-
-
 # --- literals as written ---------------------------------------------------------------------------------
 #
 # Oxigraph keeps typed literals by value: "1.0"^^xsd:decimal comes back as "1", "+19" as "19",

@@ -79,7 +79,7 @@ DEPRECATED = "http://wikiba.se/ontology#DeprecatedRank"
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 
 
-class ReferenceError(IcmpdKgError):
+class UnresolvedReferenceError(IcmpdKgError):
     """The reference URL to hand to Wikidata does not resolve."""
 
 
@@ -358,15 +358,17 @@ def _one_line(text: str) -> str:
 
 
 def check_reference(url: str, timeout: float = 10.0) -> None:
-    """Raise ``ReferenceError`` unless ``url`` resolves (HTTP status below 400 after redirects)."""
+    """Raise ``UnresolvedReferenceError`` unless ``url`` resolves (HTTP status below 400 after redirects)."""
     import httpx
 
     try:
         response = httpx.get(url, follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
     except httpx.HTTPError as exc:
-        raise ReferenceError(f"the reference URL {url} does not resolve ({exc}); {REFERENCE_HINT}") from None
+        raise UnresolvedReferenceError(
+            f"the reference URL {url} does not resolve ({exc}); {REFERENCE_HINT}"
+        ) from None
     if response.status_code >= 400:
-        raise ReferenceError(
+        raise UnresolvedReferenceError(
             f"the reference URL {url} does not resolve (HTTP {response.status_code}); {REFERENCE_HINT}"
         )
 

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from rdflib import OWL, RDF, RDFS, SDO, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from icmpd_kg.graph import union as merged
@@ -364,13 +363,3 @@ def view(data: Dataset, reference_url: str | None = None) -> Graph:
     for triple in property_entities(used):
         g.add(triple)
     return g
-
-
-def view_dataset(data: Dataset, reference_url: str | None = None) -> Dataset:
-    """The view as the named graph ``graph:wikidata-view``."""
-    ds = Dataset()
-    target = ds.graph(VIEW_GRAPH)
-    for triple in view(data, reference_url):
-        target.add(triple)
-    ds.graph(DATASET_DEFAULT_GRAPH_ID)
-    return ds
