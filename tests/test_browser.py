@@ -192,6 +192,20 @@ def test_the_query_ui_speaks_turkish_and_switches_to_english(server):
         assert "When and on whose initiative was ICMPD founded?" in names
 
 
+@pytest.mark.parametrize(
+    "path", ["/id/organisation/icmpd", "/id/state/turkey", "/id/project/pact", "/search?q=proje"]
+)
+def test_pages_fit_a_phones_width(server, path):
+    """Statement tables overflowed a phone's width: at 390 px the page itself never scrolls sideways
+    (a wide table scrolls inside its own box)."""
+    with new_page() as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(server + path + ("&" if "?" in path else "?") + "lang=en", wait_until="load")
+        assert page.locator("main table, main ol").count() >= 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide at a phone's 390"
+
+
 def test_the_class_diagrams_labels_are_readable_at_full_zoom(server):
     """The class diagram was scaled down to the page's width: its labels were about 6 px high."""
     with new_page() as page:
