@@ -117,6 +117,12 @@
       rows() { return (this.yasr.results && this.yasr.results.getBindings && this.yasr.results.getBindings()) || []; }
       vars() { return (this.yasr.results && this.yasr.results.getVariables && this.yasr.results.getVariables()) || []; }
       canHandleResults() { return this.rows().length > 0 && this.columns() !== null; }
+      // the first column whose values pass `test` (in every row, or in some), and the first other one
+      keyed(test, every) {
+        const rows = this.rows(), vars = this.vars();
+        const key = vars.find((v) => (every ? rows.every((r) => test(r[v])) : rows.some((r) => test(r[v]))));
+        return key ? { key, label: vars.find((v) => v !== key) } : null;
+      }
       getIcon() { return document.createElement("span"); }
       draw() {
         const cols = this.columns();
@@ -126,13 +132,8 @@
     }
     class BarChart extends View {
       constructor(yasr) { super(yasr); this.label = "Bar chart"; }
-      columns() {
-        const rows = this.rows(), vars = this.vars();
-        const value = vars.find((v) => rows.every((r) => numeric(r[v])));
-        const label = vars.find((v) => v !== value);
-        return value ? { value, label } : null;
-      }
-      picture({ value, label }) {
+      columns() { return this.keyed(numeric, true); }
+      picture({ key: value, label }) {
         const rows = this.rows().slice(0, 200);
         const max = Math.max(...rows.map((r) => Number(r[value].value)), 1);
         const svg = el("svg", { class: "view barchart", width: 760, height: 24 * rows.length + 10, role: "img", "aria-label": "bar chart" });
@@ -147,13 +148,8 @@
     }
     class Timeline extends View {
       constructor(yasr) { super(yasr); this.label = "Timeline"; }
-      columns() {
-        const rows = this.rows(), vars = this.vars();
-        const when = vars.find((v) => rows.some((r) => dated(r[v])));
-        const label = vars.find((v) => v !== when);
-        return when ? { when, label } : null;
-      }
-      picture({ when, label }) {
+      columns() { return this.keyed(dated, false); }
+      picture({ key: when, label }) {
         const rows = this.rows().filter((r) => dated(r[when])).slice(0, 200);
         const year = (r) => { const m = /^(-?\d{4})(?:-(\d\d))?/.exec(r[when].value); return Number(m[1]) + (m[2] ? (Number(m[2]) - 1) / 12 : 0); };
         const years = rows.map(year), low = Math.min(...years), high = Math.max(...years), span = Math.max(high - low, 1);

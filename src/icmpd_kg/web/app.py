@@ -256,8 +256,7 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     def reload() -> None:
         """SIGHUP: serve dist/ as it is now, as servers conventionally reload (it ended the server)."""
         runner.reload()
-        with context._lock:
-            context._cache.clear()
+        context.forget()
         served = context.cached("build-identity", lambda: files.build_identity(config.dist))
         log.info("reloaded on SIGHUP: serving build %s of %s", served, config.dist)
 

@@ -57,6 +57,14 @@ class Context:
                 self._cache[key] = make()
             return self._cache[key]
 
+    def forget(self, key: str | None = None) -> None:
+        """What ``cached`` made for ``key`` (for every key: None) is made again when next asked for."""
+        with self._lock:
+            if key is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(key, None)
+
 
 def context(request: Request) -> Context:
     return request.app.state.context

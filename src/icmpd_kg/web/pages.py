@@ -17,6 +17,7 @@ from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, onto
 from icmpd_kg.errors import ProtocolError
 from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
 from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
+from icmpd_kg.negotiation import negotiate
 from icmpd_kg.query_text import is_iri
 from icmpd_kg.templating import render
 from icmpd_kg.web.common import (
@@ -263,7 +264,8 @@ async def functions_docs(request: Request) -> Response:
     from icmpd_kg.functions import documentation
 
     text = documentation()
-    if "text/html" in request.headers.get("accept", "") and request.query_params.get("format") != "markdown":
+    browser = negotiate(request.headers.get("accept"), ["text/markdown", "text/html"]) == "text/html"
+    if browser and request.query_params.get("format") != "markdown":
         page = render(
             "text.html",
             title="SPARQL functions",
@@ -275,22 +277,22 @@ async def functions_docs(request: Request) -> Response:
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
-async def _search_index(ctx: Context) -> Any:
-    """The names of every resource, read once per build through the engine (``search.Index``)."""
+def _search_index(ctx: Context) -> Any:
+    """The names of every resource, read once per build through the engine (``search.Index``), in a
+    worker thread (as ``_site`` is), by ``Context.cached``: made once, even for concurrent requests."""
     from icmpd_kg.search import LABELS_QUERY, Index
 
-    found = ctx._cache.get("search-index")
-    if found is None:
+    def make() -> Index:
+        run = select_from_thread(ctx)
         rows: list[Any] = []
         page = ctx.config.max_rows  # read in pages of the endpoint's row cap, which applies to pages too
         while True:
-            batch = (await select(ctx, f"{LABELS_QUERY} ORDER BY ?s ?l LIMIT {page} OFFSET {len(rows)}")).rows
+            batch = run(f"{LABELS_QUERY} ORDER BY ?s ?l LIMIT {page} OFFSET {len(rows)}").rows
             rows += batch
             if len(batch) < page:
-                break
-        found = Index([(str(s), str(label), getattr(label, "language", None)) for s, label in rows])
-        ctx._cache["search-index"] = found
-    return found
+                return Index([(str(s), str(label), getattr(label, "language", None)) for s, label in rows])
+
+    return ctx.cached("search-index", make)
 
 
 @router.get("/search")
@@ -305,10 +307,9 @@ async def search(request: Request) -> Response:
         return error(400, "limit is a number of results, such as 10")
     if len(text) > 200:
         return error(400, "a name to search for is at most 200 characters long")
-    hits = (await _search_index(ctx)).search(text, limit) if text.strip() else []
+    hits = (await asyncio.to_thread(_search_index, ctx)).search(text, limit) if text.strip() else []
     wants_json = request.query_params.get("format") == "json" or (
-        "application/json" in request.headers.get("accept", "")
-        and "text/html" not in request.headers.get("accept", "")
+        negotiate(request.headers.get("accept"), ["text/html", "application/json"]) == "application/json"
     )
     results = [
         {

@@ -247,7 +247,7 @@ async def _update(authorization: bytes, ctx: Context, update: str) -> None:
             413, f"the update is {len(update)} characters long; the limit is {config.max_query_length}"
         )
     await ctx.runner.update(update, config.timeout)
-    ctx._cache.pop("search-index", None)  # names may have changed: the search index is read again
+    ctx.forget("search-index")  # names may have changed: the search index is read again
 
 
 class SparqlEndpoint:
