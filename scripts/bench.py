@@ -214,8 +214,8 @@ def validate_synthetic(path: Path, limit: float) -> tuple[float | None, bool, li
     code = f"""
 import time, json
 from pathlib import Path
-from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg.validate import run_shacl
+from icmpd_kg.kg.graph import KnowledgeGraph
+from icmpd_kg.validation.reference import run_shacl
 kg = KnowledgeGraph.load([Path({str(path)!r})])
 data = kg.validation_graph()
 start = time.perf_counter()
@@ -275,7 +275,7 @@ def validation_against_jena(
 ) -> list[dict]:
     """`icmpd-kg validate FILE` and Jena's command on the same synthetic files, interleaved:
     wall seconds of each whole command, our peak memory, and what each engine's SHACL found."""
-    from icmpd_kg.graph import schema_ntriples
+    from icmpd_kg.kg.graph import schema_ntriples
 
     schema = work / "schema-view.nt"
     schema.write_bytes(schema_ntriples())
@@ -454,8 +454,8 @@ def latencies(
     import httpx
     import pyoxigraph as ox
 
-    from icmpd_kg.engine import Engine, OxigraphBackend
-    from icmpd_kg.namespaces import PREFIXES
+    from icmpd_kg.core.namespaces import PREFIXES
+    from icmpd_kg.sparql.engine import Engine, OxigraphBackend
 
     engine = Engine(OxigraphBackend.open(store))
     raw = ox.Store.read_only(str(store))
@@ -497,14 +497,14 @@ def cli_costs(store: Path, dump: Path, text: str) -> dict:
         text,
     )
     opened = timed_python(
-        "import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
+        "import sys, pyoxigraph as ox\nfrom icmpd_kg.core.namespaces import PREFIXES\n"
         "s = ox.Store.read_only(sys.argv[1])\n"
         "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
         str(store),
         text,
     )
     parsed = timed_python(
-        "import sys, pyoxigraph as ox\nfrom icmpd_kg.namespaces import PREFIXES\n"
+        "import sys, pyoxigraph as ox\nfrom icmpd_kg.core.namespaces import PREFIXES\n"
         "s = ox.Store()\ns.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\n"
         "print(list(s.query(sys.argv[2], prefixes=PREFIXES, use_default_graph_as_union=True)))",
         str(dump),
@@ -697,7 +697,7 @@ def examples_against_oxigraph(dist: Path, work: Path, size: int, rounds: int = 1
         [oxigraph, "load", "--location", str(their_store), "--file", str(nq)], check=True, capture_output=True
     )
     nq.unlink()
-    from icmpd_kg.query_text import scan
+    from icmpd_kg.sparql.query_text import scan
 
     # each text declares the prefixes it uses (Oxigraph's server predeclares none), as a user would
     texts = {

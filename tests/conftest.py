@@ -1,4 +1,4 @@
-"""Shared fixtures. Paths come from icmpd_kg.paths or from this file, never the working directory."""
+"""Shared fixtures. Paths come from icmpd_kg.core.paths or from this file, never the working directory."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ import httpx
 import pytest
 from filelock import FileLock
 
-from icmpd_kg import paths
-from icmpd_kg.build import build
-from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg.validate import Report, validate, validate_files
+from icmpd_kg.core import paths
+from icmpd_kg.kg.graph import KnowledgeGraph
+from icmpd_kg.publishing.build import build
+from icmpd_kg.validation.report import Report
+from icmpd_kg.validation.validate import validate, validate_files
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
@@ -259,10 +260,10 @@ def site(dist):
     through Starlette's ``TestClient``, with no socket and no process to start."""
     from starlette.testclient import TestClient
 
-    from icmpd_kg.config import ServerConfig, query_policy
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.runtime.config import ServerConfig, query_policy
+    from icmpd_kg.runtime.pool import InlineRunner
+    from icmpd_kg.sparql.engine import open_engine
     from icmpd_kg.web.app import create_app
-    from icmpd_kg.workers import InlineRunner
 
     config = ServerConfig(dist=dist, timeout=TIMEOUT, max_rows=MAX_ROWS, max_query_length=MAX_QUERY_LENGTH)
     engine = open_engine(dist, policy=query_policy(config))

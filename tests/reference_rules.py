@@ -1,5 +1,5 @@
 """The dataset rules as they were written before validation left rdflib (commit 6de3424): an
-oracle. The tests compare what the rules of ``icmpd_kg.validate`` find with what these found, on
+oracle. The tests compare what the rules of ``icmpd_kg.validation.rules`` find with what these found, on
 every fixture and on mutated real data. Not used by the package."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import cast
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from icmpd_kg.graph import KnowledgeGraph, default_graph, named_graphs, union
-from icmpd_kg.namespaces import ID, IKG, OA, SHAPES, SPDX
-from icmpd_kg.provenance import (
+from icmpd_kg.core.namespaces import ID, IKG, OA, SHAPES, SPDX
+from icmpd_kg.core.turkish import fold_case
+from icmpd_kg.kg.graph import KnowledgeGraph, default_graph, named_graphs, union
+from icmpd_kg.kg.provenance import (
     NAMING_PROPERTIES,
     QuoteMismatch,
     SelectorProblem,
@@ -20,8 +21,7 @@ from icmpd_kg.provenance import (
     read_source,
     sha256_of,
 )
-from icmpd_kg.turkish import fold_case
-from icmpd_kg.validate import PROVENANCE_CLASSES
+from icmpd_kg.validation.rules import PROVENANCE_CLASSES
 
 
 def check_selectors(graph: Graph, text: str) -> list[SelectorProblem]:
@@ -138,7 +138,7 @@ def check_facts_against_quotes(data: Dataset) -> list[QuoteMismatch]:
     return problems
 
 
-def _dataset_rule_results(
+def broken_rules(
     kg: KnowledgeGraph, source_file: Path | None
 ) -> list[tuple[Node, Node | None, URIRef, str | None]]:
     """(focus, value, rule, detail) for each broken dataset rule."""

@@ -48,7 +48,7 @@ def test_updates_resolve_against_the_base_too(kind):
     import pyoxigraph as ox
     from rdflib import Dataset
 
-    from icmpd_kg.engine import Engine, OxigraphBackend, Policy, RdflibBackend
+    from icmpd_kg.sparql.engine import Engine, OxigraphBackend, Policy, RdflibBackend
 
     backend = RdflibBackend(Dataset()) if kind == "memory" else OxigraphBackend(ox.Store())
     engine = Engine(backend, Policy(base_iri="http://example.org/base/"))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from icmpd_kg import paths
+from icmpd_kg.core import paths
 
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None or paths.YASGUI_DIR is None,

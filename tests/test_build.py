@@ -15,10 +15,10 @@ from rdflib import VOID, BNode, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from icmpd_kg.build import DUMPS, build, publishable
-from icmpd_kg.distfiles import ONTOLOGY_PAGES_DIR, OXIGRAPH_DIR
-from icmpd_kg.errors import NonConformantError
-from icmpd_kg.graph import union
+from icmpd_kg.core.distfiles import ONTOLOGY_PAGES_DIR, OXIGRAPH_DIR
+from icmpd_kg.core.errors import NonConformantError
+from icmpd_kg.kg.graph import union
+from icmpd_kg.publishing.build import DUMPS, build, publishable
 
 from .conftest import REPO
 
@@ -102,7 +102,7 @@ def test_build_is_byte_identical_across_processes(dist, tmp_path):
     other = tmp_path / "again"
     env = {"PYTHONHASHSEED": "4242", "PATH": ""}
     subprocess.run(
-        [sys.executable, "-c", f"from icmpd_kg.build import build; build({str(other)!r})"],
+        [sys.executable, "-c", f"from icmpd_kg.publishing.build import build; build({str(other)!r})"],
         check=True,
         env=env,
         cwd=tmp_path,
@@ -140,7 +140,7 @@ def test_the_store_holds_the_dump_the_view_and_their_merge(dist):
     graph, and in a graph of its own the merge of all graphs (SPARQL's union default graph, a set)."""
     import pyoxigraph as ox
 
-    from icmpd_kg.store import UNION_GRAPH, LiteralForms, default_graph_mode
+    from icmpd_kg.store.oxigraph import UNION_GRAPH, LiteralForms, default_graph_mode
 
     forms = LiteralForms()  # the store keeps literals by value: compare in the store's form
 
@@ -172,8 +172,9 @@ def test_the_store_answers_every_literal_as_written(dist):
     """One term, one form: every statement's literal comes back from the Oxigraph store as the dump
     and the view write it, in SELECT rows and in CONSTRUCT alike; where two written forms have one
     value in the store (listed in its literal file), the store's form."""
-    from icmpd_kg.engine import Engine, StoreSpec, _term_to_oxigraph, _term_to_rdflib, open_backend
-    from icmpd_kg.store import LITERALS_FILE, LiteralForms
+    from icmpd_kg.core.terms import to_oxigraph, to_rdflib
+    from icmpd_kg.sparql.engine import Engine, StoreSpec, open_backend
+    from icmpd_kg.store.oxigraph import LITERALS_FILE, LiteralForms
 
     ambiguous = {
         line.split("\t")[0]
@@ -190,9 +191,9 @@ def test_the_store_answers_every_literal_as_written(dist):
     assert answered == graph
     forms = LiteralForms()
     for s, p, o in written - answered:  # only values written in two forms, given in the store's form
-        stored = forms.stored_form(_term_to_oxigraph(o))
+        stored = forms.stored_form(to_oxigraph(o))
         assert str(stored) in ambiguous, o
-        assert (s, p, _term_to_rdflib(stored)) in answered
+        assert (s, p, to_rdflib(stored)) in answered
     assert len(written - answered) < len(written) / 50
     plus = [o for *_, o in answered if str(o).startswith("+")]
     assert plus and all(str(o.datatype).endswith("#decimal") for o in plus)  # the view's "+19"
@@ -298,7 +299,8 @@ def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dis
     import sys
 
     script = (
-        "import sys; from icmpd_kg.linked_data import load; from icmpd_kg.build import ONTOLOGY_NAME; "
+        "import sys; from icmpd_kg.web.linked_data import load; "
+        "from icmpd_kg.publishing.build import ONTOLOGY_NAME; "
         "from pathlib import Path; from rdflib import URIRef; d = Path(sys.argv[1]); "
         "sys.stdout.write(load(d, d / ONTOLOGY_NAME).jsonld(URIRef('https://w3id.org/icmpd-kg/id/project/pact')))"
     )
@@ -346,7 +348,7 @@ def test_void_says_what_the_endpoints_count_finds(dist, store):
     dataset and its Wikidata view merged; COUNT(*) at the endpoint finds the latter."""
     from rdflib import Literal, Namespace, URIRef
 
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.sparql.engine import open_engine
 
     void = Namespace("http://rdfs.org/ns/void#")
     g = Graph().parse(dist / "void.ttl")

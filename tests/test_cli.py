@@ -64,7 +64,7 @@ def test_validate_engines_print_the_same_report(run):
 def test_validate_turtle_report_is_shacl_and_parses(run):
     from rdflib import Graph
 
-    from icmpd_kg.namespaces import SH
+    from icmpd_kg.core.namespaces import SH
 
     fixture = str(EXAMPLES / "QuantityValueShape-invalid-01.ttl")
     report = Graph().parse(data=run("validate", "--format", "turtle", fixture).output, format="turtle")
@@ -159,7 +159,7 @@ def test_query_without_build_says_what_to_do(tmp_path):
 
 
 def test_build_refuses_nonconformant_data(tmp_path, monkeypatch):
-    from icmpd_kg import paths
+    from icmpd_kg.core import paths
 
     monkeypatch.setattr(paths, "data_files", lambda: [EXAMPLES / "ProjectStatusShape-invalid-01.ttl"])
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "dist")])
@@ -216,7 +216,7 @@ def test_the_listening_socket_gets_connections_without_nagles_delay():
     import asyncio
     import socket
 
-    from icmpd_kg.web.protocol import listen
+    from icmpd_kg.web.guard import listen
 
     async def accepted_nodelay() -> int:
         sock = listen("127.0.0.1", 0)

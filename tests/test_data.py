@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.graph import named_graphs
-from icmpd_kg.namespaces import PREFIXES
+from icmpd_kg.core import paths
+from icmpd_kg.core.namespaces import PREFIXES
+from icmpd_kg.kg.graph import named_graphs
 
 FACTS = {
     "ICMPD's English name as the source writes it": 'organisation:icmpd rdfs:label "International Center for Migration Policy Development"@en',
@@ -218,7 +218,7 @@ def test_recorded_checksum_is_the_files(union):
 def test_a_fact_dated_after_the_sources_lower_bound_validates(tmp_path):
     """The source is "not before July 2019", a lower bound: SUMMIT's public start, August 2019, in an
     editorial graph of its own, contradicts nothing (a rule once read the bound as an upper one)."""
-    from icmpd_kg.validate import validate_files
+    from icmpd_kg.validation.validate import validate_files
 
     later = tmp_path / "summit-start.trig"
     later.write_text(
@@ -248,8 +248,8 @@ def test_the_implementation_sentence_is_stated_in_its_own_fact_graph(kg):
 
 
 def test_the_website_quote_names_icmpd_in_words_not_only_in_the_url(kg):
-    from icmpd_kg.provenance import fact_quotes
-    from icmpd_kg.quads import Quads
+    from icmpd_kg.kg.provenance import fact_quotes
+    from icmpd_kg.kg.quads import Quads
 
     quote = fact_quotes(Quads.from_dataset(kg.data))[
         URIRef("https://w3id.org/icmpd-kg/id/fact/icmpd-website")

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from icmpd_kg.diagrams import EDGE_FONT, Edge, Node, neighbourhood
+from icmpd_kg.web.diagrams import EDGE_FONT, Edge, Node, neighbourhood
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None,
@@ -126,7 +126,7 @@ def test_each_arrow_runs_between_its_own_nodes_with_its_own_label(dist):
     """Each edge's curve leaves its source's box and ends at its target's; its label sits by it."""
     from rdflib import Graph
 
-    from icmpd_kg.distfiles import ONTOLOGY_NAME
+    from icmpd_kg.core.distfiles import ONTOLOGY_NAME
     from icmpd_kg.web.pages import ontology_diagram
 
     diagram = ontology_diagram(Graph().parse(dist / ONTOLOGY_NAME), "en")

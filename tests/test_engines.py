@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Literal
 
-from icmpd_kg import paths
-from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg.namespaces import SH
-from icmpd_kg.provenance import annotation_turtle, read_source
-from icmpd_kg.validate import Report, validate
+from icmpd_kg.core import paths
+from icmpd_kg.core.namespaces import SH
+from icmpd_kg.kg.graph import KnowledgeGraph
+from icmpd_kg.kg.provenance import annotation_turtle, read_source
+from icmpd_kg.validation.report import Report
+from icmpd_kg.validation.validate import validate
 
 from . import jena
 from .conftest import FIXTURES, made_once

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Namespace, URIRef
 
-from icmpd_kg import paths
 from icmpd_kg.cli import main
+from icmpd_kg.core import paths
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 FACT = "https://w3id.org/icmpd-kg/id/fact/"
@@ -72,7 +72,7 @@ def test_a_fact_is_added_checked_built_and_served_with_its_quote(data, tmp_path)
         and "rdfs:comment" in shown.output
     )
     out = tmp_path / "dist"
-    from icmpd_kg.build import build
+    from icmpd_kg.publishing.build import build
 
     build(out, data_files=paths.data_files(data), store="memory")
     import httpx

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from icmpd_kg import paths
-from icmpd_kg.engine import Policy, open_engine, scan, tokens
-from icmpd_kg.errors import ProtocolError
-from icmpd_kg.federation import joined
+from icmpd_kg.core import paths
+from icmpd_kg.core.errors import ProtocolError
+from icmpd_kg.sparql.engine import Policy, open_engine, scan, tokens
+from icmpd_kg.sparql.federation import joined
 
 from .standin import INCEPTIONS, fixed_endpoint, stand_in_endpoint
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from icmpd_kg import formats
-from icmpd_kg.formats import BY_KEY, FORMATS, alias, by_extension, media_type_of_file
+from icmpd_kg.core import formats
+from icmpd_kg.core.formats import BY_KEY, FORMATS, alias, by_extension, media_type_of_file
 
 
 def test_keys_media_types_and_extensions_are_each_one_format():
@@ -42,7 +42,7 @@ def test_files_get_their_format_from_the_table():
 def test_the_service_description_lists_the_answer_formats_from_the_table():
     from rdflib import URIRef
 
-    from icmpd_kg.namespaces import SD
+    from icmpd_kg.core.namespaces import SD
     from icmpd_kg.web.sparql import service_description
 
     listed = set(service_description("http://h", ()).objects(None, SD.resultFormat))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, URIRef
 
-from icmpd_kg.engine import open_engine
-from icmpd_kg.functions import fold, label_similarity, long_date
+from icmpd_kg.sparql.engine import open_engine
+from icmpd_kg.sparql.functions import fold, label_similarity, long_date
 
 from .conftest import by_value
 
@@ -101,7 +101,7 @@ def test_function_iris_are_the_names_rdflib_endpoint_gives_them():
     they must stay what DatasetExt registers."""
     from rdflib_endpoint.gen_docs import snake_to_camel
 
-    from icmpd_kg.functions import FUNCTIONS, NAMES
+    from icmpd_kg.sparql.functions import FUNCTIONS, NAMES
 
     assert [NAMES[f] for f in FUNCTIONS] == [snake_to_camel(f.__name__) for f in FUNCTIONS]
 
@@ -113,7 +113,7 @@ def test_a_dataset_leaves_rdflibs_global_evaluators_alone():
     register nothing there (their functions are in rdflib's function registry)."""
     from rdflib.plugins.sparql import CUSTOM_EVALS
 
-    from icmpd_kg.functions import new_dataset
+    from icmpd_kg.store.memory import new_dataset
 
     before = dict(CUSTOM_EVALS)
     data = new_dataset()

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from icmpd_kg.cli import main
-from icmpd_kg.engine import MAX_NESTING
+from icmpd_kg.sparql.engine import MAX_NESTING
 
 
 def raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -240,14 +240,14 @@ def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(dist, trus
     ],
 )
 def test_every_worker_together_stays_within_the_memory_budget(dist, limit, budget, workers, expected):
-    from icmpd_kg.config import ServerConfig, per_query_limit
+    from icmpd_kg.runtime.config import ServerConfig, per_query_limit
 
     config = ServerConfig(dist, memory_limit_mb=limit, memory_budget_mb=budget, workers=workers)
     assert per_query_limit(config) == expected
 
 
 def test_the_default_budget_is_three_quarters_of_the_machine(dist):
-    from icmpd_kg.config import ServerConfig, machine_memory_mb, per_query_limit
+    from icmpd_kg.runtime.config import ServerConfig, machine_memory_mb, per_query_limit
 
     machine = machine_memory_mb()
     assert machine and machine > 64

@@ -11,8 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from icmpd_kg import paths
-from icmpd_kg.jsonld import LINE_BREAKING
+from icmpd_kg.core import paths
+from icmpd_kg.publishing.jsonld import LINE_BREAKING
 
 TURKEY = "https://w3id.org/icmpd-kg/id/state/turkey"
 # the line breakers XML 1.0 can carry (VT, FF, FS, GS and RS it cannot: the build refuses them, below)
@@ -23,7 +23,7 @@ SCRIPTISH = "<!--<script>"
 
 @pytest.fixture(scope="module")
 def odd_dist(tmp_path_factory) -> Path:
-    from icmpd_kg.build import build
+    from icmpd_kg.publishing.build import build
 
     root = tmp_path_factory.mktemp("hostile")
     data = root / "data"
@@ -46,10 +46,10 @@ def odd_dist(tmp_path_factory) -> Path:
 def client(odd_dist):
     from starlette.testclient import TestClient
 
-    from icmpd_kg.config import ServerConfig, query_policy
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.runtime.config import ServerConfig, query_policy
+    from icmpd_kg.runtime.pool import InlineRunner
+    from icmpd_kg.sparql.engine import open_engine
     from icmpd_kg.web.app import create_app
-    from icmpd_kg.workers import InlineRunner
 
     config = ServerConfig(dist=odd_dist)
     engine = open_engine(odd_dist, policy=query_policy(config))
@@ -98,8 +98,8 @@ def test_the_label_is_shown_as_text(client):
 
 
 def test_a_literal_rdfxml_cannot_carry_stops_the_build_with_a_clear_line(tmp_path):
-    from icmpd_kg.build import build
-    from icmpd_kg.errors import IcmpdKgError
+    from icmpd_kg.core.errors import IcmpdKgError
+    from icmpd_kg.publishing.build import build
 
     data = tmp_path / "data"
     shutil.copytree(paths.DATA_DIR, data)

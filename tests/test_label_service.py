@@ -11,7 +11,7 @@ import itertools
 import pytest
 from rdflib import OWL, RDFS, SKOS, BNode, Literal, URIRef
 
-from icmpd_kg.engine import open_engine
+from icmpd_kg.sparql.engine import open_engine
 
 # Patterns over the Wikidata view and the graph: required and optional values, items and our own
 # resources, literals, statement nodes, a blank-free unknown value.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, SKOS, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.errors import InputFileError
-from icmpd_kg.graph import named_graphs, parse_file
-from icmpd_kg.mappings import LINKS_GRAPH, mapping_rows
+from icmpd_kg.core import paths
+from icmpd_kg.core.errors import InputFileError
+from icmpd_kg.kg.graph import named_graphs, parse_file
+from icmpd_kg.kg.mappings import LINKS_GRAPH, mapping_rows
 
 WD = "http://www.wikidata.org/entity/"
 ID = "https://w3id.org/icmpd-kg/id/"
@@ -89,7 +89,7 @@ def test_the_table_reads_as_the_sssom_library_reads_it():
     same rows, the same expanded identifiers and the same metadata."""
     from sssom.parsers import parse_sssom_table
 
-    from icmpd_kg.mappings import read_table
+    from icmpd_kg.kg.mappings import read_table
 
     reference = parse_sssom_table(str(paths.WIKIDATA_MAPPINGS_FILE))
     theirs = [
@@ -114,7 +114,7 @@ def test_reading_the_table_imports_no_data_frame_library():
     import sys
 
     code = (
-        "import sys\nfrom icmpd_kg.mappings import to_dataset\nfrom icmpd_kg import paths\n"
+        "import sys\nfrom icmpd_kg.kg.mappings import to_dataset\nfrom icmpd_kg.core import paths\n"
         "to_dataset(paths.WIKIDATA_MAPPINGS_FILE)\n"
         "print(sorted(m for m in ('pandas', 'sssom', 'numpy', 'linkml_runtime') if m in sys.modules))"
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from icmpd_kg.errors import ProtocolError
-from icmpd_kg.linked_data import choose_language
-from icmpd_kg.negotiation import choose_format, negotiate, parse_accept
+from icmpd_kg.core.errors import ProtocolError
+from icmpd_kg.sparql.negotiation import choose_format, negotiate, parse_accept
+from icmpd_kg.web.linked_data import choose_language
 
 
 def test_accept_is_read_with_its_q_values():

@@ -8,9 +8,9 @@ import owlrl
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.graph import load_graph
-from icmpd_kg.namespaces import IKG, ONTOLOGY_IRI, bind_prefixes
+from icmpd_kg.core import paths
+from icmpd_kg.core.namespaces import IKG, ONTOLOGY_IRI, bind_prefixes
+from icmpd_kg.kg.graph import load_graph
 
 STANDARD_BUILTINS = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -178,7 +178,7 @@ def test_every_term_has_bilingual_label_and_definition(kg):
 def test_the_shared_ontology_cannot_be_changed_and_a_copy_can(kg):
     """Every KnowledgeGraph of the process shares one parsed ontology (no copy per load: half of an
     invalid fixture's validation time went into copying it); changing it is refused, a copy changes."""
-    from icmpd_kg.graph import load_graph_cached, ontology_closure
+    from icmpd_kg.kg.graph import load_graph_cached, ontology_closure
 
     triple = (IKG.State, RDFS.comment, URIRef("urn:x-test:changed"))
     with pytest.raises(TypeError, match="read-only"):

@@ -60,7 +60,7 @@ def test_command_runs_from_the_unpacked_wheel(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = "import icmpd_kg.paths as p, icmpd_kg.cli as c; print(p.RESOURCES); c.main(['validate'])"
+    code = "import icmpd_kg.core.paths as p, icmpd_kg.cli as c; print(p.RESOURCES); c.main(['validate'])"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert str(site) in proc.stdout and "Conforms: yes" in proc.stdout
@@ -104,10 +104,10 @@ def test_the_server_needs_none_of_the_build_and_wikidata_extras(dist):
         + f"""
 from pathlib import Path
 from starlette.testclient import TestClient
-from icmpd_kg.config import ServerConfig, query_policy
-from icmpd_kg.engine import open_engine
+from icmpd_kg.runtime.config import ServerConfig, query_policy
+from icmpd_kg.sparql.engine import open_engine
 from icmpd_kg.web.app import create_app
-from icmpd_kg.workers import InlineRunner
+from icmpd_kg.runtime.pool import InlineRunner
 config = ServerConfig(dist=Path({str(dist)!r}))
 engine = open_engine(config.dist, policy=query_policy(config))
 with TestClient(create_app(config, runner=InlineRunner(engine, "oxigraph")), base_url=config.public_url) as c:
@@ -227,7 +227,7 @@ def test_the_wheel_installs_from_an_index_into_a_new_environment_and_serves_the_
     command = env_dir / "bin" / "icmpd-kg"
     assert command.is_file()
     located = subprocess.run(
-        [python, "-c", "import icmpd_kg.paths as p; print(p.PACKAGE_DIR, p.YASGUI_DIR)"],
+        [python, "-c", "import icmpd_kg.core.paths as p; print(p.PACKAGE_DIR, p.YASGUI_DIR)"],
         capture_output=True,
         text=True,
         check=True,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from icmpd_kg.cli import main
-from icmpd_kg.distfiles import QUERIES_DIR, SOURCE_NAME, example_queries
+from icmpd_kg.core.distfiles import QUERIES_DIR, SOURCE_NAME, example_queries
 
 HTML = {"Accept": "text/html"}
 
@@ -129,10 +129,10 @@ def test_reading_a_build_does_not_load_the_build_stack(dist):
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from icmpd_kg.engine import open_engine; "
+        "import sys; from pathlib import Path; from icmpd_kg.sparql.engine import open_engine; "
         f"open_engine(Path({str(dist)!r}), None).query('ASK {{ ?s ?p ?o }}'); "
-        "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'pylode', 'icmpd_kg.validate', "
-        "'icmpd_kg.build') if m in sys.modules))"
+        "print(sorted(m for m in ('pyshacl', 'pyld', 'owlrl', 'pylode', 'icmpd_kg.validation.validate', "
+        "'icmpd_kg.publishing.build') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -145,7 +145,7 @@ def test_every_term_iri_lands_on_its_definition(site, dist):
 
     from rdflib import Graph, URIRef
 
-    from icmpd_kg import paths
+    from icmpd_kg.core import paths
 
     terms = sorted(
         {

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from rdflib import URIRef
 
 from icmpd_kg.cli import main
-from icmpd_kg.engine import Engine, Policy, open_engine, prepare
-from icmpd_kg.errors import ProtocolError
-from icmpd_kg.results import QueryRequest
+from icmpd_kg.core.errors import ProtocolError
+from icmpd_kg.sparql.engine import Engine, Policy, open_engine, prepare
+from icmpd_kg.sparql.results import QueryRequest
 
 from .standin import stand_in_endpoint
 
@@ -194,7 +194,7 @@ def test_command_line_shares_the_policy(dist):
 
 
 def test_engine_for_dataset_is_the_memory_store(dist):
-    from icmpd_kg.memory_store import load_built
+    from icmpd_kg.store.memory import load_built
 
     e = Engine.for_dataset(load_built(dist))
     assert e.backend.name == "memory" and e.query("ASK { ?s ?p ?o }").boolean is True
@@ -221,7 +221,7 @@ def test_the_word_service_outside_the_keyword_costs_no_second_parse(monkeypatch)
     """Only the SERVICE keyword that the scanner could not isolate asks rdflib's parser for a
     second opinion (a 30 ms parse of a long prologue); the word in an IRI, a string or a comment
     (the service description's namespace has it) does not."""
-    from icmpd_kg import query_text
+    from icmpd_kg.sparql import query_text
 
     def second_opinion(text, update):
         raise AssertionError("rdflib's parser was asked")

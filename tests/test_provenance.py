@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from rdflib import RDF, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.errors import QuoteError
-from icmpd_kg.graph import named_graphs
-from icmpd_kg.namespaces import IKG, OA
-from icmpd_kg.provenance import check_selectors, locate
-from icmpd_kg.quads import Quads
+from icmpd_kg.core import paths
+from icmpd_kg.core.errors import QuoteError
+from icmpd_kg.core.namespaces import IKG, OA
+from icmpd_kg.kg.graph import named_graphs
+from icmpd_kg.kg.provenance import check_selectors, locate
+from icmpd_kg.kg.quads import Quads
 
 TEXT = paths.SOURCE_FILE.read_text(encoding="utf-8")
 

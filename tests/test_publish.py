@@ -9,10 +9,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from icmpd_kg import paths
 from icmpd_kg.cli import main
-from icmpd_kg.engine import open_engine
-from icmpd_kg.publish import graphs_of
+from icmpd_kg.core import paths
+from icmpd_kg.publishing.graph_store import graphs_of
+from icmpd_kg.sparql.engine import open_engine
 
 from .conftest import by_value, free_port, live_server
 from .virtuoso import available, virtuoso

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from icmpd_kg import paths
-from icmpd_kg.engine import open_engine
+from icmpd_kg.core import paths
+from icmpd_kg.sparql.engine import open_engine
 
 from .conftest import by_value, value_of
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rdflib import OWL, Graph, Literal, URIRef
 
 from icmpd_kg.cli import main
-from icmpd_kg.namespaces import DATASET, DCAT_VERSION
+from icmpd_kg.core.namespaces import DATASET, DCAT_VERSION
 
 VERSION = "0.2.0"
 DAY = "2026-11-30"

@@ -237,7 +237,7 @@ def test_a_freed_fast_slot_goes_to_the_query_that_waited_longest():
     keeps waiting (one waiter woken, in order, not every waiter racing for it)."""
     import asyncio
 
-    from icmpd_kg.lanes import Entry, Lanes
+    from icmpd_kg.runtime.lanes import Entry, Lanes
 
     async def scenario() -> list[str]:
         lanes = Lanes(fast=1, min_run=1.0)
@@ -272,7 +272,7 @@ def test_fast_slots_go_fairly_between_clients():
     to the waiting client that runs the fewest (another client's ASK waited behind 50 loops)."""
     import asyncio
 
-    from icmpd_kg.lanes import Entry, Lanes
+    from icmpd_kg.runtime.lanes import Entry, Lanes
 
     async def scenario() -> list[str]:
         lanes = Lanes(fast=1, min_run=10.0)
@@ -305,7 +305,7 @@ def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on():
     next waiter, so no slot is lost."""
     import asyncio
 
-    from icmpd_kg.lanes import Entry, Lanes
+    from icmpd_kg.runtime.lanes import Entry, Lanes
 
     async def scenario() -> bool:
         lanes = Lanes(fast=1, min_run=1.0)
@@ -326,8 +326,8 @@ def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on():
 
 
 def test_answers_are_kept_from_the_second_asking_and_only_when_repeatable():
-    from icmpd_kg.lanes import Answers
-    from icmpd_kg.results import QueryRequest, QueryResponse
+    from icmpd_kg.runtime.answers import Answers
+    from icmpd_kg.sparql.results import QueryRequest, QueryResponse
 
     answers = Answers(budget=1000, largest=500)
     ask = QueryRequest("ASK {}", accept="application/sparql-results+json")
@@ -487,10 +487,10 @@ def test_a_resent_slow_query_is_refused_at_once_without_killing_a_worker(server)
 
 def test_answers_of_another_servers_store_are_not_kept():
     """A store behind sparql:URL may change between two askings: its answers are never kept."""
-    from icmpd_kg.backends import StoreSpec
-    from icmpd_kg.query_text import Policy
-    from icmpd_kg.results import QueryRequest, QueryResponse
-    from icmpd_kg.workers import Source, WorkerPool
+    from icmpd_kg.runtime.pool import Source, WorkerPool
+    from icmpd_kg.sparql.backends import StoreSpec
+    from icmpd_kg.sparql.query_text import Policy
+    from icmpd_kg.sparql.results import QueryRequest, QueryResponse
 
     remote = WorkerPool(Source(StoreSpec("sparql", "http://127.0.0.1:9/sparql")), Policy())
     local = WorkerPool(Source(StoreSpec("memory")), Policy())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from icmpd_kg.search import Index
+from icmpd_kg.web.search import Index
 
 
 @pytest.mark.parametrize(

@@ -436,7 +436,7 @@ def test_federated_example_query_against_a_wikidata_stand_in(dist):
     """The example query that joins our endpoint with Wikidata through SERVICE, run with a stand-in
     Query Service on 127.0.0.1 allowlisted in Wikidata's place (the items and dates it serves are
     test data, not Wikidata's)."""
-    from icmpd_kg import paths as _paths
+    from icmpd_kg.core import paths as _paths
 
     from .standin import INCEPTIONS, stand_in_endpoint
 
@@ -573,8 +573,8 @@ def test_percent_encoded_bytes_must_be_utf8(site):
 def test_source_sentences_are_not_cut_at_turkish_ordinals():
     from rdflib import Dataset
 
-    from icmpd_kg.linked_data import LinkedData
-    from icmpd_kg.paths import SOURCE_FILE
+    from icmpd_kg.core.paths import SOURCE_FILE
+    from icmpd_kg.web.linked_data import LinkedData
 
     text = SOURCE_FILE.read_text(encoding="utf-8")
     ld = LinkedData(Dataset(), Graph(), text)
@@ -669,10 +669,10 @@ def test_health_names_the_build_and_says_when_dist_moved_on(dist, tmp_path):
 
     from starlette.testclient import TestClient
 
-    from icmpd_kg.config import ServerConfig, query_policy
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.runtime.config import ServerConfig, query_policy
+    from icmpd_kg.runtime.pool import InlineRunner
+    from icmpd_kg.sparql.engine import open_engine
     from icmpd_kg.web.app import create_app
-    from icmpd_kg.workers import InlineRunner
 
     copy = tmp_path / "dist"
     shutil.copytree(dist, copy)

@@ -1,4 +1,4 @@
-"""rdflib's process-wide settings change in one place (icmpd_kg.settings), each with its restore."""
+"""rdflib's process-wide settings change in one place (icmpd_kg.core.settings), each with its restore."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import rdflib.plugins.sparql
 from rdflib import Graph, plugin
 from rdflib.query import Processor
 
-from icmpd_kg import settings
-from icmpd_kg.validate import run_shacl
+from icmpd_kg.core import settings
+from icmpd_kg.validation.reference import run_shacl
 
-SRC = pathlib.Path(settings.__file__).resolve().parent
+SRC = pathlib.Path(settings.__file__).resolve().parent.parent  # src/icmpd_kg
 
 
 def processor() -> type:
@@ -60,7 +60,7 @@ def test_validation_leaves_every_setting_as_it_found_it(monkeypatch):
 
 def test_while_pyshacl_validates_from_never_downloads(monkeypatch):
     monkeypatch.setattr(rdflib.plugins.sparql, "SPARQL_LOAD_GRAPHS", True)
-    with settings.sparql_processor("icmpd_kg.validate", "PreparingProcessor"):
+    with settings.sparql_processor("icmpd_kg.validation.reference", "PreparingProcessor"):
         assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
     assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is True
 
@@ -77,7 +77,7 @@ def test_for_queries_returns_a_snapshot_that_restores(monkeypatch):
 def test_answers_keep_the_stores_lexical_forms_whatever_rdflibs_setting(dist, monkeypatch, store):
     """With NORMALIZE_LITERALS True (as pySHACL leaves it), rdflib would turn "…Z" into "…+00:00" when
     the engine makes its terms: the engine makes them as written."""
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.sparql.engine import open_engine
 
     engine = open_engine(dist, store)
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", True)
@@ -117,7 +117,7 @@ def test_importing_any_module_leaves_process_state_as_it_was():
     import sys
 
     modules = [m.removesuffix(".__init__") for m in _modules()]
-    assert "icmpd_kg.build" in modules and "icmpd_kg.web.app" in modules
+    assert "icmpd_kg.publishing.build" in modules and "icmpd_kg.web.app" in modules
     script = "\n".join(
         ["import subprocess, sys", f"CHECK = {IMPORT_CHECK!r}", f"MODULES = {modules!r}"]
         + [
@@ -134,7 +134,7 @@ def test_importing_any_module_leaves_process_state_as_it_was():
 def test_data_files_are_read_as_written_whatever_rdflibs_setting(tmp_path, monkeypatch):
     """The build reads literals in the forms the file gives them on purpose, not because some module
     imported earlier happened to switch rdflib's normalisation off."""
-    from icmpd_kg.graph import parse_file
+    from icmpd_kg.kg.graph import parse_file
 
     data = tmp_path / "forms.ttl"
     data.write_text(

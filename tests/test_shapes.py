@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.namespaces import SH
-from icmpd_kg.validate import SHAPES, meta_validate_shapes, template_regex
+from icmpd_kg.core import paths
+from icmpd_kg.core.namespaces import SH, SHAPES
+from icmpd_kg.validation.reference import meta_validate_shapes, template_regex
 
 from .conftest import FIXTURES
 
@@ -133,7 +133,7 @@ def test_shacl_sparql_is_prepared_once_per_text_and_rdflib_is_restored(kg):
     from rdflib.plugins.sparql.processor import SPARQLProcessor
     from rdflib.query import Processor
 
-    from icmpd_kg import validate as v
+    from icmpd_kg.validation import reference as v
 
     selects = {str(t) for t in kg.shapes.objects(None, SH.select)}
     v._translated.cache_clear()

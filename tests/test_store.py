@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from icmpd_kg.cli import main
-from icmpd_kg.engine import Engine, OxigraphBackend
-from icmpd_kg.store import UNION_GRAPH
+from icmpd_kg.sparql.engine import Engine, OxigraphBackend
+from icmpd_kg.store.oxigraph import UNION_GRAPH
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -170,7 +170,7 @@ def test_the_merge_is_left_out_of_graph_patterns_by_a_filter_not_a_list(tmp_path
     of the data's graphs (with 9,383 graphs, reading them one by one made a lookup 500 ms)."""
     import pyoxigraph as ox
 
-    from icmpd_kg.query_text import scan
+    from icmpd_kg.sparql.query_text import scan
 
     nq = tmp_path / "two.nq"
     nq.write_text(
@@ -179,7 +179,7 @@ def test_the_merge_is_left_out_of_graph_patterns_by_a_filter_not_a_list(tmp_path
         encoding="utf-8",
     )
     store = tmp_path / "store"
-    from icmpd_kg.store import load_files
+    from icmpd_kg.store.oxigraph import load_files
 
     load_files(store, [nq])
     backend = OxigraphBackend.open(store)

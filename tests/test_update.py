@@ -165,11 +165,11 @@ def test_waiting_for_another_update_is_part_of_the_timeout():
     import asyncio
     import time
 
-    from icmpd_kg.backends import StoreSpec
-    from icmpd_kg.errors import QueryTimeout
-    from icmpd_kg.query_text import Policy
-    from icmpd_kg.worker_main import Source
-    from icmpd_kg.workers import WorkerPool
+    from icmpd_kg.core.errors import QueryTimeout
+    from icmpd_kg.runtime.pool import WorkerPool
+    from icmpd_kg.runtime.worker_main import Source
+    from icmpd_kg.sparql.backends import StoreSpec
+    from icmpd_kg.sparql.query_text import Policy
 
     async def scenario() -> float:
         pool = WorkerPool(Source(StoreSpec("oxigraph", "/nonexistent")), Policy())

@@ -68,7 +68,7 @@ def test_the_workaround_keeps_every_row_on_the_memory_store():
     from rdflib import Literal
     from rdflib.namespace import RDFS
 
-    from icmpd_kg.engine import Engine
+    from icmpd_kg.sparql.engine import Engine
 
     ds = Dataset()
     ds.add((URIRef("urn:x:b"), RDFS.label, Literal("b")))

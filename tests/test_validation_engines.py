@@ -9,10 +9,11 @@ import re
 
 import pytest
 
-from icmpd_kg import paths
-from icmpd_kg.graph import KnowledgeGraph
-from icmpd_kg.quads import Quads, read_quads
-from icmpd_kg.validate import _dataset_rule_results, validate, validate_files
+from icmpd_kg.core import paths
+from icmpd_kg.kg.graph import KnowledgeGraph
+from icmpd_kg.kg.quads import Quads, read_quads
+from icmpd_kg.validation.rules import broken_rules
+from icmpd_kg.validation.validate import validate, validate_files
 
 from . import reference_rules
 from .conftest import FIXTURES, Lazy
@@ -70,12 +71,10 @@ def test_engines_agree_on_mutated_real_data(tmp_path, name):
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
 def test_dataset_rules_find_what_the_rdflib_rules_found(fixture):
     kg = KnowledgeGraph.load([fixture])
-    old = reference_rules._dataset_rule_results(kg, paths.SOURCE_FILE)
-    assert rule_findings(
-        _dataset_rule_results(Quads.from_dataset(kg.data), paths.SOURCE_FILE)
-    ) == rule_findings(old)
+    old = reference_rules.broken_rules(kg, paths.SOURCE_FILE)
+    assert rule_findings(broken_rules(Quads.from_dataset(kg.data), paths.SOURCE_FILE)) == rule_findings(old)
     read = Quads.from_oxigraph(read_quads([fixture]))
-    assert rule_findings(_dataset_rule_results(read, paths.SOURCE_FILE)) == rule_findings(old)
+    assert rule_findings(broken_rules(read, paths.SOURCE_FILE)) == rule_findings(old)
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
@@ -83,8 +82,8 @@ def test_dataset_rules_on_mutated_real_data(tmp_path, name):
     file, old_text, new_text, _, _ = MUTATIONS[name]
     files = mutate(tmp_path, file, old_text, new_text)
     kg = KnowledgeGraph.load(files)
-    old = reference_rules._dataset_rule_results(kg, paths.SOURCE_FILE)
-    new = _dataset_rule_results(Quads.from_oxigraph(read_quads(files)), paths.SOURCE_FILE)
+    old = reference_rules.broken_rules(kg, paths.SOURCE_FILE)
+    new = broken_rules(Quads.from_oxigraph(read_quads(files)), paths.SOURCE_FILE)
     assert rule_findings(new) == rule_findings(old)
 
 
@@ -116,10 +115,10 @@ ex:NotUnnamed a sh:NodeShape ;
 def test_nested_sparql_constraints_are_evaluated_not_skipped(kg):
     from rdflib import Graph
 
-    from icmpd_kg.graph import schema_ntriples, shapes_graph
-    from icmpd_kg.quads import oxigraph_quads
-    from icmpd_kg.shacl import native_findings
-    from icmpd_kg.validate import pyshacl_findings
+    from icmpd_kg.kg.graph import schema_ntriples, shapes_graph
+    from icmpd_kg.kg.quads import oxigraph_quads
+    from icmpd_kg.validation.native import native_findings
+    from icmpd_kg.validation.reference import pyshacl_findings
 
     shapes = Graph()
     for triple in shapes_graph():
@@ -155,8 +154,8 @@ def test_nested_sparql_constraints_are_evaluated_not_skipped(kg):
 def test_what_no_engine_evaluates_stops_validation_named(shape, named):
     from rdflib import Graph
 
-    from icmpd_kg.errors import IcmpdKgError
-    from icmpd_kg.shacl import native_findings
+    from icmpd_kg.core.errors import IcmpdKgError
+    from icmpd_kg.validation.native import native_findings
 
     shapes = Graph().parse(
         data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n" + shape,

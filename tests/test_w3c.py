@@ -14,9 +14,9 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 
-from icmpd_kg.engine import Engine, OxigraphBackend
-from icmpd_kg.results import QueryRequest
-from icmpd_kg.store import load_files
+from icmpd_kg.sparql.engine import Engine, OxigraphBackend
+from icmpd_kg.sparql.results import QueryRequest
+from icmpd_kg.store.oxigraph import load_files
 
 SUITE = Path(__file__).resolve().parent / "w3c-sparql11-tests"  # vendored copy, W3C licence inside
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -32,11 +32,12 @@ from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 from rdflib.plugins.sparql.results.tsvresults import TSVResultParser
 from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
-from icmpd_kg import settings
-from icmpd_kg.engine import Answer, Engine, OxigraphBackend, Policy, RdflibBackend, _term_to_rdflib
-from icmpd_kg.errors import ProtocolError
-from icmpd_kg.functions import new_dataset
-from icmpd_kg.store import load_files
+from icmpd_kg.core import settings
+from icmpd_kg.core.errors import ProtocolError
+from icmpd_kg.core.terms import to_rdflib
+from icmpd_kg.sparql.engine import Answer, Engine, OxigraphBackend, Policy, RdflibBackend
+from icmpd_kg.store.memory import new_dataset
+from icmpd_kg.store.oxigraph import load_files
 
 from .conftest import Lazy
 
@@ -223,7 +224,7 @@ CASES = cases()
 def _files_named_by_from(case: Case) -> list[tuple[str, Path]]:
     """FROM / FROM NAMED of a test without data name its files: a runner loads them as graphs
     named by their IRIs (the store never downloads a graph)."""
-    from icmpd_kg.engine import scan
+    from icmpd_kg.sparql.engine import scan
 
     scanned = scan(case.text)
     named: list[tuple[str, Path]] = []
@@ -303,9 +304,9 @@ def run_pyoxigraph(case: Case, union: bool = False) -> Answer:
         return Answer("ASK", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = [tuple(_term_to_rdflib(s[i]) for i in range(len(variables))) for s in result]
+        rows = [tuple(to_rdflib(s[i]) for i in range(len(variables))) for s in result]
         return Answer("SELECT", variables, rows)
-    return Answer("CONSTRUCT", triples=[tuple(_term_to_rdflib(t) for t in triple) for triple in result])
+    return Answer("CONSTRUCT", triples=[tuple(to_rdflib(t) for t in triple) for triple in result])
 
 
 def _rdflib_format(path: Path) -> str:
@@ -513,7 +514,7 @@ def test_the_suite_is_there():
 def test_a_blank_node_label_is_no_prefixed_name():
     """construct-4 (``CONSTRUCT { _:a rdf:subject ?s … }``) was refused with "unknown prefix ''":
     the scanner read ``_:a`` as the prefixed name ``:a``."""
-    from icmpd_kg.engine import scan, tokens
+    from icmpd_kg.sparql.engine import scan, tokens
 
     text = "CONSTRUCT { _:a <http://ex/p> ?o . _:b.c <http://ex/q> [] } WHERE { ?s <http://ex/p> ?o }"
     assert [t.value for t in tokens(text) if t.kind == "bnode"] == ["_:a", "_:b.c"]

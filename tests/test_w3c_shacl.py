@@ -20,12 +20,12 @@ from rdflib import RDF, BNode, Graph, Namespace
 from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
-from icmpd_kg.errors import IcmpdKgError
-from icmpd_kg.namespaces import SH
-from icmpd_kg.results import _term_to_oxigraph
-from icmpd_kg.settings import literals_as_written
-from icmpd_kg.shacl import Finding, core_findings, native_findings, plan_sparql
-from icmpd_kg.validate import pyshacl_findings
+from icmpd_kg.core.errors import IcmpdKgError
+from icmpd_kg.core.namespaces import SH
+from icmpd_kg.core.settings import literals_as_written
+from icmpd_kg.core.terms import to_oxigraph
+from icmpd_kg.validation.native import Finding, core_findings, native_findings, plan_sparql
+from icmpd_kg.validation.reference import pyshacl_findings
 
 SUITE = Path(__file__).resolve().parent / "w3c-shacl-tests"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -107,7 +107,7 @@ def as_rows(findings: list[Finding], seen: Graph) -> tuple[bool, list]:
 
 
 def _quads(data: Graph) -> list[ox.Quad]:
-    return [ox.Quad(*(_term_to_oxigraph(t) for t in triple)) for triple in data]
+    return [ox.Quad(*(to_oxigraph(t) for t in triple)) for triple in data]
 
 
 def run(name: str, engine: str) -> tuple[bool, list] | str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rdflib import XSD, Literal
 
-from icmpd_kg.engine import open_engine
+from icmpd_kg.sparql.engine import open_engine
 
 from .conftest import live_server
 

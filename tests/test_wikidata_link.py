@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-from icmpd_kg import paths
 from icmpd_kg.cli import main
-from icmpd_kg.wikidata import USER_AGENT, Client, load_merged, reconcile, retry_after, turkish_fold
+from icmpd_kg.core import paths
+from icmpd_kg.core.turkish import fold as turkish_fold
+from icmpd_kg.wikidata.client import USER_AGENT, Client, load_merged, reconcile, retry_after
 
 SEARCH = {
     "Göç İdaresi Genel Müdürlüğü": [

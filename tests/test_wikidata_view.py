@@ -6,8 +6,8 @@ import pyshacl
 import pytest
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.wikidata_view import PR, PROPERTY_TYPE, PS, WD, WDT, WIKIBASE, view
+from icmpd_kg.core import paths
+from icmpd_kg.wikidata.view import PR, PROPERTY_TYPE, PS, WD, WDT, WIKIBASE, view
 
 SOURCE_TEXT = paths.SOURCE_FILE.read_text(encoding="utf-8")
 
@@ -103,7 +103,7 @@ def test_view_shapes_reject_broken_statements(wikidata_view, mutation):
 
 
 def test_build_writes_the_view_and_the_endpoint_dataset_serves_it(dist):
-    from icmpd_kg.engine import open_engine
+    from icmpd_kg.sparql.engine import open_engine
 
     assert (dist / "icmpd-kg-wikidata.ttl").is_file()
     for store in ("memory", None):
@@ -153,7 +153,7 @@ def test_amounts_keep_wikibases_sign_after_validation(kg, monkeypatch, normalize
     process's setting, and the setting must be what it was."""
     import rdflib
 
-    from icmpd_kg.build import wikidata_view_turtle
+    from icmpd_kg.publishing.build import wikidata_view_turtle
 
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", normalize)
     text = wikidata_view_turtle(kg)
@@ -162,7 +162,7 @@ def test_amounts_keep_wikibases_sign_after_validation(kg, monkeypatch, normalize
 
 
 def test_every_property_is_described_as_wikibase_describes_properties(wikidata_view):
-    from icmpd_kg.mappings import wikidata_ids
+    from icmpd_kg.kg.mappings import wikidata_ids
 
     ids = wikidata_ids()
     used = {
@@ -197,8 +197,8 @@ def test_every_wikidata_id_in_the_view_was_verified(wikidata_view):
     curated link of the SSSOM table: no identifier from memory."""
     import re
 
-    from icmpd_kg import paths
-    from icmpd_kg.mappings import mapping_rows, wikidata_ids
+    from icmpd_kg.core import paths
+    from icmpd_kg.kg.mappings import mapping_rows, wikidata_ids
 
     known = set(wikidata_ids()) | {
         r["object_id"].rsplit("/", 1)[1] for r in mapping_rows(paths.WIKIDATA_MAPPINGS_FILE)

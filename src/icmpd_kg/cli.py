@@ -12,14 +12,15 @@ from pathlib import Path
 
 import click
 
-from icmpd_kg import __version__, paths
-from icmpd_kg.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
-from icmpd_kg.store import DEFAULT_GRAPH_MODES, is_store
+from icmpd_kg import __version__
+from icmpd_kg.core import paths
+from icmpd_kg.core.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
+from icmpd_kg.store.oxigraph import DEFAULT_GRAPH_MODES, is_store
 
 
 def _unwritable(out: Path, exc: OSError) -> IcmpdKgError:
     """An output folder that cannot be written, said in one line (nothing was changed there)."""
-    from icmpd_kg.errors import InputFileError
+    from icmpd_kg.core.errors import InputFileError
 
     where = exc.filename or out
     return InputFileError(where, f"cannot be written ({exc.strerror or exc}); nothing was changed in {out}")
@@ -32,8 +33,8 @@ def _fail(exc: IcmpdKgError) -> None:
 
 def _write_output(out: Path, text: str) -> None:
     """``text`` into ``out``, whole or not at all; a file that cannot be written is one line, exit 2."""
-    from icmpd_kg.atomic import write_file_atomically
-    from icmpd_kg.errors import InputFileError
+    from icmpd_kg.core.atomic import write_file_atomically
+    from icmpd_kg.core.errors import InputFileError
 
     try:
         write_file_atomically(out, text.encode("utf-8"))
@@ -43,7 +44,7 @@ def _write_output(out: Path, text: str) -> None:
 
 def _store_spec(text: str, option: str = "--store"):
     """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), or a usage error."""
-    from icmpd_kg.backends import StoreSpec
+    from icmpd_kg.sparql.backends import StoreSpec
 
     try:
         return StoreSpec.parse(text)
@@ -70,7 +71,7 @@ _allow_service_option = click.option(
 @click.version_option(__version__, prog_name="icmpd-kg")
 def main() -> None:
     """A linked-data knowledge graph of ICMPD and its work in Turkey: build, validate, query, serve."""
-    from icmpd_kg import settings
+    from icmpd_kg.core import settings
 
     settings.for_queries()  # a process that answers queries: literals as written, no FROM downloads
     settings.quiet_ill_typed_literals()
@@ -102,7 +103,7 @@ def validate(files: tuple[Path, ...], fmt: str, engine: str) -> None:
     TSV. The ontology and the class hierarchy of its imports are always included; nothing is
     inferred. Exit status: 0 conforms, 1 does not conform, 2 unreadable input.
     """
-    from icmpd_kg.validate import validate_files
+    from icmpd_kg.validation.validate import validate_files
 
     try:
         report = validate_files(list(files) or None, engine=engine)
@@ -149,7 +150,7 @@ def build(out: Path, store: str | None, reference_url: str | None) -> None:
     Refuses to write anything if the graph does not conform (exit 1); a failed build leaves an
     existing output directory (and store) untouched.
     """
-    from icmpd_kg.build import build as run_build
+    from icmpd_kg.publishing.build import build as run_build
 
     if store is not None:
         spec = _store_spec(store)
@@ -194,8 +195,8 @@ def export_wikidata(out: Path | None, reference_url: str | None) -> None:
     and a reference on every statement (pr:P854 source, pr:P1683 quotation, pr:P407 Turkish).
     'icmpd-kg build' writes the same view to dist/icmpd-kg-wikidata.ttl.
     """
-    from icmpd_kg.build import wikidata_view_turtle
-    from icmpd_kg.graph import KnowledgeGraph
+    from icmpd_kg.kg.graph import KnowledgeGraph
+    from icmpd_kg.publishing.build import wikidata_view_turtle
 
     try:
         text = wikidata_view_turtle(KnowledgeGraph.load(), reference_url)
@@ -213,10 +214,10 @@ def _wikidata_facts(snapshot: Path | None, endpoint: str, cache_dir: Path):
     import datetime
     import json as _json
 
-    from icmpd_kg.errors import InputFileError
-    from icmpd_kg.graph import KnowledgeGraph
-    from icmpd_kg.wikidata import Client
-    from icmpd_kg.wikidata_compare import compare, fetch, theirs_from
+    from icmpd_kg.core.errors import InputFileError
+    from icmpd_kg.kg.graph import KnowledgeGraph
+    from icmpd_kg.wikidata.client import Client
+    from icmpd_kg.wikidata.compare import compare, fetch, theirs_from
 
     data = KnowledgeGraph.load().data
     if snapshot is not None:
@@ -278,7 +279,7 @@ def compare_wikidata(snapshot: Path | None, endpoint: str, cache_dir: Path, fmt:
     Covers every statement of the Wikidata-shaped view whose subject has a curated Wikidata link.
     Exit status: 0 reported, 2 Wikidata unreachable or the snapshot unreadable.
     """
-    from icmpd_kg.wikidata_compare import as_csv, as_json, as_text
+    from icmpd_kg.wikidata.compare import as_csv, as_json, as_text
 
     try:
         _, rows = _wikidata_facts(snapshot, endpoint, cache_dir)
@@ -309,8 +310,8 @@ def export_quickstatements(
     """
     from datetime import datetime, timezone
 
-    from icmpd_kg.wikidata_compare import check_reference, quickstatements
-    from icmpd_kg.wikidata_view import SOURCE
+    from icmpd_kg.wikidata.compare import check_reference, quickstatements
+    from icmpd_kg.wikidata.view import SOURCE
 
     retrieved = None
     try:
@@ -382,8 +383,8 @@ def link_wikidata(
     """
     import datetime
 
-    from icmpd_kg.errors import InputFileError
-    from icmpd_kg.wikidata import Client, load_merged, reconcile, suggestions_table
+    from icmpd_kg.core.errors import InputFileError
+    from icmpd_kg.wikidata.client import Client, load_merged, reconcile, suggestions_table
 
     if out.resolve() == paths.WIKIDATA_MAPPINGS_FILE.resolve():
         _fail(InputFileError(out, "refusing to overwrite the curated mappings; write suggestions elsewhere"))
@@ -428,8 +429,8 @@ def _parse_store(text: str | None, dist: Path, default_graph: str | None = None)
     give it."""
     from dataclasses import replace
 
-    from icmpd_kg.backends import default_store
-    from icmpd_kg.store import require_default_graph
+    from icmpd_kg.sparql.backends import default_store
+    from icmpd_kg.store.oxigraph import require_default_graph
 
     try:
         spec = default_store(dist) if text is None else _store_spec(text)
@@ -524,10 +525,10 @@ def query(
     """
     import time
 
-    from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST
-    from icmpd_kg.engine import Engine, Policy, open_backend
-    from icmpd_kg.errors import ProtocolError
-    from icmpd_kg.results import terminal_text
+    from icmpd_kg.core.errors import ProtocolError
+    from icmpd_kg.runtime.config import DEFAULT_SERVICE_ALLOWLIST
+    from icmpd_kg.sparql.engine import Engine, Policy, open_backend
+    from icmpd_kg.sparql.writers import terminal_text
 
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give a query either as an argument or with --file, not both")
@@ -627,7 +628,7 @@ def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_
     import shutil
     import tempfile
 
-    from icmpd_kg.store import checkpoint, load_files
+    from icmpd_kg.store.oxigraph import checkpoint, load_files
 
     spec = _store_spec(into, "--into")
     if spec.kind != "oxigraph":
@@ -709,8 +710,8 @@ def publish(
     Linked Data pages in front of that server. Exit status: 0 published, 2 a graph was refused or
     the server cannot be reached (the message says which graphs were already replaced).
     """
-    from icmpd_kg.publish import Auth, graphs_of
-    from icmpd_kg.publish import publish as run_publish
+    from icmpd_kg.publishing.graph_store import Auth, graphs_of
+    from icmpd_kg.publishing.graph_store import publish as run_publish
 
     if scheme in ("basic", "digest") and (user is None or password is None):
         raise click.UsageError(f"--auth {scheme} needs --user and --password (or ICMPD_KG_PUBLISH_PASSWORD)")
@@ -871,8 +872,8 @@ def serve(
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
     import uvicorn
 
-    from icmpd_kg.config import DEFAULT_SERVICE_ALLOWLIST, ServerConfig
-    from icmpd_kg.distfiles import QUAD_DUMP, missing_for_serving
+    from icmpd_kg.core.distfiles import QUAD_DUMP, missing_for_serving
+    from icmpd_kg.runtime.config import DEFAULT_SERVICE_ALLOWLIST, ServerConfig
     from icmpd_kg.web.app import create_app
 
     if not (dist / QUAD_DUMP).is_file():
@@ -894,7 +895,7 @@ def serve(
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
         )
-    from icmpd_kg.web.protocol import listen
+    from icmpd_kg.web.guard import listen
 
     try:  # bound here, so that --port 0 (any free port) gives the public URL its real port
         sock = listen(host, port)
@@ -928,7 +929,7 @@ def serve(
     # (https://github.com/MagicStack/uvloop/issues/686), so workers were reported as crashed.
     # Slow, idle and flooding clients: a deadline and a cap on each request's head, idle
     # connections closed after 5 s, at most --max-connections at once (503 past it), logs rate-limited.
-    from icmpd_kg.web.protocol import raise_file_limit, rate_limit_logs, server_options
+    from icmpd_kg.web.guard import raise_file_limit, rate_limit_logs, server_options
 
     rate_limit_logs()
     files = raise_file_limit()
@@ -977,7 +978,7 @@ def release_command(version: str, out: Path, day: str | None) -> None:
     """Build afresh and write icmpd-kg-X.Y.Z.tar.gz (every file of the build but the store, with
     RO-Crate and DataCite metadata, CITATION.cff, the licences and the CHANGELOG) and its SHA-256.
     Two releases of the same commit are byte-identical. See the README for publishing it."""
-    from icmpd_kg.release import release
+    from icmpd_kg.publishing.release import release
 
     try:
         made = release(version, out, day)
@@ -1017,7 +1018,7 @@ def fact_new(slug: str, quote: str, occurrence: int | None, file: Path | None, d
     source) and an empty fact graph to fill, appended to a data file atomically. Refused, with
     nothing written, when SLUG exists or the words are not in the source (or occur more than once
     without --occurrence)."""
-    from icmpd_kg.facts import Where, new_fact
+    from icmpd_kg.curation.facts import Where, new_fact
 
     try:
         if data_dir is None and file is None and paths.RESOURCES == paths.PACKAGE_DIR / "_resources":
@@ -1037,7 +1038,7 @@ def fact_new(slug: str, quote: str, occurrence: int | None, file: Path | None, d
 @_data_dir_option
 def fact_show(slug: str, data_dir: Path | None) -> None:
     """Print fact SLUG's quote in its context, its triples, and what validation says about it."""
-    from icmpd_kg.facts import Where, show_fact
+    from icmpd_kg.curation.facts import Where, show_fact
 
     try:
         view = show_fact(slug, Where(data_dir or paths.DATA_DIR))
@@ -1053,7 +1054,7 @@ def fact_show(slug: str, data_dir: Path | None) -> None:
 def fact_check(slug: str, data_dir: Path | None) -> None:
     """Validate the data and print the results about fact SLUG (its graph, its annotation, what it
     states). Exit 0 when there are none, 1 otherwise, 2 on an error."""
-    from icmpd_kg.facts import Where, check_fact
+    from icmpd_kg.curation.facts import Where, check_fact
 
     try:
         _, results = check_fact(slug, Where(data_dir or paths.DATA_DIR))

@@ -19,10 +19,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from icmpd_kg import __version__, settings
-from icmpd_kg.config import ServerConfig, per_query_limit, query_policy
-from icmpd_kg.web.protocol import loggable
-from icmpd_kg.workers import Source, WorkerPool
+from icmpd_kg import __version__
+from icmpd_kg.core import settings
+from icmpd_kg.runtime.config import ServerConfig, per_query_limit, query_policy
+from icmpd_kg.runtime.pool import Source, WorkerPool
+from icmpd_kg.web.guard import loggable
 
 log = logging.getLogger("icmpd_kg.server")
 access = logging.getLogger("icmpd_kg.access")  # one line per request: client, method, path, status, time
@@ -65,7 +66,7 @@ def _as_html_errors(send: Any) -> Any:
     of the site that says the same; its other headers (Retry-After, Allow, …) kept."""
     import json
 
-    from icmpd_kg.templating import render
+    from icmpd_kg.core.templating import render
 
     held: dict[str, Any] = {}
 
@@ -234,8 +235,8 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     engine): ``runner``, or a worker pool over the configured store."""
     from starlette.routing import Route
 
-    from icmpd_kg.backends import default_store
-    from icmpd_kg.errors import ProtocolError
+    from icmpd_kg.core.errors import ProtocolError
+    from icmpd_kg.sparql.backends import default_store
     from icmpd_kg.web import errors, files, pages
     from icmpd_kg.web.common import Context
     from icmpd_kg.web.sparql import SparqlEndpoint

@@ -17,16 +17,17 @@ from fastapi import Request
 from fastapi.responses import Response
 from rdflib import Graph
 
-from icmpd_kg.formats import BY_MEDIA_TYPE, alias, document_links, document_media_types
-from icmpd_kg.jsonld import line_safe
-from icmpd_kg.namespaces import bind_prefixes
-from icmpd_kg.negotiation import negotiate
-from icmpd_kg.results import QueryRequest, QueryResponse, answer_from_json, xml_safe
+from icmpd_kg.core.formats import BY_MEDIA_TYPE, alias, document_links, document_media_types
+from icmpd_kg.core.namespaces import bind_prefixes
+from icmpd_kg.publishing.jsonld import line_safe
+from icmpd_kg.sparql.negotiation import negotiate
+from icmpd_kg.sparql.results import QueryRequest, QueryResponse, answer_from_json
+from icmpd_kg.sparql.writers import xml_safe
 from icmpd_kg.web.errors import error
 
 if TYPE_CHECKING:
-    from icmpd_kg.config import ServerConfig
-    from icmpd_kg.workers import Runner
+    from icmpd_kg.runtime.config import ServerConfig
+    from icmpd_kg.runtime.pool import Runner
 
 
 @dataclass
@@ -152,7 +153,7 @@ def rdf_file(request: Request, path: Path) -> Response:
         # a browser: the file on a page of the site, with the file itself and its other syntaxes
         from fastapi.responses import HTMLResponse
 
-        from icmpd_kg.templating import render
+        from icmpd_kg.core.templating import render
 
         title = {"void.ttl": "The dataset (VoID, DCAT)", "icmpd-kg-shapes.ttl": "The SHACL shapes"}.get(
             path.name, path.name

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from icmpd_kg.errors import ProtocolError
+from icmpd_kg.core.errors import ProtocolError
 
 
 def error_body(message: str) -> bytes:

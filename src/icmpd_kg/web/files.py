@@ -8,10 +8,11 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from icmpd_kg import __version__, paths
-from icmpd_kg.distfiles import SHAPES_NAME, SUMS_NAME, VOID_NAME
-from icmpd_kg.formats import media_type_of_file
-from icmpd_kg.templating import render
+from icmpd_kg import __version__
+from icmpd_kg.core import paths
+from icmpd_kg.core.distfiles import SHAPES_NAME, SUMS_NAME, VOID_NAME
+from icmpd_kg.core.formats import media_type_of_file
+from icmpd_kg.core.templating import render
 from icmpd_kg.web.common import context, error, rdf_file, static
 
 router = APIRouter()

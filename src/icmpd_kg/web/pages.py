@@ -12,14 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from icmpd_kg import paths
-from icmpd_kg.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, ontology_page
-from icmpd_kg.errors import ProtocolError
-from icmpd_kg.linked_data import Site, choose_language, entity_view, local_href, pick_label
-from icmpd_kg.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
-from icmpd_kg.negotiation import negotiate
-from icmpd_kg.query_text import is_iri
-from icmpd_kg.templating import render
+from icmpd_kg.core import paths
+from icmpd_kg.core.distfiles import ONTOLOGY_NAME, SOURCE_NAME, example_queries, ontology_page
+from icmpd_kg.core.errors import ProtocolError
+from icmpd_kg.core.namespaces import BASE, IKG, QUERY_PREFIXES, bind_prefixes
+from icmpd_kg.core.templating import render
+from icmpd_kg.sparql.negotiation import negotiate
+from icmpd_kg.sparql.query_text import is_iri
 from icmpd_kg.web.common import (
     PAGE_CLIENT,
     Context,
@@ -32,7 +31,8 @@ from icmpd_kg.web.common import (
     select_from_thread,
     static,
 )
-from icmpd_kg.web.protocol import loggable
+from icmpd_kg.web.guard import loggable
+from icmpd_kg.web.linked_data import Site, choose_language, entity_view, local_href, pick_label
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -104,7 +104,7 @@ def query_ui(request: Request) -> HTMLResponse:
 
 
 async def _timeline(ctx: Context, lang: str) -> list[Any]:
-    from icmpd_kg.diagrams import Event
+    from icmpd_kg.web.diagrams import Event
 
     rows = (await select(ctx, TIMELINE_QUERY)).rows
     labels = bind_prefixes(Graph())  # the subjects' labels, in one query; the properties' are the ontology's
@@ -127,7 +127,7 @@ async def _timeline(ctx: Context, lang: str) -> list[Any]:
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    from icmpd_kg.diagrams import timeline
+    from icmpd_kg.web.diagrams import timeline
 
     ctx = context(request)
     lang, other, switch = _language(request)
@@ -193,7 +193,7 @@ async def ontology(request: Request) -> Response:
 
 def ontology_diagram(ontology: Graph, lang: str) -> Any:
     """The diagram of our classes: object properties from domain to range, subclass arrows."""
-    from icmpd_kg.diagrams import Node, class_diagram
+    from icmpd_kg.web.diagrams import Node, class_diagram
 
     def label(node: URIRef) -> str:
         return pick_label((ontology,), node, lang)
@@ -261,7 +261,7 @@ async def ontology_diagram_page(request: Request) -> HTMLResponse:
 async def functions_docs(request: Request) -> Response:
     """The SPARQL extension functions, documented by rdflib-endpoint's generate_docs (Markdown; for a
     browser, on a page of the site)."""
-    from icmpd_kg.functions import documentation
+    from icmpd_kg.sparql.functions import documentation
 
     text = documentation()
     browser = negotiate(request.headers.get("accept"), ["text/markdown", "text/html"]) == "text/html"
@@ -280,7 +280,7 @@ async def functions_docs(request: Request) -> Response:
 def _search_index(ctx: Context) -> Any:
     """The names of every resource, read once per build through the engine (``search.Index``), in a
     worker thread (as ``_site`` is), by ``Context.cached``: made once, even for concurrent requests."""
-    from icmpd_kg.search import LABELS_QUERY, Index
+    from icmpd_kg.web.search import LABELS_QUERY, Index
 
     def make() -> Index:
         run = select_from_thread(ctx)

@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl
 from rdflib import RDF, RDFS, Graph, URIRef
 from starlette.requests import Request
 
-from icmpd_kg.errors import ClientGone, ProtocolError
-from icmpd_kg.formats import BY_KEY, BY_MEDIA_TYPE, GRAPH_ANSWER, RESULTS_ANSWER
-from icmpd_kg.namespaces import DATASET, DCTERMS, OWL, SD, VOID, bind_prefixes
-from icmpd_kg.negotiation import negotiate
-from icmpd_kg.results import QueryRequest
+from icmpd_kg.core.errors import ClientGone, ProtocolError
+from icmpd_kg.core.formats import BY_KEY, BY_MEDIA_TYPE, GRAPH_ANSWER, RESULTS_ANSWER
+from icmpd_kg.core.namespaces import DATASET, DCTERMS, OWL, SD, VOID, bind_prefixes
+from icmpd_kg.sparql.negotiation import negotiate
+from icmpd_kg.sparql.results import QueryRequest
 from icmpd_kg.web.common import Context
 from icmpd_kg.web.errors import error_parts
 
@@ -39,7 +39,7 @@ EXPOSED = "X-Result-Truncated, X-Result-Rows, Link, ETag"  # CORS: what a script
 def service_description(base: str, allowlist: tuple[str, ...], update: bool = False) -> Graph:
     """SPARQL 1.1 Service Description of the endpoint at ``base``/sparql (SPARQL Update among its
     languages when ``update`` is enabled)."""
-    from icmpd_kg.functions import FUNCTIONS, iri
+    from icmpd_kg.sparql.functions import FUNCTIONS, iri
 
     g = bind_prefixes(Graph())
     base = base.rstrip("/")
