@@ -13,6 +13,7 @@ from rdflib import Dataset, Namespace, URIRef
 
 from icmpd_kg.cli import main
 from icmpd_kg.core import paths
+from icmpd_kg.store.spec import StoreSpec
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 FACT = "https://w3id.org/icmpd-kg/id/fact/"
@@ -74,7 +75,7 @@ def test_a_fact_is_added_checked_built_and_served_with_its_quote(data, tmp_path)
     out = tmp_path / "dist"
     from icmpd_kg.publishing.build import build
 
-    build(out, data_files=paths.data_files(data), store="memory")
+    build(out, data_files=paths.data_files(data), store=StoreSpec("memory"))
     import httpx
 
     from .conftest import serving

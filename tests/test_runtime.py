@@ -488,9 +488,9 @@ def test_a_resent_slow_query_is_refused_at_once_without_killing_a_worker(server)
 def test_answers_of_another_servers_store_are_not_kept():
     """A store behind sparql:URL may change between two askings: its answers are never kept."""
     from icmpd_kg.runtime.pool import Source, WorkerPool
-    from icmpd_kg.sparql.backends import StoreSpec
     from icmpd_kg.sparql.query_text import Policy
     from icmpd_kg.sparql.results import QueryRequest, QueryResponse
+    from icmpd_kg.store.spec import StoreSpec
 
     remote = WorkerPool(Source(StoreSpec("sparql", "http://127.0.0.1:9/sparql")), Policy())
     local = WorkerPool(Source(StoreSpec("memory")), Policy())

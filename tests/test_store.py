@@ -199,3 +199,43 @@ def test_the_merge_is_left_out_of_graph_patterns_by_a_filter_not_a_list(tmp_path
     assert engine.query("ASK { GRAPH <http://e/g1> { ?s ?p ?o } }").boolean is True
     _, dataset = backend._dataset(graphs, [], [], scan(graphs))
     assert set(dataset) == {"default_graph"} and dataset["default_graph"] == [ox.NamedNode(UNION_GRAPH)]
+
+
+# --- the store object and the directory swap ---------------------------------------------------------
+
+
+def test_a_store_spec_answers_what_its_kind_can_do(tmp_path):
+    from icmpd_kg.store.spec import StoreSpec
+
+    memory, disk, remote = (
+        StoreSpec.parse(t) for t in ("memory", f"oxigraph:{tmp_path}", "sparql:http://x/q")
+    )
+    assert [s.local for s in (memory, disk, remote)] == [True, True, False]
+    assert [s.cacheable for s in (memory, disk, remote)] == [True, True, False]
+    assert "icmpd_kg.store.memory" in memory.preload_modules and not disk.preload_modules
+    assert (disk.copy_suffix, memory.copy_suffix) == ("store", "nq")
+    assert memory.exists() and not disk.exists()  # an empty folder is no store
+    with pytest.raises(ValueError, match="remote server keeps its own default graph"):
+        remote.with_default_graph("stored")
+    chosen = disk.with_default_graph("stored")
+    # an update's copy is queried as the store it copies (the default graph asked for kept)
+    assert chosen.copy_at(tmp_path / "copy") == StoreSpec("oxigraph", str(tmp_path / "copy"), "stored")
+
+
+def test_swap_directory_replaces_whole_or_leaves_the_old_one(tmp_path):
+    from icmpd_kg.core.atomic import swap_directory
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), swap_directory(target) as new:
+        new.mkdir()
+        (new / "half.txt").write_text("half")
+        raise RuntimeError("refused halfway")
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing of the attempt left
+    with swap_directory(target) as new:
+        new.mkdir()
+        (new / "new.txt").write_text("new")
+    assert [p.name for p in target.iterdir()] == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

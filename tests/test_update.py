@@ -168,8 +168,8 @@ def test_waiting_for_another_update_is_part_of_the_timeout():
     from icmpd_kg.core.errors import QueryTimeout
     from icmpd_kg.runtime.pool import WorkerPool
     from icmpd_kg.runtime.worker_main import Source
-    from icmpd_kg.sparql.backends import StoreSpec
     from icmpd_kg.sparql.query_text import Policy
+    from icmpd_kg.store.spec import StoreSpec
 
     async def scenario() -> float:
         pool = WorkerPool(Source(StoreSpec("oxigraph", "/nonexistent")), Policy())

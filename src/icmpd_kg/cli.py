@@ -9,13 +9,18 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from icmpd_kg import __version__
 from icmpd_kg.core import paths
 from icmpd_kg.core.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
-from icmpd_kg.store.oxigraph import DEFAULT_GRAPH_MODES, is_store
+from icmpd_kg.store.oxigraph import DEFAULT_GRAPH_MODES
+from icmpd_kg.store.spec import StoreSpec, default_store
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
 
 
 def _unwritable(out: Path, exc: OSError) -> IcmpdKgError:
@@ -26,7 +31,7 @@ def _unwritable(out: Path, exc: OSError) -> IcmpdKgError:
     return InputFileError(where, f"cannot be written ({exc.strerror or exc}); nothing was changed in {out}")
 
 
-def _fail(exc: IcmpdKgError) -> None:
+def _fail(exc: IcmpdKgError) -> NoReturn:
     click.echo(f"icmpd-kg: error: {exc}", err=True)
     sys.exit(exc.exit_code)
 
@@ -42,14 +47,22 @@ def _write_output(out: Path, text: str) -> None:
         _fail(InputFileError(out, f"cannot write: {exc.strerror}"))
 
 
-def _store_spec(text: str, option: str = "--store"):
-    """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), or a usage error."""
-    from icmpd_kg.sparql.backends import StoreSpec
+class StoreParam(click.ParamType):
+    """A store given on the command line ('memory', 'oxigraph:DIR', 'sparql:URL'), parsed once into a
+    ``StoreSpec``, or a usage error naming the option."""
 
-    try:
-        return StoreSpec.parse(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+    name = "SPEC"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> StoreSpec:
+        if isinstance(value, StoreSpec):
+            return value
+        try:
+            return StoreSpec.parse(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+STORE = StoreParam()
 
 
 _dist_option = click.option(
@@ -117,7 +130,7 @@ def validate(files: tuple[Path, ...], fmt: str, engine: str) -> None:
 _store_option_build = click.option(
     "--store",
     default=None,
-    metavar="SPEC",
+    type=STORE,
     help="Where the Oxigraph store goes: 'oxigraph:DIR', or 'memory' for none (serve and query then read "
     "the dump with rdflib) [default: OUT/oxigraph].",
 )
@@ -143,7 +156,7 @@ _reference_url_option = click.option(
 )
 @_store_option_build
 @_reference_url_option
-def build(out: Path, store: str | None, reference_url: str | None) -> None:
+def build(out: Path, store: StoreSpec | None, reference_url: str | None) -> None:
     """Validate, then write every dump, the VoID/DCAT description, the report and SHA-256 sums,
     and the dataset as an Oxigraph store (OUT/oxigraph, which 'serve' and 'query' open).
 
@@ -152,14 +165,12 @@ def build(out: Path, store: str | None, reference_url: str | None) -> None:
     """
     from icmpd_kg.publishing.build import build as run_build
 
-    if store is not None:
-        spec = _store_spec(store)
-        if spec.kind == "sparql":
-            raise click.BadParameter(
-                "build writes a local store: give 'memory' or 'oxigraph:DIR' "
-                "(use 'icmpd-kg publish' for a SPARQL server)",
-                param_hint="--store",
-            )
+    if store is not None and not store.local:
+        raise click.BadParameter(
+            "build writes a local store: give 'memory' or 'oxigraph:DIR' "
+            "(use 'icmpd-kg publish' for a SPARQL server)",
+            param_hint="--store",
+        )
     try:
         result = run_build(out, store=store, reference_url=reference_url)
     except NonConformantError as exc:
@@ -404,7 +415,7 @@ def link_wikidata(
 
 
 def _store_option(help_text: str):
-    return click.option("--store", "store", default=None, metavar="SPEC", help=help_text)
+    return click.option("--store", "store", default=None, type=STORE, help=help_text)
 
 
 def _default_graph_option(help_text: str):
@@ -424,30 +435,16 @@ _QUERY_DEFAULT_GRAPH = (
 )
 
 
-def _parse_store(text: str | None, dist: Path, default_graph: str | None = None):
-    """The store to query, with the default graph asked for; refused at once when the store cannot
-    give it."""
-    from dataclasses import replace
-
-    from icmpd_kg.sparql.backends import default_store
-    from icmpd_kg.store.oxigraph import require_default_graph
-
+def _parse_store(spec: StoreSpec | None, dist: Path, default_graph: str | None = None) -> StoreSpec:
+    """The store to query (the build's by default), with the default graph asked for; refused at
+    once when the store cannot give it."""
     try:
-        spec = default_store(dist) if text is None else _store_spec(text)
+        spec = default_store(dist) if spec is None else spec
+        return spec if default_graph is None else spec.with_default_graph(default_graph)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--default-graph") from None
     except IcmpdKgError as exc:
         _fail(exc)
-    if default_graph is None:
-        return spec
-    if spec.kind == "sparql":
-        raise click.BadParameter(
-            "the remote server keeps its own default graph", param_hint="--default-graph"
-        )
-    if spec.kind == "oxigraph" and is_store(spec.location):
-        try:
-            require_default_graph(Path(spec.location), default_graph)
-        except IcmpdKgError as exc:
-            _fail(exc)
-    return replace(spec, default_graph=default_graph)
 
 
 @main.command()
@@ -507,7 +504,7 @@ def query(
     query_file: Path | None,
     fmt: str,
     dist: Path,
-    store: str | None,
+    store: StoreSpec | None,
     default_graph: str | None,
     allow_service: tuple[str, ...],
     timeout: float,
@@ -605,6 +602,7 @@ def _bounded(timeout: float, memory_limit_mb: int) -> Iterator[None]:
     "--into",
     "into",
     required=True,
+    type=STORE,
     metavar="oxigraph:DIR",
     help="The Oxigraph store to load into (created if missing; added to if present).",
 )
@@ -618,39 +616,30 @@ def _bounded(timeout: float, memory_limit_mb: int) -> Iterator[None]:
     "that queries see as their default graph, or 'stored', the default graph as loaded (the "
     "standard's dataset) [default: union; a store loaded into before keeps its own]."
 )
-def load_command(files: tuple[Path, ...], into: str, graph: str | None, default_graph: str | None) -> None:
+def load_command(
+    files: tuple[Path, ...], into: StoreSpec, graph: str | None, default_graph: str | None
+) -> None:
     """Bulk-load RDF files (N-Quads, N-Triples, Turtle, TriG, RDF/XML, JSON-LD) into an Oxigraph
     store, with a progress bar. Nothing is validated: this is for benchmarks and for more data.
 
     The store is changed as a whole or not at all: the files are loaded into a copy, which replaces
     the store only when every file has been read. Exit status: 0 loaded, 2 a file could not be read.
     """
-    import shutil
-    import tempfile
-
+    from icmpd_kg.core.atomic import swap_directory
     from icmpd_kg.store.oxigraph import checkpoint, load_files
 
-    spec = _store_spec(into, "--into")
-    if spec.kind != "oxigraph":
+    if not into.on_disk:
         raise click.BadParameter("give an Oxigraph store, 'oxigraph:DIR'", param_hint="--into")
-    target = Path(spec.location)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
+    target = Path(into.location)
     try:
-        work = staging / "store"
-        if is_store(target):
-            checkpoint(target, work)
-        total = sum(p.stat().st_size for p in files if p.is_file())
-        with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
-            quads = load_files(work, files, progress=bar.update, graph=graph, default_graph=default_graph)
-        if target.exists():
-            retired = staging / "old"
-            target.replace(retired)
-        work.replace(target)
+        with swap_directory(target) as work:
+            if into.exists():
+                checkpoint(target, work)
+            total = sum(p.stat().st_size for p in files if p.is_file())
+            with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
+                quads = load_files(work, files, progress=bar.update, graph=graph, default_graph=default_graph)
     except IcmpdKgError as exc:
         _fail(exc)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     click.echo(f"{quads} quads in {target}")
 
 
@@ -855,7 +844,7 @@ def serve(
     max_rows: int,
     max_query_length: int,
     workers: int,
-    store: str | None,
+    store: StoreSpec | None,
     default_graph: str | None,
     fast_budget: float,
     client_share: int,
@@ -891,7 +880,7 @@ def serve(
             )
         )
     spec = _parse_store(store, dist, default_graph)
-    if spec.kind == "oxigraph" and not is_store(spec.location):
+    if not spec.exists():
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
         )
@@ -1048,16 +1037,44 @@ def fact_show(slug: str, data_dir: Path | None) -> None:
     sys.exit(0 if not view.results else EXIT_NONCONFORMANT)
 
 
+def _rule_shape(_ctx: click.Context, _param: click.Parameter, names: tuple[str, ...]) -> list[URIRef] | None:
+    """``--rule NAME``: a dataset rule by its shape's name (``GraphHasProvenance``) or IRI."""
+    from rdflib import URIRef
+
+    from icmpd_kg.core.namespaces import SHAPES
+    from icmpd_kg.validation.rules import RULES
+
+    if not names:
+        return None
+    shapes = []
+    for name in names:
+        shape = URIRef(name) if ":" in name else SHAPES[name]
+        if shape not in RULES:
+            known = ", ".join(sorted(str(s).removeprefix(str(SHAPES)) for s in RULES))
+            raise click.BadParameter(f"no dataset rule is named {name!r} (known: {known})")
+        shapes.append(shape)
+    return shapes
+
+
 @fact.command("check")
 @click.argument("slug")
 @_data_dir_option
-def fact_check(slug: str, data_dir: Path | None) -> None:
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="NAME",
+    callback=_rule_shape,
+    help="Run only this dataset rule (its shape's name, e.g. FactLiteralInQuote), and no SHACL; "
+    "repeatable [default: all of validation].",
+)
+def fact_check(slug: str, data_dir: Path | None, rules: list[URIRef] | None) -> None:
     """Validate the data and print the results about fact SLUG (its graph, its annotation, what it
     states). Exit 0 when there are none, 1 otherwise, 2 on an error."""
     from icmpd_kg.curation.facts import Where, check_fact
 
     try:
-        _, results = check_fact(slug, Where(data_dir or paths.DATA_DIR))
+        _, results = check_fact(slug, Where(data_dir or paths.DATA_DIR), rules=rules)
     except IcmpdKgError as exc:
         _fail(exc)
     if results:

@@ -1,10 +1,13 @@
-"""Writing a file whole or not at all: into a temporary sibling, then renamed over it (a crash or a
-refusal leaves the old file as it was)."""
+"""Writing a file or a directory whole or not at all: into a temporary sibling, then renamed over it
+(a crash or a refusal leaves the old one as it was)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -27,3 +30,26 @@ def write_file_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def swap_directory(target: Path) -> Iterator[Path]:
+    """A path beside ``target``, not made yet, to build the new directory at; when the block ends
+    without an error, the new directory takes ``target``'s place (the old one removed after). On an
+    error, ``target`` is as it was, and nothing of the attempt is left behind."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    new, retired = staging / "new", staging / "retired"
+    try:
+        yield new
+        if target.exists():
+            os.replace(target, retired)
+        try:
+            os.replace(new, target)
+        except BaseException:
+            if retired.exists():
+                os.replace(retired, target)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -22,6 +22,7 @@ from icmpd_kg.core import paths
 from icmpd_kg.core.atomic import write_file_atomically
 from icmpd_kg.core.errors import IcmpdKgError, InputFileError
 from icmpd_kg.core.namespaces import ID, OA, bind_prefixes
+from icmpd_kg.kg.graph import shapes_graph
 from icmpd_kg.kg.provenance import (
     CONTEXT_CHARS,
     annotation_iri,
@@ -32,7 +33,8 @@ from icmpd_kg.kg.provenance import (
     read_source,
 )
 from icmpd_kg.kg.quads import Quads, read_quads
-from icmpd_kg.validation.report import Report, Result, show
+from icmpd_kg.validation.report import Report, Result, report_of, show
+from icmpd_kg.validation.rules import rule_findings
 from icmpd_kg.validation.validate import validate_quads
 
 FACT = ID["fact/"]
@@ -196,13 +198,18 @@ def _about(report: Report, slug: str, nodes: set[str]) -> list[Result]:
 
 
 def check_fact(
-    slug: str, where: Where | None = None, reading: Reading | None = None
+    slug: str, where: Where | None = None, reading: Reading | None = None, rules: list[URIRef] | None = None
 ) -> tuple[Report, list[Result]]:
-    """Validate the data (the native engine: well under a second) and keep what concerns ``slug``."""
+    """Validate the data (the native engine: well under a second) and keep what concerns ``slug``;
+    with ``rules`` (shape IRIs of dataset rules), only those rules run, and no SHACL."""
     where = where or Where(paths.DATA_DIR)
     reading = reading or where.read()
     reading.require(slug, where)
-    report = validate_quads(reading.quads, where.source_file)
+    if rules is None:
+        report = validate_quads(reading.quads, where.source_file)
+    else:
+        shapes = shapes_graph()
+        report = report_of(rule_findings(reading.data, shapes, where.source_file, only=rules), shapes)
     nm = bind_prefixes(Graph())
     nodes = {show(s, nm) or "" for s, _, _ in reading.data.graphs.get(fact_iri(slug), [])}
     return report, _about(report, slug, nodes)

@@ -6,9 +6,6 @@ leaves the previous output directory as it was).
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from rdflib.term import Node
 
 from icmpd_kg import __version__
 from icmpd_kg.core import paths
+from icmpd_kg.core.atomic import swap_directory
 from icmpd_kg.core.errors import IcmpdKgError, NonConformantError, ProtocolError
 from icmpd_kg.core.namespaces import BASE, DATASET, DCAT_VERSION, ID, PREFIXES, SD, SPDX, bind_prefixes
 from icmpd_kg.core.settings import literals_as_written
@@ -27,6 +25,7 @@ from icmpd_kg.kg.graph import KnowledgeGraph, union
 from icmpd_kg.publishing.jsonld import compact, line_safe, sorted_nquads
 from icmpd_kg.publishing.jsonld import context as jsonld_context
 from icmpd_kg.publishing.jsonld import dumps as jsonld_dumps
+from icmpd_kg.store.spec import StoreSpec
 from icmpd_kg.validation.report import Report
 from icmpd_kg.validation.validate import validate
 
@@ -367,31 +366,14 @@ def render(
 def write_atomically(out: Path, files: dict[str, bytes], also: Callable[[Path], None] | None = None) -> None:
     """Write into a fresh sibling directory (and let ``also`` add to it), then swap it in; on any
     failure ``out`` is untouched."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
+    with swap_directory(Path(out)) as staging:
+        staging.mkdir(mode=0o755)
         for name, data in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         if also is not None:
             also(staging)
         staging.chmod(0o755)  # readable by a web server's account, like the files in it
-        if out.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(retired)
-            os.replace(out, retired)
-            try:
-                os.replace(staging, out)
-            except BaseException:
-                os.replace(retired, out)
-                raise
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def replace_store(target: Path, nquads: bytes, view: bytes) -> None:
@@ -400,27 +382,19 @@ def replace_store(target: Path, nquads: bytes, view: bytes) -> None:
     from icmpd_kg.core.namespaces import VIEW_GRAPH
     from icmpd_kg.store.oxigraph import write_dist_store
 
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    try:
-        write_dist_store(staging / "store", nquads, view, str(VIEW_GRAPH))
-        if target.exists():
-            os.replace(target, staging / "old")
-        os.replace(staging / "store", target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with swap_directory(Path(target)) as staging:
+        write_dist_store(staging, nquads, view, str(VIEW_GRAPH))
 
 
 def build(
     out: Path = paths.DEFAULT_DIST,
     data_files: list[Path] | None = None,
-    store: str | None = None,
+    store: StoreSpec | None = None,
     reference_url: str | None = None,
     version: str | None = None,
 ) -> BuildResult:
     """Validate and write ``out``; ``store`` is where the Oxigraph store goes: None for
-    ``out/oxigraph``, ``"memory"`` for none, or another directory (``oxigraph:DIR``);
+    ``out/oxigraph``, ``memory`` for none, or another directory (``oxigraph:DIR``);
     ``reference_url`` is the reference URL (P854) of the Wikidata view's statements. Literals are
     read and written in the lexical forms the data gives them, whatever the process's setting."""
     with literals_as_written():
@@ -443,6 +417,6 @@ def build(
                 write_dist_store(staging / OXIGRAPH_DIR, files[QUAD_DUMP], files[VIEW_NAME], str(VIEW_GRAPH))
 
         write_atomically(Path(out), files, also=in_dist)
-        if store is not None and store != "memory":
-            replace_store(Path(store.removeprefix("oxigraph:")), files[QUAD_DUMP], files[VIEW_NAME])
+        if store is not None and store.on_disk:
+            replace_store(Path(store.location), files[QUAD_DUMP], files[VIEW_NAME])
         return BuildResult(out=Path(out), files=sorted(files), report=report, triples=triples)

@@ -39,6 +39,7 @@ from icmpd_kg.core.distfiles import ONTOLOGY_PAGES_DIR, OXIGRAPH_DIR, STEM
 from icmpd_kg.core.errors import IcmpdKgError
 from icmpd_kg.core.formats import by_extension
 from icmpd_kg.core.namespaces import BASE
+from icmpd_kg.store.spec import StoreSpec
 
 VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 LICENSE_DATA = "https://creativecommons.org/licenses/by/4.0/"
@@ -236,7 +237,7 @@ def release(version: str, out: Path, day: str | None = None, data_files: list[Pa
         raise IcmpdKgError(f"{out / name} exists already: a version is released once")
     with tempfile.TemporaryDirectory(prefix="icmpd-kg-release-") as work:
         dist = Path(work) / "dist"
-        build(dist, data_files=data_files, store="memory", version=version)
+        build(dist, data_files=data_files, store=StoreSpec("memory"), version=version)
         files = {
             p.relative_to(dist).as_posix(): p.read_bytes()
             for p in sorted(dist.rglob("*"))

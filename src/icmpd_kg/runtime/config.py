@@ -8,8 +8,8 @@ from pathlib import Path
 
 from icmpd_kg.core import paths
 from icmpd_kg.runtime.pool import SPARES
-from icmpd_kg.sparql.backends import StoreSpec
 from icmpd_kg.sparql.query_text import Policy
+from icmpd_kg.store.spec import StoreSpec
 
 DEFAULT_SERVICE_ALLOWLIST = ("https://query.wikidata.org/sparql",)
 

@@ -67,7 +67,6 @@ PRELOAD = (
     "rdflib.plugins.sparql",
     "httpx",
 )
-# and for the memory store, what loading it imports (its parsers)
 MEMORY_PRELOAD = (
     "icmpd_kg.store.memory",
     "rdflib.plugins.parsers.nquads",
@@ -294,12 +293,11 @@ class WorkerPool:
     ):
         self.source, self.policy = source, policy
         # what the forkserver imports before it starts (with the first worker): set here, not at import
-        memory = source.spec.kind == "memory"
-        _CTX.set_forkserver_preload([*PRELOAD, *MEMORY_PRELOAD] if memory else list(PRELOAD))
+        _CTX.set_forkserver_preload([*PRELOAD, *source.spec.preload_modules])
         self.lanes = Lanes(fast, slow, fast_budget, min_run, client_share)
         # a store of this server's own changes only by its updates; another server's (sparql:URL)
         # may change at any time, so its answers are not kept
-        self.answers = Answers(budget=0 if source.spec.kind == "sparql" else 32 * 2**20)
+        self.answers = Answers(budget=32 * 2**20 if source.spec.cacheable else 0)
         self.fast_slots, self.spares, self.fast_budget = fast, spares, fast_budget
         self.min_cpu = min(0.05, fast_budget / 4)  # processor seconds that make a query slow, not starved
         self.memory_limit_mb, self.start_timeout = memory_limit_mb, start_timeout
@@ -684,8 +682,7 @@ class WorkerPool:
             self._state_dir = Path(tempfile.mkdtemp(prefix=f"{UPDATES_PREFIX}{os.getpid()}-"))
         await self._in_pool_thread(self._check_room)
         generation = self.source.generation + 1
-        suffix = "store" if self.source.spec.kind == "oxigraph" else "nq"
-        target = self._state_dir / f"generation-{generation}.{suffix}"
+        target = self._state_dir / f"generation-{generation}.{self.source.spec.copy_suffix}"
         parent, child = _CTX.Pipe()
         process = _CTX.Process(
             target=update_main,

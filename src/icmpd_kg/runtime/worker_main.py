@@ -20,9 +20,9 @@ from typing import Any
 
 from icmpd_kg.core import settings
 from icmpd_kg.core.errors import ProtocolError
-from icmpd_kg.sparql.backends import StoreSpec
 from icmpd_kg.sparql.query_text import Policy
 from icmpd_kg.sparql.results import QueryRequest, QueryResponse
+from icmpd_kg.store.spec import StoreSpec
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,8 @@ def open_engine(source: Source, policy: Policy):
     from icmpd_kg.sparql.engine import Engine
 
     snapshot = Path(source.snapshot) if source.snapshot else None
-    if source.spec.kind == "oxigraph" and snapshot is not None:  # a checkpoint made by an update
-        return Engine(open_backend(StoreSpec("oxigraph", str(snapshot))), policy)
+    if source.spec.on_disk and snapshot is not None:  # a checkpoint made by an update
+        return Engine(open_backend(source.spec.copy_at(snapshot)), policy)
     return Engine(open_backend(source.spec, Path(source.dist) if source.dist else None, snapshot), policy)
 
 
@@ -195,7 +195,7 @@ def update_main(
         from icmpd_kg.sparql.backends import OxigraphBackend
         from icmpd_kg.sparql.engine import Engine
 
-        if source.spec.kind == "oxigraph":
+        if source.spec.on_disk:
             current = source.snapshot or source.spec.location
             from icmpd_kg.store.oxigraph import checkpoint
 

@@ -6,7 +6,6 @@ store specification (``StoreSpec``) the command line and the server name them by
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +26,7 @@ from icmpd_kg.sparql.query_text import (
     tokens,
 )
 from icmpd_kg.sparql.results import Answer, answer_from_json, capped
+from icmpd_kg.store.spec import StoreSpec
 
 
 class Backend(Protocol):
@@ -564,53 +564,6 @@ class RemoteBackend:
 # --- stores -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoreSpec:
-    """``memory``, ``oxigraph:DIR`` or ``sparql:URL`` (see the module's documentation)."""
-
-    kind: str
-    location: str = ""
-    default_graph: str | None = None  # union | stored; None: the store's own (memory: union)
-
-    @classmethod
-    def parse(cls, text: str) -> StoreSpec:
-        kind, _, location = text.partition(":")
-        if kind == "memory" and not location:
-            return cls("memory")
-        if kind == "oxigraph" and location:
-            return cls("oxigraph", str(Path(location)))
-        if kind == "sparql" and location.startswith(("http:", "https:")):
-            return cls("sparql", location)
-        raise ValueError(f"unknown store {text!r}: give 'memory', 'oxigraph:DIR' or 'sparql:URL'")
-
-    def __str__(self) -> str:
-        return self.kind + (f":{self.location}" if self.location else "")
-
-
-def default_store(dist: Path) -> StoreSpec:
-    """The built Oxigraph store when the build wrote one, else (a release unpacked, which carries
-    none) the dump in memory, said in the log. A store folder that is there but not a store (its
-    CURRENT file gone) is refused: serving the dump instead would hide a broken build."""
-    import logging
-
-    from icmpd_kg.core.distfiles import OXIGRAPH_DIR
-    from icmpd_kg.core.errors import IcmpdKgError
-    from icmpd_kg.store.oxigraph import is_store
-
-    store = Path(dist) / OXIGRAPH_DIR
-    if is_store(store):
-        return StoreSpec("oxigraph", str(store))
-    if store.exists():
-        raise IcmpdKgError(
-            f"{store} is not a readable Oxigraph store (its CURRENT file is missing): run "
-            "'icmpd-kg build' again, or give --store memory to serve the dump"
-        )
-    logging.getLogger("icmpd_kg.server").warning(
-        "%s has no Oxigraph store: the dump is read into memory (slower; 'icmpd-kg build' writes one)", dist
-    )
-    return StoreSpec("memory")
-
-
 def open_backend(
     spec: StoreSpec,
     dist: Path | None = None,
@@ -620,11 +573,11 @@ def open_backend(
 ) -> Backend:
     """The backend for ``spec``; ``memory`` reads ``snapshot`` (N-Quads) if given, else the build
     in ``dist``."""
-    if spec.kind == "oxigraph":
+    if spec.on_disk:
         return OxigraphBackend.open(
             Path(spec.location), read_only=read_only, default_graph=spec.default_graph
         )
-    if spec.kind == "sparql":  # the remote server has its own default graph
+    if not spec.local:  # the remote server has its own default graph
         return RemoteBackend(spec.location, auth=auth)
     from icmpd_kg.store.memory import load_built, load_quads
 

@@ -43,8 +43,6 @@ from icmpd_kg.sparql.backends import (
     OxigraphBackend,
     RdflibBackend,
     RemoteBackend,
-    StoreSpec,
-    default_store,
     open_backend,
     oxigraph_functions,
 )
@@ -65,6 +63,7 @@ from icmpd_kg.sparql.query_text import (
 from icmpd_kg.sparql.results import Answer, QueryRequest, QueryResponse, answer_from_json
 from icmpd_kg.sparql.services import Services
 from icmpd_kg.sparql.writers import write_answer
+from icmpd_kg.store.spec import StoreSpec, default_store
 
 __all__ = [  # the engine's public names, wherever they live
     "MAX_NESTING",

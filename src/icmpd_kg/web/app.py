@@ -236,7 +236,7 @@ def create_app(config: ServerConfig, runner: Any = None) -> Any:
     from starlette.routing import Route
 
     from icmpd_kg.core.errors import ProtocolError
-    from icmpd_kg.sparql.backends import default_store
+    from icmpd_kg.store.spec import default_store
     from icmpd_kg.web import errors, files, pages
     from icmpd_kg.web.common import Context
     from icmpd_kg.web.sparql import SparqlEndpoint
