@@ -271,3 +271,39 @@ def site(dist):
     with TestClient(app, base_url=config.public_url, follow_redirects=False) as client:
         yield client
     engine.close()
+
+
+# --- tiers ----------------------------------------------------------------------------------------------
+# `pytest -m "not server and not timing"` is the fast tier: no server or worker process started, no
+# bound on time asserted. A test is marked by what it uses; a test module may also say so itself.
+SERVER_FIXTURES = {"server", "browser", "page", "virtuoso", "jena_server", "standin", "wikidata_standin"}
+SERVER_CALLS = ("serving(", "live_server(", "WorkerPool(", "Popen(", '"serve"', "'serve'", "chromium")
+TIMING_CALLS = ("time.monotonic(", "time.perf_counter(", "time.sleep(", "elapsed", "deadline")
+
+
+def _source(function: Any) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _sources(item: pytest.Item) -> str:
+    """The test's own code and that of every fixture it uses (a fixture may start the server)."""
+    parts = [_source(getattr(item, "function", None))]
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info else ():
+        parts += [_source(d.func) for d in definitions if d.baseid != "" or d.argname in SERVER_FIXTURES]
+    return "\n".join(parts)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        source = _sources(item)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES or any(call in source for call in SERVER_CALLS):
+            item.add_marker(pytest.mark.server)
+        if any(call in source for call in TIMING_CALLS):
+            item.add_marker(pytest.mark.timing)

@@ -204,3 +204,20 @@ def test_the_update_folder_of_a_killed_server_is_removed_by_the_next(dist, tmp_p
         assert httpx.post(base + "/sparql", data={"update": insert}, headers=AUTH).status_code == 204
         assert not orphan.exists()
         assert [p.name.split("-")[3] for p in tmp_path.glob("icmpd-kg-updates-*")]  # its own, by its pid
+
+
+def test_after_an_update_the_default_graph_is_still_the_one_asked_for(dist):
+    """A server started with --default-graph stored answers over the stored default graph before an
+    update and after it (the update's copy is queried as the store it copies, not as a union)."""
+    fact_in_a_named_graph = {"query": "ASK { ?s a <https://w3id.org/icmpd-kg/ontology#Project> }"}
+    with live_server(dist, "--default-graph", "stored", env={"ICMPD_KG_UPDATE_KEY": KEY}) as base:
+        assert (
+            httpx.get(base + "/sparql", params=fact_in_a_named_graph, headers=JSON).json()["boolean"] is False
+        )
+        insert = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> <urn:x:c> } }"
+        ok = httpx.post(base + "/sparql", data={"update": insert}, headers=AUTH)
+        assert ok.status_code == 204, ok.text
+        for _ in range(4):  # every worker, on the copy
+            answer = httpx.get(base + "/sparql", params=fact_in_a_named_graph, headers=JSON).json()
+            assert answer["boolean"] is False
+            assert httpx.get(base + "/sparql", params=ASK, headers=JSON).json()["boolean"] is False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
@@ -16,6 +15,7 @@ import click
 from icmpd_kg import __version__
 from icmpd_kg.core import paths
 from icmpd_kg.core.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
+from icmpd_kg.runtime.config import limit_option
 from icmpd_kg.store.oxigraph import DEFAULT_GRAPH_MODES
 from icmpd_kg.store.spec import StoreSpec, default_store
 
@@ -470,13 +470,7 @@ def _parse_store(spec: StoreSpec | None, dist: Path, default_graph: str | None =
 )
 @_default_graph_option(_QUERY_DEFAULT_GRAPH)
 @_allow_service_option
-@click.option(
-    "--timeout",
-    default=600.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds the query (and any SERVICE call) may take.",
-)
+@limit_option("timeout", default=600.0, help="Seconds the query (and any SERVICE call) may take.")
 @click.option(
     "--base",
     default=None,
@@ -484,11 +478,8 @@ def _parse_store(spec: StoreSpec | None, dist: Path, default_graph: str | None =
     help="Base IRI for the query's relative IRIs when it has no BASE [default: the file's IRI with "
     "--file, none otherwise].",
 )
-@click.option(
-    "--max-rows",
-    default=10_000,
-    show_default=True,
-    type=click.IntRange(min=1),
+@limit_option(
+    "max_rows",
     help="Rows (SELECT) or triples (CONSTRUCT, DESCRIBE) answered at most; a line on stderr says "
     "when the answer was cut.",
 )
@@ -732,69 +723,19 @@ def publish(
     help="Public base URL of this server, used in the service description [default: http://HOST:PORT].",
 )
 @_dist_option
-@click.option(
-    "--timeout",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds a query may run before it is stopped (answered 503).",
-)
-@click.option(
-    "--max-rows",
-    default=10_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Most result rows returned; a cut result says so in the X-Result-Truncated header.",
-)
-@click.option(
-    "--max-query-length",
-    default=100_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Longest query accepted, in characters (longer ones are answered 413).",
-)
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Query workers in the fast lane (the slow lane has as many).",
-)
+@limit_option("timeout")
+@limit_option("max_rows")
+@limit_option("max_query_length")
+@limit_option("workers")
 @_store_option(
     "Store to serve: 'oxigraph:DIR', 'memory' (the built dump, read by rdflib) or 'sparql:URL' "
     "(another SPARQL server, behind this endpoint's policy) [default: DIST/oxigraph]."
 )
 @_default_graph_option(_QUERY_DEFAULT_GRAPH)
-@click.option(
-    "--fast-budget",
-    default=0.5,
-    show_default=True,
-    type=click.FloatRange(min=0.01),
-    help="Seconds a query runs in the fast lane before it moves to the slow lane.",
-)
-@click.option(
-    "--client-share",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Slow-lane slots one client address may hold; more slow queries are answered 429.",
-)
-@click.option(
-    "--memory-limit",
-    "memory_limit",
-    default=2048,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Memory a query may use, in MB (0: only the budget's share); past it the query is stopped.",
-)
-@click.option(
-    "--memory-budget",
-    "memory_budget",
-    default=None,
-    type=click.IntRange(min=64),
-    help="Memory all query workers together may use, in MB; each gets at most an equal share of it "
-    "(both lanes, the spares and an update) [default: 3/4 of the machine's or the cgroup's memory].",
-)
+@limit_option("fast_budget")
+@limit_option("client_share")
+@limit_option("memory_limit_mb")
+@limit_option("memory_budget_mb")
 @_allow_service_option
 @click.option(
     "--yasgui-dir",
@@ -811,14 +752,7 @@ def publish(
     "[default: updates disabled, answered 403]. Changes go to a copy of the store that lives "
     "as long as the server; the build is never changed.",
 )
-@click.option(
-    "--max-connections",
-    default=1000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Connections and requests served at once; past it a request is answered 503. An idle "
-    "connection is closed after 5 s.",
-)
+@limit_option("max_connections")
 @click.option(
     "--forwarded-allow-ips",
     default=None,
@@ -827,129 +761,49 @@ def publish(
     "(and -Proto) name the client, for per-client shares and the log [default: none: a client is "
     "the address it connects from, and the header is ignored].",
 )
-@click.option(
-    "--client-timeout",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds a client may take to send a request's head (answered 408 and closed past it), "
-    "and again its body.",
-)
+@limit_option("client_timeout")
 def serve(
     host: str,
     port: int,
     public_url: str | None,
     dist: Path,
-    timeout: float,
-    max_rows: int,
-    max_query_length: int,
-    workers: int,
     store: StoreSpec | None,
     default_graph: str | None,
-    fast_budget: float,
-    client_share: int,
-    memory_limit: int,
-    memory_budget: int | None,
     allow_service: tuple[str, ...],
     yasgui_dir: Path | None,
     update_key: str | None,
-    max_connections: int,
     forwarded_allow_ips: str | None,
-    client_timeout: float,
+    **limits: Any,
 ) -> None:
     """Serve the built graph: SPARQL endpoint and query UI at /sparql, Linked Data under /id/,
     the ontology at /ontology, dumps at /dumps/, VoID at /.well-known/void, health at /health."""
-    import uvicorn
-
-    from icmpd_kg.core.distfiles import QUAD_DUMP, missing_for_serving
     from icmpd_kg.runtime.config import DEFAULT_SERVICE_ALLOWLIST, ServerConfig
-    from icmpd_kg.web.app import create_app
+    from icmpd_kg.web.serve import check_build, run
 
-    if not (dist / QUAD_DUMP).is_file():
-        _fail(
-            IcmpdKgError(
-                f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"
-            )
-        )
-    missing = missing_for_serving(dist)
-    if missing:
-        _fail(
-            IcmpdKgError(
-                f"{dist}: this build lacks {', '.join(missing)} (made by an older icmpd-kg?); "
-                "run 'icmpd-kg build' again"
-            )
-        )
+    try:
+        check_build(dist)
+    except IcmpdKgError as exc:
+        _fail(exc)
     spec = _parse_store(store, dist, default_graph)
     if not spec.exists():
         _fail(
             IcmpdKgError(f"{spec.location}: no Oxigraph store here; run 'icmpd-kg build' or 'icmpd-kg load'")
         )
-    from icmpd_kg.web.guard import listen
-
-    try:  # bound here, so that --port 0 (any free port) gives the public URL its real port
-        sock = listen(host, port)
-    except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        _fail(IcmpdKgError(f"cannot listen on {host}:{port}: {reason}"))
-    port = sock.getsockname()[1]
-    bound = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    limits["memory_limit_mb"] = limits["memory_limit_mb"] or None  # 0: only the budget's share
     config = ServerConfig(
         dist=dist,
-        public_url=(public_url or bound).rstrip("/"),
+        public_url=public_url or "",
         store=spec,
-        fast_budget=fast_budget,
-        client_share=client_share,
-        memory_limit_mb=memory_limit or None,
-        memory_budget_mb=memory_budget,
-        timeout=timeout,
-        max_rows=max_rows,
-        max_query_length=max_query_length,
-        workers=workers,
         service_allowlist=allow_service or DEFAULT_SERVICE_ALLOWLIST,
         yasgui_dir=yasgui_dir or paths.YASGUI_DIR,
         update_key=update_key,
-        client_timeout=client_timeout,
+        **limits,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SIGTERM: stop taking requests, give running ones a few seconds, then stop the workers.
-    # Requests are logged by the app (icmpd_kg.access, with their time), so uvicorn's own access log is off.
-    # asyncio's own event loop, even where uvloop is installed (uvicorn would pick it): the pool
-    # waits for its workers' pipes with loop.add_reader, and under uvloop reading such a pipe fails
-    # (https://github.com/MagicStack/uvloop/issues/686), so workers were reported as crashed.
-    # Slow, idle and flooding clients: a deadline and a cap on each request's head, idle
-    # connections closed after 5 s, at most --max-connections at once (503 past it), logs rate-limited.
-    from icmpd_kg.web.guard import raise_file_limit, rate_limit_logs, server_options
-
-    rate_limit_logs()
-    files = raise_file_limit()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            loop="asyncio",
-            log_level="info",
-            timeout_graceful_shutdown=3,
-            access_log=False,
-            proxy_headers=bool(forwarded_allow_ips),
-            forwarded_allow_ips=forwarded_allow_ips or "",
-            **server_options(
-                min(max_connections, max(64, files - 64)),
-                client_timeout,
-                behind_proxy=bool(forwarded_allow_ips),
-            ),
-        )
-    )
-    bound = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    logging.getLogger("icmpd_kg.server").info(
-        "icmpd-kg running on %s (public URL %s)", bound, config.public_url
-    )
-    # uvicorn stops gracefully on SIGTERM and then raises the signal again, which, left to the default
-    # action, ended the process before Python's exit handlers ran (multiprocessing's temporary
-    # folders stayed behind): raised again, it now ends the interpreter normally.
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    server.run(sockets=[sock])
-    if not server.started:
+    try:
+        started = run(config, host, port, forwarded_allow_ips)
+    except IcmpdKgError as exc:
+        _fail(exc)
+    if not started:
         sys.exit(3)  # as uvicorn does when the app cannot start
 
 
