@@ -97,6 +97,7 @@ def test_context_file_matches_inline_context(dist):
     assert ctx["@context"]["ikg"] == "https://w3id.org/icmpd-kg/ontology#"
 
 
+@pytest.mark.slow
 def test_build_is_byte_identical_across_processes(dist, tmp_path):
     """A second build in a new process, with another hash seed, writes the same bytes."""
     other = tmp_path / "again"
@@ -252,6 +253,7 @@ def test_dumps_carry_license_and_source(dist):
     )
 
 
+@pytest.mark.slow
 def test_nonconformant_build_writes_nothing_and_keeps_previous_output(tmp_path):
     out = tmp_path / "dist"
     build(out)
@@ -292,6 +294,7 @@ def test_context_defines_terms_researchers_can_use(dist, kg):
     assert law["date_document"] == "2017-03-09"
 
 
+@pytest.mark.slow
 def test_entity_jsonld_is_compact_entity_first_and_the_same_in_every_process(dist):
     """The per-entity JSON-LD of /id/ pages: same bytes in two processes with different hash seeds."""
     import os

@@ -167,6 +167,7 @@ def test_build_refuses_nonconformant_data(tmp_path, monkeypatch):
     assert not (tmp_path / "dist").exists()
 
 
+@pytest.mark.slow
 def test_build_store_option(tmp_path):
     """--store memory writes no store; --store oxigraph:DIR writes it there, and query reads it."""
     bare, elsewhere = tmp_path / "bare", tmp_path / "elsewhere" / "store"

@@ -6,6 +6,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 LIMIT = 5000  # pages: far above the site's, so that a loop in the links ends
 
 

@@ -19,6 +19,8 @@ from icmpd_kg.validation.validate import validate
 from . import jena
 from .conftest import FIXTURES, made_once
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 SOURCE = read_source(paths.SOURCE_FILE)
 
 

@@ -120,6 +120,7 @@ def test_only_a_joined_pattern_is_bound_to_its_surroundings(where, expected):
         {"type": "bnode", "value": "b> } SERVICE <http://127.0.0.1:9/sparql> {"},
     ],
 )
+@pytest.mark.slow
 def test_an_answer_never_becomes_query_text(dist, term):
     """A service's answer is data: a term that would close the VALUES block and open another SERVICE
     is refused (502), and nothing else is called."""

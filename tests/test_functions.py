@@ -3,6 +3,9 @@ the endpoint, the same answers; documented by generate_docs and advertised in th
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import pytest
 from rdflib import Graph, URIRef
 
@@ -119,3 +122,45 @@ def test_a_dataset_leaves_rdflibs_global_evaluators_alone():
     data = new_dataset()
     assert dict(CUSTOM_EVALS) == before
     del data
+
+
+EXAMPLE = re.compile(r"```sparql\n(.*?)```.*?```text\n(.*?)```", re.DOTALL)
+
+
+def _examples() -> list[tuple[str, str, dict[str, str]]]:
+    from icmpd_kg.sparql.functions import FUNCTIONS
+
+    found = []
+    for function in FUNCTIONS:
+        for query, answer in EXAMPLE.findall(function.__doc__ or ""):
+            expected = dict(part.strip().removeprefix("?").split(" = ", 1) for part in answer.split("·"))
+            found.append((function.__name__, textwrap.dedent(query), expected))
+    return found
+
+
+def test_every_function_documents_an_example_with_its_answer():
+    from icmpd_kg.sparql.functions import FUNCTIONS
+
+    assert {name for name, _, _ in _examples()} == {f.__name__ for f in FUNCTIONS}
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+@pytest.mark.parametrize(("name", "query", "expected"), _examples(), ids=[e[0] for e in _examples()])
+def test_the_documented_example_answers_as_documented(dist, store, name, query, expected):
+    """The ```sparql example of each function's documentation (served at /functions), run as a
+    doctest on both engines: one of its rows is the documented answer."""
+    engine = open_engine(dist, store if store == "memory" else None)
+    try:
+        rows = engine.query(query).strings()
+    finally:
+        engine.close()
+    assert any(all(_same(row.get(k), v) for k, v in expected.items()) for row in rows), (name, rows)
+
+
+def _same(found: str | None, documented: str) -> bool:
+    if found is None:
+        return False
+    try:
+        return float(found) == float(documented)
+    except ValueError:
+        return found == documented

@@ -15,6 +15,9 @@ from icmpd_kg.sparql.engine import open_engine
 
 # Patterns over the Wikidata view and the graph: required and optional values, items and our own
 # resources, literals, statement nodes, a blank-free unknown value.
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
+
 PATTERNS = {
     "members": "?item wdt:P463 ?org .",
     "areas": "wd:Q498496 wdt:P2541 ?item .",

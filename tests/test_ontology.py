@@ -19,6 +19,8 @@ STANDARD_BUILTINS = (
     "http://www.w3.org/2001/XMLSchema#",
 )
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 
 def declared_terms(graph: Graph, namespace: str) -> set[URIRef]:
     kinds = (

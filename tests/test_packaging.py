@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):

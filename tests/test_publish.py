@@ -18,7 +18,7 @@ from .conftest import by_value, free_port, live_server
 from .virtuoso import available, virtuoso
 
 DEFAULT = "https://w3id.org/icmpd-kg/id/graph/default"
-pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 
 @pytest.fixture(scope="module")

@@ -109,6 +109,7 @@ def _modules() -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_importing_any_module_leaves_process_state_as_it_was():
     """Importing a module changes no process-wide state: rdflib's settings and the forkserver's
     preload are set by the entry points that need them (the command, the app, the worker, the pool),

@@ -31,6 +31,7 @@ def test_real_data_conforms(report):
     assert report.conforms, report.as_text()
 
 
+@pytest.mark.slow
 def test_shapes_pass_shacl_shacl(kg):
     conforms, text = meta_validate_shapes(kg.shapes)
     assert conforms, text
@@ -67,6 +68,7 @@ def test_every_message_is_in_english_and_turkish(kg):
         assert langs == {"en", "tr"}, f"{shape}: {langs}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
 def test_fixture_is_rejected_by_its_rule(kg, fixture, fixture_reports):
     rule = rule_of(fixture)
@@ -109,6 +111,7 @@ def class_rules(shapes) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports):
     """Not only a literal: an IRI typed with another class must fail every sh:class rule (with RDFS
     range inference before SHACL it never could)."""
@@ -126,6 +129,7 @@ def test_every_class_rule_rejects_an_iri_of_the_wrong_class(kg, fixture_reports)
     assert not missing, f"sh:class rules without a wrong-class IRI fixture: {missing}"
 
 
+@pytest.mark.slow
 def test_shacl_sparql_is_prepared_once_per_text_and_rdflib_is_restored(kg):
     """pySHACL passes each SHACL-SPARQL constraint to rdflib as text once per focus node; the
     project's runner translates each distinct text once and gives rdflib its own processor back."""

@@ -20,6 +20,7 @@ The wings, from the ground up:
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import icmpd_kg
@@ -32,6 +33,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@cache
 def imports() -> dict[str, set[str]]:
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in modules}

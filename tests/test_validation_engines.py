@@ -19,6 +19,8 @@ from . import reference_rules
 from .conftest import FIXTURES, Lazy
 from .test_engines import MUTATIONS, mutate
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 BLANK = re.compile(r"_:\w+")
 
 

@@ -41,6 +41,8 @@ from icmpd_kg.store.oxigraph import load_files
 
 from .conftest import Lazy
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 HERE = Path(__file__).resolve().parent
 SUITES = {
     "sparql11": (

@@ -27,6 +27,9 @@ from icmpd_kg.core.terms import to_oxigraph
 from icmpd_kg.validation.native import Finding, core_findings, native_findings, plan_sparql
 from icmpd_kg.validation.reference import pyshacl_findings
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
+
 SUITE = Path(__file__).resolve().parent / "w3c-shacl-tests"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")

@@ -20,6 +20,8 @@ from icmpd_kg.cli import main
 
 from .standin import serve
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 SNAPSHOT = Path(__file__).resolve().parent / "data" / "wikidata-snapshot.json"
 Q = "http://www.wikidata.org/entity/"
 

@@ -17,6 +17,8 @@ from icmpd_kg.core import paths
 from icmpd_kg.core.turkish import fold as turkish_fold
 from icmpd_kg.wikidata.client import USER_AGENT, Client, load_merged, reconcile, retry_after
 
+pytestmark = pytest.mark.slow  # the fast tier leaves it out (see pyproject's markers)
+
 SEARCH = {
     "Göç İdaresi Genel Müdürlüğü": [
         {"id": "Q900000002", "label": "Göç İdaresi Genel Müdürlüğü", "description": "synthetic stand-in item"}

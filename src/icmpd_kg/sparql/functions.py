@@ -59,6 +59,12 @@ def fold(text: str) -> str:
         FILTER (CONTAINS(ikgfn:fold(?label), "isvicre"))
     }
     ```
+
+    It answers (among its rows):
+
+    ```text
+    ?thing = https://w3id.org/icmpd-kg/id/state/switzerland · ?label = İsviçre
+    ```
     """
     return turkish_fold(str(text))
 
@@ -77,6 +83,12 @@ def label_similarity(first: str, second: str) -> float:
     ```sparql
     PREFIX ikgfn: <https://w3id.org/icmpd-kg/functions#>
     SELECT ?score WHERE { BIND (ikgfn:labelSimilarity("Resmî Gazete", "Resmi gazete") AS ?score) }
+    ```
+
+    It answers (among its rows):
+
+    ```text
+    ?score = 1.0
     ```
     """
     return similarity(str(first), str(second))
@@ -100,6 +112,12 @@ def long_date(date: str, lang: str = "tr") -> str:
         BIND (ikgfn:longDate("2018-05-15"^^xsd:date, "tr") AS ?tr)
         BIND (ikgfn:longDate("2018-05-15"^^xsd:date, "en") AS ?en)
     }
+    ```
+
+    It answers (among its rows):
+
+    ```text
+    ?tr = 15 Mayıs 2018 · ?en = 15 May 2018
     ```
     """
     months = {"tr": TURKISH_MONTHS, "en": ENGLISH_MONTHS}.get(str(lang).lower().split("-")[0])
