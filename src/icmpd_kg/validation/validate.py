@@ -15,7 +15,6 @@ shapes/icmpd-kg-shapes.ttl gives them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,14 @@ def _check_engine(engine: str) -> None:
         raise IcmpdKgError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
 
 
-def _native(quads: list[Any], data: Callable[[], Quads], shapes: Graph, source_file: Path | None) -> Report:
-    """The native engine's report; the dataset rules run while the Core engine works."""
+def _native(quads: list[Any], shapes: Graph, source_file: Path | None) -> Report:
+    """The native engine's report on the data in one form, Oxigraph's quads (the dataset rules index
+    them while the Core engine works)."""
     findings = native_findings(
-        quads, schema_ntriples(), shapes, meanwhile=lambda: rule_findings(data(), shapes, source_file)
+        quads,
+        schema_ntriples(),
+        shapes,
+        meanwhile=lambda: rule_findings(Quads.from_oxigraph(quads), shapes, source_file),
     )
     return report_of(findings, shapes)
 
@@ -53,7 +56,7 @@ def validate(
     Oxigraph, see native.py) or ``pyshacl`` (the reference); both give the same report."""
     _check_engine(engine)
     if engine == "native":
-        return _native(oxigraph_quads(kg.data), lambda: Quads.from_dataset(kg.data), kg.shapes, source_file)
+        return _native(oxigraph_quads(kg.data), kg.shapes, source_file)
     findings = pyshacl_findings(kg.validation_graph(), kg.shapes)
     return report_of(findings + rule_findings(Quads.from_dataset(kg.data), kg.shapes, source_file), kg.shapes)
 
@@ -71,4 +74,4 @@ def validate_files(
 
 def validate_quads(quads: list[Any], source_file: Path | None = paths.SOURCE_FILE) -> Report:
     """The native engine's report on quads already read (``quads.read_quads``)."""
-    return _native(quads, lambda: Quads.from_oxigraph(quads), shapes_graph(), source_file)
+    return _native(quads, shapes_graph(), source_file)
