@@ -239,3 +239,56 @@ def test_swap_directory_replaces_whole_or_leaves_the_old_one(tmp_path):
         (new / "new.txt").write_text("new")
     assert [p.name for p in target.iterdir()] == ["new.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# --- the lean load: Oxigraph's bulk loader for a stored default graph, kept equal to the Python pass ---
+
+
+LEAN_CASES = {
+    "forms.nq": "".join(
+        f"<http://example.org/{k}> <http://example.org/v> {v} <http://example.org/g> .\n"
+        for k, v in WRITTEN.items()
+    )
+    + f'<http://example.org/x> <http://example.org/v> "1.0"^^<{XSD}decimal> .\n'
+    + f'<http://example.org/y> <http://example.org/v> "1.00"^^<{XSD}decimal> .  # "+1"^^<{XSD}decimal>\n',
+    "blank.nt": '_:b <http://example.org/p> "1.0"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n',
+    "comment.nt": f'# <http://example.org/z> <http://example.org/v> "01"^^<{XSD}integer> .\n'
+    f'<http://example.org/z> <http://example.org/v> "+1"^^<{XSD}integer> .\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEAN_CASES))
+def test_the_lean_load_stores_and_answers_what_the_python_pass_does(tmp_path, monkeypatch, name):
+    """``load --default-graph stored`` of N-Triples or N-Quads goes through Oxigraph's bulk loader;
+    the same file through the Python pass (the union's path) gives the same quads, the same written
+    forms and the same answers."""
+    from icmpd_kg.store import oxigraph
+    from icmpd_kg.store.oxigraph import LITERALS_FILE, load_files
+
+    data = tmp_path / name
+    data.write_text(LEAN_CASES[name], encoding="utf-8")
+    lean = load_files(tmp_path / "lean", [data], default_graph="stored")
+    monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *args: False)
+    plain = load_files(tmp_path / "plain", [data], default_graph="stored")
+    assert lean == plain
+    forms = [(tmp_path / s / LITERALS_FILE).read_text(encoding="utf-8") for s in ("lean", "plain")]
+    assert forms[0] == forms[1]
+    query = "SELECT ?s ?o ?g { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    answers = [
+        sorted(map(str, Engine(OxigraphBackend.open(tmp_path / s)).query(query).rows))
+        for s in ("lean", "plain")
+    ]
+    if name != "blank.nt":  # blank nodes are named anew by each load
+        assert answers[0] == answers[1]
+
+
+def test_the_lean_load_is_taken_where_the_file_allows(tmp_path, monkeypatch):
+    from icmpd_kg.store import oxigraph
+
+    taken = []
+    real = oxigraph._bulk_loaded
+    monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *a: taken.append(real(*a)) or taken[-1])
+    for name in ("forms.nq", "blank.nt"):
+        (tmp_path / name).write_text(LEAN_CASES[name], encoding="utf-8")
+        oxigraph.load_files(tmp_path / name.replace(".", "-"), [tmp_path / name], default_graph="stored")
+    assert taken == [True, False]  # blank nodes take the Python pass, which keeps them apart per file

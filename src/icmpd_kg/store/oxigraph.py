@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -182,14 +183,14 @@ class LiteralForms:
             self._seen[key] = found
         return found
 
-    def observe(self, literal: Any) -> None:
+    def observe(self, literal: Any, times: int = 1) -> None:
         stored = self.stored_form(literal)
         if stored is literal or stored == literal:
             return
         entry = self.entries.setdefault(str(stored), [str(literal), 0])
         if entry[0] != str(literal):
             entry[0] = None
-        entry[1] += 1
+        entry[1] += times
 
     def settle(self, store: Any) -> None:
         """Give up a written form where the store holds more statements with the value than were
@@ -236,6 +237,30 @@ def _add(store: Any, quads: Iterable[Any], forms: LiteralForms, union: bool, whe
     store.bulk_extend(stream())
 
 
+def _bulk_loaded(store: Any, path: Path, fmt: Any, forms: LiteralForms) -> bool:
+    """Load a line-based file (N-Triples, N-Quads) by Oxigraph's own bulk loader (its parsing on
+    several threads, no quad through Python), after one pass of the parser that notes the typed
+    literals' written forms; False, having loaded nothing, where the file needs ``_add``'s pass:
+    blank nodes (which that pass keeps apart per file) or the reserved name of the store's union."""
+    import pyoxigraph as ox
+
+    if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        return False
+    literal, blank, merge = ox.Literal, ox.BlankNode, ox.NamedNode(UNION_GRAPH)
+    typed: Counter[Any] = Counter()
+    with path.open("rb") as handle:
+        for quad in ox.parse(handle, fmt, base_iri=path.resolve().as_uri()):
+            subject, value, graph = quad.subject, quad.object, quad.graph_name
+            if type(subject) is blank or type(value) is blank or type(graph) is blank or graph == merge:
+                return False
+            if type(value) is literal and value.datatype.value.startswith(XSD):
+                typed[value] += 1
+    store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+    for value, times in typed.items():
+        forms.observe(value, times)
+    return True
+
+
 def count_quads(store: Any) -> int:
     """Quads in the store, its own union graph left out."""
     import pyoxigraph as ox
@@ -279,6 +304,11 @@ def load_files(
         for path in files:
             fmt = _format(path)
             try:
+                # the stored default graph needs no merge: Oxigraph's bulk loader, where the file allows
+                if mode == "stored" and to_graph is None and _bulk_loaded(store, path, fmt, forms):
+                    if progress is not None:
+                        progress(path.stat().st_size)
+                    continue
                 with path.open("rb") as handle:
                     reading = cast("IO[bytes]", _Reading(handle, progress))
                     quads: Iterable[Any] = ox.parse(
