@@ -73,3 +73,78 @@ def test_a_format_a_query_form_lacks_is_406_naming_what_is_available():
 )
 def test_the_page_language_is_read_by_the_same_parser(header, param, language):
     assert choose_language(header, param) == language
+
+
+QUERIES = [
+    "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
+    "ASK { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1",
+    "DESCRIBE <https://w3id.org/icmpd-kg/id/organisation/icmpd>",
+    "PREFIX x: <urn:x:>\nselect ?s { ?s x:p ?o }",
+    "SELECT * WHERE { SERVICE <http://not.allowed/> { ?s ?p ?o } }",  # the policy refuses it first
+    "SELECT (1 AS ?x) {}",  # the full read
+]
+ASKED = [
+    (None, None),
+    ("image/png", None),
+    ("text/csv", None),
+    ("text/turtle", None),
+    ("text/turtle, application/sparql-results+json;q=0.5", None),
+    (None, "csv"),
+    (None, "turtle"),
+    ("application/sparql-results+xml", "ntriples"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(dist):
+    from icmpd_kg.sparql.engine import open_engine
+
+    engine = open_engine(dist)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize(("accept", "fmt"), ASKED)
+def test_an_early_refusal_is_exactly_the_engines(engine, query, accept, fmt):
+    """The server refuses some 406s before a worker sees them (``refuse_early``): it must refuse only
+    what the engine refuses, with the engine's status and message."""
+    from icmpd_kg.sparql.negotiation import refuse_early
+    from icmpd_kg.sparql.results import QueryRequest
+
+    try:
+        refuse_early(query, accept, fmt)
+    except ProtocolError as early:
+        with pytest.raises(ProtocolError) as engine_said:
+            engine.respond(QueryRequest(query, accept=accept, format=fmt))
+        assert (engine_said.value.status, engine_said.value.message) == (early.status, early.message)
+
+
+def test_a_406_is_answered_without_a_trip_to_a_worker(dist):
+    from starlette.testclient import TestClient
+
+    from icmpd_kg.runtime.config import ServerConfig
+    from icmpd_kg.web.app import create_app
+
+    class Counting:
+        calls = 0
+        generation = 0
+        last_error = None
+
+        async def start(self, wait: bool = True) -> None: ...
+
+        async def stop(self) -> None: ...
+
+        def status(self) -> dict:
+            return {"workers": 1}
+
+        async def run(self, *args, **kwargs):
+            Counting.calls += 1
+            raise AssertionError("the query reached the runner")
+
+    config = ServerConfig(dist=dist)
+    with TestClient(create_app(config, runner=Counting()), base_url=config.public_url) as client:
+        answer = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 406 and "ASK" in answer.json()["message"]
+    assert Counting.calls == 0

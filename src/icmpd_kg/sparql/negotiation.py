@@ -97,3 +97,34 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
             f"available: {', '.join(offered)}",
         )
     return media
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+@lru_cache(maxsize=256)
+def _forms_refused(accept: str | None, override: str | None) -> frozenset[str]:
+    """The query forms for which ``accept`` and ``override`` find no format (clients send few Accept
+    headers: each is worked out once)."""
+    refused = set()
+    for form in QUERY_FORMS:
+        try:
+            choose_format(form, accept, override)
+        except ProtocolError:
+            refused.add(form)
+    return frozenset(refused)
+
+
+def refuse_early(query: str, accept: str | None, override: str | None) -> None:
+    """Refuse (406) before any worker sees it a query whose answer no requested format can carry,
+    where that is certain: its form read by the quick read (which proves the text holds nothing the
+    policy would refuse first), and the refusal exactly the one the engine would give. Every other
+    case is left to the engine."""
+    refused = _forms_refused(accept, override)
+    if not refused:
+        return
+    from icmpd_kg.sparql.query_text import quick_scan
+
+    quick = quick_scan(query)
+    if quick is not None and quick.form in refused:
+        choose_format(quick.form, accept, override)  # raises the engine's own 406

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from icmpd_kg.core.errors import ClientGone, ProtocolError
 from icmpd_kg.core.formats import BY_KEY, BY_MEDIA_TYPE, GRAPH_ANSWER, RESULTS_ANSWER
 from icmpd_kg.core.namespaces import DATASET, DCTERMS, OWL, SD, VOID, bind_prefixes
-from icmpd_kg.sparql.negotiation import negotiate
+from icmpd_kg.sparql.negotiation import negotiate, refuse_early
 from icmpd_kg.sparql.results import QueryRequest
 from icmpd_kg.web.common import Context
 from icmpd_kg.web.errors import error_parts
@@ -306,6 +306,7 @@ class SparqlEndpoint:
             accept.decode("latin-1") if accept is not None else None,
             call.format,
         )
+        refuse_early(request.query, request.accept, request.format)  # a 406 costs no trip to a worker
         client = scope.get("client")
         watch = Disconnection(receive)
         try:
