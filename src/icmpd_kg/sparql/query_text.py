@@ -500,24 +500,28 @@ def check_nesting(toks: Iterable[Token]) -> None:
 # and two regular expressions, run at C speed, read its prologue and form. Every other text takes the
 # full read (``scan``). tests/test_quick_scan.py holds the two equal on every query the project has.
 
-_QUICK_REFUSE = ("SERVICE", "FROM", "LOAD", "GRAPH", "BASE", "HINT", "VALUES", "^", "\\")
-_QUICK_AS = re.compile(r"\bAS\b")
+# Keywords are ASCII, matched without case: any of these in the text's upper case (the keyword or not:
+# in a name, a string or a comment alike) leaves the text to the full read.
+_QUICK_REFUSE = ("SERVICE", "FROM", "LOAD", "GRAPH", "BASE", "HINT", "VALUES", "AS", "^", "\\")
 _QUICK_PROLOGUE = re.compile(
-    r"\s*(?:PREFIX\s+((?:[^\W\d_][\w\-.]*)?):\s*<([^<>\"{}|^`\\\x00-\x20]*)>\s*)", re.IGNORECASE
+    r"\s*(?:(?ai:PREFIX)\s+((?:[^\W\d_][\w\-.]*)?):\s*<([^<>\"{}|^`\\\x00-\x20]*)>\s*)"
 )
-_QUICK_FORM = re.compile(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w\-:])", re.IGNORECASE)
+# the form's keyword, and not the start of a longer word or of a prefixed name (SELECT.ex:a is one)
+_QUICK_FORM = re.compile(r"\s*((?ai:SELECT|ASK|CONSTRUCT|DESCRIBE))(?![\w\-.:])")
 
 
 def _names_before_colons(text: str, start: int) -> set[str]:
-    """Every run of name characters that stands before a colon: each prefix the text may use (and
-    more, from IRIs and strings: more is harmless where it is used)."""
-    names = set()
+    """Every name that may stand as a prefix before a colon: each run of name characters before a
+    colon, and each of its tails that starts with a letter (``?o.rdfs:x`` uses ``rdfs``), and the
+    empty prefix. More than the text uses is harmless where this is used."""
+    names = {""}
     at = text.find(":", start)
     while at != -1:
         begin = at
         while begin > start and (text[begin - 1].isalnum() or text[begin - 1] in "_-."):
             begin -= 1
-        names.add(text[begin:at])
+        run = text[begin:at]
+        names.update(run[i:] for i, c in enumerate(run) if c.isalpha())
         at = text.find(":", at + 1)
     return names
 
@@ -525,8 +529,8 @@ def _names_before_colons(text: str, start: int) -> set[str]:
 def quick_scan(text: str) -> Scan | None:
     """The scan of ``text`` without tokenising it, where the text provably needs no more (see above);
     None where it may, and the full read decides."""
-    upper = text.upper()  # keywords are ASCII, case-insensitive
-    if any(word in upper for word in _QUICK_REFUSE) or ("AS" in upper and _QUICK_AS.search(upper)):
+    upper = text.upper()
+    if any(word in upper for word in _QUICK_REFUSE):
         return None
     if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
         return None
@@ -544,16 +548,17 @@ def quick_scan(text: str) -> Scan | None:
     prefixes = {**QUERY_PREFIXES, **declared}
     used = _names_before_colons(text, end)
     predeclared = {p: QUERY_PREFIXES[p] for p in sorted(used - declared.keys()) if p in QUERY_PREFIXES}
-    functions = str(IKGFN)
-    calls = (
-        functions in text
-        or str(IS_SOME_VALUE) in text
-        or any(
-            functions.startswith(prefixes[p]) or prefixes[p].startswith(functions)
-            for p in used
-            if p in prefixes
-        )
-    )
+    functions, some_value = str(IKGFN), str(IS_SOME_VALUE)
+    calls = functions in text or some_value in text
+    for name in used:  # a prefix through which the text may name a function (namespace + local name)
+        namespace = prefixes.get(name)
+        if namespace is not None and (
+            functions.startswith(namespace)
+            or namespace.startswith(functions)
+            or some_value.startswith(namespace)
+        ):
+            calls = True
+            break
     return Scan(
         form.group(1).upper(),
         text[:prologue_end],

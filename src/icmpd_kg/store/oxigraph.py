@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -192,6 +191,14 @@ class LiteralForms:
             entry[0] = None
         entry[1] += times
 
+    def add(self, other: LiteralForms) -> None:
+        """The forms ``other`` noted, as if this had noted them itself."""
+        for stored, (written, count) in other.entries.items():
+            entry = self.entries.setdefault(stored, [written, 0])
+            if entry[0] != written:
+                entry[0] = None
+            entry[1] += count
+
     def settle(self, store: Any) -> None:
         """Give up a written form where the store holds more statements with the value than were
         written in that form (the value was also written otherwise, or added by an update)."""
@@ -237,27 +244,30 @@ def _add(store: Any, quads: Iterable[Any], forms: LiteralForms, union: bool, whe
     store.bulk_extend(stream())
 
 
-def _bulk_loaded(store: Any, path: Path, fmt: Any, forms: LiteralForms) -> bool:
+def _bulk_loaded(
+    store: Any, path: Path, fmt: Any, forms: LiteralForms, progress: Callable[[int], None] | None = None
+) -> bool:
     """Load a line-based file (N-Triples, N-Quads) by Oxigraph's own bulk loader (its parsing on
-    several threads, no quad through Python), after one pass of the parser that notes the typed
-    literals' written forms; False, having loaded nothing, where the file needs ``_add``'s pass:
-    blank nodes (which that pass keeps apart per file) or the reserved name of the store's union."""
+    several threads, no quad through Python), after one pass of the parser that notes the literals'
+    written forms; False, having loaded and noted nothing, where the file needs ``_add``'s pass: blank
+    nodes (which that pass keeps apart per file) or the reserved name of the store's union.
+    ``progress`` is told the bytes of the parser's pass."""
     import pyoxigraph as ox
 
     if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
         return False
     literal, blank, merge = ox.Literal, ox.BlankNode, ox.NamedNode(UNION_GRAPH)
-    typed: Counter[Any] = Counter()
+    seen = LiteralForms()  # this file's forms only (as few as the forms the store changes), added after
     with path.open("rb") as handle:
-        for quad in ox.parse(handle, fmt, base_iri=path.resolve().as_uri()):
+        reading = cast("IO[bytes]", _Reading(handle, progress))
+        for quad in ox.parse(reading, fmt, base_iri=path.resolve().as_uri()):
             subject, value, graph = quad.subject, quad.object, quad.graph_name
             if type(subject) is blank or type(value) is blank or type(graph) is blank or graph == merge:
                 return False
-            if type(value) is literal and value.datatype.value.startswith(XSD):
-                typed[value] += 1
+            if type(value) is literal:
+                seen.observe(value)
     store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-    for value, times in typed.items():
-        forms.observe(value, times)
+    forms.add(seen)
     return True
 
 
@@ -307,9 +317,7 @@ def load_files(
             fmt = _format(path)
             try:
                 # the stored default graph needs no merge: Oxigraph's bulk loader, where the file allows
-                if mode == "stored" and to_graph is None and _bulk_loaded(store, path, fmt, forms):
-                    if progress is not None:
-                        progress(path.stat().st_size)
+                if mode == "stored" and to_graph is None and _bulk_loaded(store, path, fmt, forms, progress):
                     continue
                 with path.open("rb") as handle:
                     reading = cast("IO[bytes]", _Reading(handle, progress))
