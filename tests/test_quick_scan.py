@@ -73,6 +73,8 @@ def _texts() -> list[str]:
         "PREF\u0130X ex: <http://ex/>\nSELECT * { ?s ex:p ?o }",
         "SELECT.ex:a ?x { ?x ?p ?o }",
         "ASK.rdf:type {}",
+        "ASK { ?s ?p ?o }",  # ASK holds AS, but ends no word there
+        "SELECT (1 a\u017f ?x) {}",  # the full read's upper case makes the long s an S
     ]
     return texts + variants + tricky
 

@@ -502,7 +502,10 @@ def check_nesting(toks: Iterable[Token]) -> None:
 
 # Keywords are ASCII, matched without case: any of these in the text's upper case (the keyword or not:
 # in a name, a string or a comment alike) leaves the text to the full read.
-_QUICK_REFUSE = ("SERVICE", "FROM", "LOAD", "GRAPH", "BASE", "HINT", "VALUES", "AS", "^", "\\")
+_QUICK_REFUSE = ("SERVICE", "FROM", "LOAD", "GRAPH", "BASE", "HINT", "VALUES", "^", "\\")
+# AS where a word could end with it (not ASK, CLASS), whatever stands before it (1AS as much as HAS):
+# every two letters that the full read's upper case makes AS (a and s, or the long s)
+_QUICK_AS = re.compile("[aA][sS\u017f](?![\\w\\-])")
 _QUICK_PROLOGUE = re.compile(
     r"\s*(?:(?ai:PREFIX)\s+((?:[^\W\d_][\w\-.]*)?):\s*<([^<>\"{}|^`\\\x00-\x20]*)>\s*)"
 )
@@ -512,8 +515,9 @@ _QUICK_FORM = re.compile(r"\s*((?ai:SELECT|ASK|CONSTRUCT|DESCRIBE))(?![\w\-.:])"
 
 def _names_before_colons(text: str, start: int) -> set[str]:
     """Every name that may stand as a prefix before a colon: each run of name characters before a
-    colon, and each of its tails that starts with a letter (``?o.rdfs:x`` uses ``rdfs``), and the
-    empty prefix. More than the text uses is harmless where this is used."""
+    colon, each of its tails after a dot, a hyphen or a digit (where the tokenizer may have ended a
+    variable, a number or another token: ``?o.rdfs:x`` uses ``rdfs``), and the empty prefix. More
+    than the text uses is harmless where this is used."""
     names = {""}
     at = text.find(":", start)
     while at != -1:
@@ -521,7 +525,8 @@ def _names_before_colons(text: str, start: int) -> set[str]:
         while begin > start and (text[begin - 1].isalnum() or text[begin - 1] in "_-."):
             begin -= 1
         run = text[begin:at]
-        names.update(run[i:] for i, c in enumerate(run) if c.isalpha())
+        names.add(run)
+        names.update(run[i + 1 :] for i, c in enumerate(run) if c in ".-" or c.isdigit())
         at = text.find(":", at + 1)
     return names
 
@@ -530,7 +535,7 @@ def quick_scan(text: str) -> Scan | None:
     """The scan of ``text`` without tokenising it, where the text provably needs no more (see above);
     None where it may, and the full read decides."""
     upper = text.upper()
-    if any(word in upper for word in _QUICK_REFUSE):
+    if any(word in upper for word in _QUICK_REFUSE) or _QUICK_AS.search(text) is not None:
         return None
     if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
         return None
