@@ -268,7 +268,7 @@ def test_the_lean_load_stores_and_answers_what_the_python_pass_does(tmp_path, mo
     data = tmp_path / name
     data.write_text(LEAN_CASES[name], encoding="utf-8")
     lean = load_files(tmp_path / "lean", [data], default_graph="stored")
-    monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *args: False)
+    monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *args: (False, 0))
     plain = load_files(tmp_path / "plain", [data], default_graph="stored")
     assert lean == plain
     forms = [(tmp_path / s / LITERALS_FILE).read_text(encoding="utf-8") for s in ("lean", "plain")]
@@ -291,4 +291,17 @@ def test_the_lean_load_is_taken_where_the_file_allows(tmp_path, monkeypatch):
     for name in ("forms.nq", "blank.nt"):
         (tmp_path / name).write_text(LEAN_CASES[name], encoding="utf-8")
         oxigraph.load_files(tmp_path / name.replace(".", "-"), [tmp_path / name], default_graph="stored")
-    assert taken == [True, False]  # blank nodes take the Python pass, which keeps them apart per file
+    assert [loaded for loaded, _ in taken] == [True, False]  # blank nodes: the Python pass, apart per file
+
+
+@pytest.mark.parametrize("name", ["forms.nq", "blank.nt"])
+def test_the_progress_bar_counts_each_byte_once(tmp_path, name):
+    """A file taken by the lean load, or left by it halfway for the Python pass, moves the bar by its
+    size exactly."""
+    from icmpd_kg.store.oxigraph import load_files
+
+    data = tmp_path / name
+    data.write_text(LEAN_CASES[name] * 2000, encoding="utf-8")  # past the parser's first read
+    told: list[int] = []
+    load_files(tmp_path / "store", [data], progress=told.append, default_graph="stored")
+    assert sum(told) == data.stat().st_size

@@ -18,16 +18,21 @@ from icmpd_kg.core.formats import by_extension, rdf_extensions
 
 
 class _Reading:
-    """A binary file that reports how many bytes the parser has read (for a progress bar); the
-    file is parsed in one pass, so blank nodes keep their identity across the whole file."""
+    """A binary file that reports how many bytes the parser has read (for a progress bar), the
+    first ``reported`` of them excepted (a pass before this one told them already); the file is
+    parsed in one pass, so blank nodes keep their identity across the whole file."""
 
-    def __init__(self, handle, progress: Callable[[int], None] | None):
-        self.handle, self.progress = handle, progress
+    def __init__(self, handle, progress: Callable[[int], None] | None, reported: int = 0):
+        self.handle, self.progress, self.unreported_from = handle, progress, reported
+        self.read_so_far = 0
 
     def read(self, size: int = -1) -> bytes:
         data = self.handle.read(size)
         if self.progress and data:
-            self.progress(len(data))
+            before, self.read_so_far = self.read_so_far, self.read_so_far + len(data)
+            new = self.read_so_far - max(before, self.unreported_from)
+            if new > 0:
+                self.progress(new)
         return data
 
     def readable(self) -> bool:
@@ -246,29 +251,29 @@ def _add(store: Any, quads: Iterable[Any], forms: LiteralForms, union: bool, whe
 
 def _bulk_loaded(
     store: Any, path: Path, fmt: Any, forms: LiteralForms, progress: Callable[[int], None] | None = None
-) -> bool:
+) -> tuple[bool, int]:
     """Load a line-based file (N-Triples, N-Quads) by Oxigraph's own bulk loader (its parsing on
     several threads, no quad through Python), after one pass of the parser that notes the literals'
     written forms; False, having loaded and noted nothing, where the file needs ``_add``'s pass: blank
     nodes (which that pass keeps apart per file) or the reserved name of the store's union.
-    ``progress`` is told the bytes of the parser's pass."""
+    ``progress`` is told the bytes of the parser's pass; the bytes told are returned beside."""
     import pyoxigraph as ox
 
     if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
-        return False
+        return False, 0
     literal, blank, merge = ox.Literal, ox.BlankNode, ox.NamedNode(UNION_GRAPH)
     seen = LiteralForms()  # this file's forms only (as few as the forms the store changes), added after
     with path.open("rb") as handle:
-        reading = cast("IO[bytes]", _Reading(handle, progress))
-        for quad in ox.parse(reading, fmt, base_iri=path.resolve().as_uri()):
+        reader = _Reading(handle, progress)
+        for quad in ox.parse(cast("IO[bytes]", reader), fmt, base_iri=path.resolve().as_uri()):
             subject, value, graph = quad.subject, quad.object, quad.graph_name
             if type(subject) is blank or type(value) is blank or type(graph) is blank or graph == merge:
-                return False
+                return False, reader.read_so_far
             if type(value) is literal:
                 seen.observe(value)
     store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
     forms.add(seen)
-    return True
+    return True, reader.read_so_far
 
 
 def count_quads(store: Any, union: bool = True) -> int:
@@ -317,10 +322,13 @@ def load_files(
             fmt = _format(path)
             try:
                 # the stored default graph needs no merge: Oxigraph's bulk loader, where the file allows
-                if mode == "stored" and to_graph is None and _bulk_loaded(store, path, fmt, forms, progress):
-                    continue
+                reported = 0
+                if mode == "stored" and to_graph is None:
+                    loaded, reported = _bulk_loaded(store, path, fmt, forms, progress)
+                    if loaded:
+                        continue
                 with path.open("rb") as handle:
-                    reading = cast("IO[bytes]", _Reading(handle, progress))
+                    reading = cast("IO[bytes]", _Reading(handle, progress, reported))
                     quads: Iterable[Any] = ox.parse(
                         reading, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True
                     )
