@@ -274,10 +274,23 @@ def site(dist):
 
 
 # --- tiers ----------------------------------------------------------------------------------------------
-# `pytest -m "not server and not timing"` is the fast tier: no server or worker process started, no
-# bound on time asserted. A test is marked by what it uses; a test module may also say so itself.
-SERVER_FIXTURES = {"server", "browser", "page", "virtuoso", "jena_server", "standin", "wikidata_standin"}
-SERVER_CALLS = ("serving(", "live_server(", "WorkerPool(", "Popen(", '"serve"', "'serve'", "chromium")
+# `pytest -m "not server and not timing and not slow"` is the fast tier: no server (a process or an
+# in-thread stand-in that listens) or worker started, no bound on time asserted. A test is marked by
+# what its code, its fixtures' code and the helpers of its module and of tests/standin.py and
+# tests/virtuoso.py that it calls contain; a test module may also mark itself.
+SERVER_CALLS = (
+    "serving(",
+    "live_server(",
+    "WorkerPool(",
+    "Popen(",
+    "HTTPServer(",
+    "stand_in_endpoint(",
+    "virtuoso(",
+    "serve(",
+    '"serve"',
+    "'serve'",
+    "chromium",
+)
 TIMING_CALLS = ("time.monotonic(", "time.perf_counter(", "time.sleep(", "elapsed", "deadline")
 
 
@@ -290,20 +303,43 @@ def _source(function: Any) -> str:
         return ""
 
 
+def _server_helpers(module: Any) -> set[str]:
+    """Names of the functions of ``module`` (and of the helper modules it may use) that start a
+    server, directly or through another of them."""
+    import inspect
+
+    functions: dict[str, str] = {}
+    for source in (module, sys.modules.get("tests.standin"), sys.modules.get("tests.virtuoso")):
+        for name, function in inspect.getmembers(source, inspect.isfunction) if source else ():
+            functions.setdefault(name, _source(function))
+    helpers = {n for n, code in functions.items() if any(call in code for call in SERVER_CALLS)}
+    while True:  # through other helpers, to any depth
+        more = {
+            n for n, code in functions.items() if n not in helpers and any(f"{h}(" in code for h in helpers)
+        }
+        if not more:
+            return helpers
+        helpers |= more
+
+
 def _sources(item: pytest.Item) -> str:
     """The test's own code and that of every fixture it uses (a fixture may start the server)."""
     parts = [_source(getattr(item, "function", None))]
     info = getattr(item, "_fixtureinfo", None)
     for definitions in info.name2fixturedefs.values() if info else ():
-        parts += [_source(d.func) for d in definitions if d.baseid != "" or d.argname in SERVER_FIXTURES]
+        parts += [_source(d.func) for d in definitions]
     return "\n".join(parts)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    helpers: dict[Any, set[str]] = {}
     for item in items:
+        module = getattr(item, "module", None)
+        if module not in helpers:
+            helpers[module] = _server_helpers(module)
         source = _sources(item)
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SERVER_FIXTURES or any(call in source for call in SERVER_CALLS):
+        calls = SERVER_CALLS + tuple(f"{h}(" for h in helpers[module])
+        if any(call in source for call in calls):
             item.add_marker(pytest.mark.server)
         if any(call in source for call in TIMING_CALLS):
             item.add_marker(pytest.mark.timing)

@@ -218,3 +218,15 @@ def test_generated_texts_mean_the_same_on_both_reads():
         if differs:
             wrong.append((text, differs))
     assert not wrong, wrong[:5]
+
+
+def test_the_quick_read_stays_small_whatever_the_text():
+    """The front reads a text quickly only while it is short, and never keeps more names than the
+    longest prefix allows per colon (a run of 100,000 digits once cost seconds and gigabytes)."""
+    from icmpd_kg.sparql.query_text import QUICK_LONGEST, _names_before_colons
+
+    assert quick_scan("SELECT * WHERE { ?s ?p " + "1" * 100_000 + ":x }") is None
+    text = "SELECT * WHERE { ?s ?p " + "1" * (QUICK_LONGEST - 40) + ":x }"
+    names = _names_before_colons(text, 0, 12)
+    assert len(names) <= 14 and all(len(n) <= 12 for n in names)
+    assert quick_scan(text) is not None

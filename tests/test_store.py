@@ -305,3 +305,24 @@ def test_the_progress_bar_counts_each_byte_once(tmp_path, name):
     told: list[int] = []
     load_files(tmp_path / "store", [data], progress=told.append, default_graph="stored")
     assert sum(told) == data.stat().st_size
+
+
+def test_swap_directory_never_deletes_the_old_one_it_could_not_put_back(tmp_path, monkeypatch):
+    from icmpd_kg.core import atomic
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    real = atomic.os.replace
+
+    def replace(src, dst):
+        if Path(dst) == target and Path(src).name == "out" and ".new-" in str(src):
+            target.mkdir()  # another build got there in between
+            raise OSError("the new one could not be moved in")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(OSError), atomic.swap_directory(target) as new:
+        new.mkdir()
+    kept = list(tmp_path.glob(".out.old-*/out/old.txt"))
+    assert kept and kept[0].read_text() == "old"

@@ -17,7 +17,7 @@ from icmpd_kg.core import paths
 from icmpd_kg.core.errors import EXIT_NONCONFORMANT, IcmpdKgError, NonConformantError
 from icmpd_kg.runtime.config import limit_option
 from icmpd_kg.store.oxigraph import DEFAULT_GRAPH_MODES
-from icmpd_kg.store.spec import StoreSpec, default_store
+from icmpd_kg.store.spec import DefaultGraphRefused, StoreSpec, default_store
 
 if TYPE_CHECKING:
     from rdflib import URIRef
@@ -441,7 +441,7 @@ def _parse_store(spec: StoreSpec | None, dist: Path, default_graph: str | None =
     try:
         spec = default_store(dist) if spec is None else spec
         return spec if default_graph is None else spec.with_default_graph(default_graph)
-    except ValueError as exc:
+    except DefaultGraphRefused as exc:
         raise click.BadParameter(str(exc), param_hint="--default-graph") from None
     except IcmpdKgError as exc:
         _fail(exc)
@@ -631,6 +631,8 @@ def load_command(
                 quads = load_files(work, files, progress=bar.update, graph=graph, default_graph=default_graph)
     except IcmpdKgError as exc:
         _fail(exc)
+    except OSError as exc:  # a folder that cannot be made or written
+        _fail(_unwritable(target, exc))
     click.echo(f"{quads} quads in {target}")
 
 

@@ -35,21 +35,28 @@ def write_file_atomically(path: Path, data: bytes) -> None:
 @contextmanager
 def swap_directory(target: Path) -> Iterator[Path]:
     """A path beside ``target``, not made yet, to build the new directory at; when the block ends
-    without an error, the new directory takes ``target``'s place (the old one removed after). On an
-    error, ``target`` is as it was, and nothing of the attempt is left behind."""
+    without an error, the new directory takes ``target``'s place and the old one is removed after.
+    On an error, ``target`` is as it was and nothing of the attempt is left behind; should even
+    putting the old one back fail, it is kept beside, in ``.NAME.old-…``, never deleted."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    new, retired = staging / "new", staging / "retired"
+    new = staging / target.name
+    retired: Path | None = None
     try:
         yield new
         if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent)) / target.name
             os.replace(target, retired)
         try:
             os.replace(new, target)
         except BaseException:
-            if retired.exists():
+            if retired is not None and not target.exists():
                 os.replace(retired, target)
+                shutil.rmtree(retired.parent, ignore_errors=True)
+                retired = None
             raise
+        if retired is not None:
+            shutil.rmtree(retired.parent, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -513,27 +513,38 @@ _QUICK_PROLOGUE = re.compile(
 _QUICK_FORM = re.compile(r"\s*((?ai:SELECT|ASK|CONSTRUCT|DESCRIBE))(?![\w\-.:])")
 
 
-def _names_before_colons(text: str, start: int) -> set[str]:
-    """Every name that may stand as a prefix before a colon: each run of name characters before a
-    colon, each of its tails after a dot, a hyphen or a digit (where the tokenizer may have ended a
-    variable, a number or another token: ``?o.rdfs:x`` uses ``rdfs``), and the empty prefix. More
-    than the text uses is harmless where this is used."""
+def _names_before_colons(text: str, start: int, longest: int) -> set[str]:
+    """Every name of at most ``longest`` characters that may stand as a prefix before a colon: the
+    run of name characters before each colon, each of its tails after a dot, a hyphen or a digit
+    (where the tokenizer may have ended a variable, a number or another token: ``?o.rdfs:x`` uses
+    ``rdfs``), and the empty prefix. More than the text uses is harmless where this is used; the
+    work is bounded by the text's length times ``longest``."""
     names = {""}
     at = text.find(":", start)
     while at != -1:
         begin = at
-        while begin > start and (text[begin - 1].isalnum() or text[begin - 1] in "_-."):
+        while (
+            begin > start
+            and at - begin <= longest
+            and (text[begin - 1].isalnum() or text[begin - 1] in "_-.")
+        ):
             begin -= 1
         run = text[begin:at]
-        names.add(run)
+        if len(run) <= longest:
+            names.add(run)
         names.update(run[i + 1 :] for i, c in enumerate(run) if c in ".-" or c.isdigit())
         at = text.find(":", at + 1)
     return names
 
 
+QUICK_LONGEST = 4096  # a longer text takes the full read, in a worker: the front reads only short ones
+
+
 def quick_scan(text: str) -> Scan | None:
     """The scan of ``text`` without tokenising it, where the text provably needs no more (see above);
     None where it may, and the full read decides."""
+    if len(text) > QUICK_LONGEST:
+        return None
     upper = text.upper()
     if any(word in upper for word in _QUICK_REFUSE) or _QUICK_AS.search(text) is not None:
         return None
@@ -551,7 +562,7 @@ def quick_scan(text: str) -> Scan | None:
         return None
     prologue_end = text.rindex(">", 0, end) + 1 if declared else 0
     prefixes = {**QUERY_PREFIXES, **declared}
-    used = _names_before_colons(text, end)
+    used = _names_before_colons(text, end, max(map(len, prefixes)))
     predeclared = {p: QUERY_PREFIXES[p] for p in sorted(used - declared.keys()) if p in QUERY_PREFIXES}
     functions, some_value = str(IKGFN), str(IS_SOME_VALUE)
     calls = functions in text or some_value in text

@@ -82,7 +82,17 @@ def default_graph_mode(directory: Path) -> str:
     path = Path(directory) / SETTINGS_FILE
     if not path.is_file():
         return "stored"
-    return json.loads(path.read_text(encoding="utf-8")).get("default_graph", "stored")
+    try:
+        mode = json.loads(path.read_text(encoding="utf-8")).get("default_graph", "stored")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise InputFileError(
+            path, f"the store's settings cannot be read ({exc}); load the store anew"
+        ) from None
+    if mode not in DEFAULT_GRAPH_MODES:
+        raise InputFileError(
+            path, f"unknown default graph {mode!r} (known: {', '.join(DEFAULT_GRAPH_MODES)})"
+        )
+    return mode
 
 
 def _write_settings(directory: Path, mode: str) -> None:

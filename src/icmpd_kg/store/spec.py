@@ -18,6 +18,10 @@ MEMORY_PRELOAD = (
 )
 
 
+class DefaultGraphRefused(ValueError):
+    """A default graph this store cannot give (a remote server keeps its own)."""
+
+
 @dataclass(frozen=True)
 class StoreSpec:
     """``memory`` (the built dump, read by rdflib), ``oxigraph:DIR`` (a store on disk) or
@@ -76,9 +80,10 @@ class StoreSpec:
 
     def with_default_graph(self, mode: str) -> StoreSpec:
         """This store queried with the default graph ``mode``: refused (ValueError) for a remote
-        server, which keeps its own, and (InputFileError) for a store on disk that keeps no union."""
+        server, which keeps its own (``DefaultGraphRefused``), and (InputFileError) for a store on disk
+        that keeps no union."""
         if not self.local:
-            raise ValueError("the remote server keeps its own default graph")
+            raise DefaultGraphRefused("the remote server keeps its own default graph")
         if self.on_disk and self.exists():
             from icmpd_kg.store.oxigraph import require_default_graph
 
