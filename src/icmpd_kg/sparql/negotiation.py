@@ -67,6 +67,7 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
 def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     """Media type of the response for a query of ``kind`` (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
     graph_result = kind in ("CONSTRUCT", "DESCRIBE")
+    a_query = f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind} query"
     table = GRAPH_FORMATS if graph_result else RESULT_FORMATS
     if kind == "ASK":  # the CSV and TSV results formats define no boolean result
         table = {m: f for m, f in table.items() if f not in ("csv", "tsv")}
@@ -77,7 +78,7 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
         if wanted in RESULT_FORMATS or wanted in GRAPH_FORMATS:  # a known format, but not for this query form
             raise ProtocolError(
                 406,
-                f"format {override!r} is not available for a {kind} query; "
+                f"format {override!r} is not available for {a_query}; "
                 f"available: {', '.join(sorted(set(table)))}",
             )
         # an unknown value (clients send their own names: "rdf+xml", "turtle-rdf", …) yields to Accept
@@ -93,7 +94,7 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     if media is None:
         raise ProtocolError(
             406,
-            f"none of the requested media types ({accept}) is available for a {kind} query; "
+            f"none of the requested media types ({accept}) is available for {a_query}; "
             f"available: {', '.join(offered)}",
         )
     return media
