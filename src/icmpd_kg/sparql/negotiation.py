@@ -124,8 +124,8 @@ def refuse_early(query: str, accept: str | None, override: str | None) -> None:
     refused = _forms_refused(accept, override)
     if not refused:
         return
-    from icmpd_kg.sparql.query_text import quick_scan
+    from icmpd_kg.sparql.query_text import quick_form
 
-    quick = quick_scan(query)
-    if quick is not None and quick.form in refused:
-        choose_format(quick.form, accept, override)  # raises the engine's own 406
+    form = quick_form(query)
+    if form is not None and form in refused:
+        choose_format(form, accept, override)  # raises the engine's own 406

@@ -540,9 +540,9 @@ def _names_before_colons(text: str, start: int, longest: int) -> set[str]:
 QUICK_LONGEST = 4096  # a longer text takes the full read, in a worker: the front reads only short ones
 
 
-def quick_scan(text: str) -> Scan | None:
-    """The scan of ``text`` without tokenising it, where the text provably needs no more (see above);
-    None where it may, and the full read decides."""
+def _quick_form(text: str) -> tuple[re.Match[str], dict[str, str], int] | None:
+    """The form keyword, the declared prefixes and where the prologue's last match ends, where the
+    quick read proves enough (see above); None where it may not."""
     if len(text) > QUICK_LONGEST:
         return None
     upper = text.upper()
@@ -558,8 +558,23 @@ def quick_scan(text: str) -> Scan | None:
         declared[m.group(1)] = m.group(2)
         end = m.end()
     form = _QUICK_FORM.match(text, end)
-    if form is None:
+    return None if form is None else (form, declared, end)
+
+
+def quick_form(text: str) -> str | None:
+    """The query's form (SELECT, ASK, CONSTRUCT, DESCRIBE) where the quick read proves it, and that
+    nothing in the text is refused by the policy before the form is; else None."""
+    found = _quick_form(text)
+    return None if found is None else found[0].group(1).upper()
+
+
+def quick_scan(text: str) -> Scan | None:
+    """The scan of ``text`` without tokenising it, where the text provably needs no more (see above);
+    None where it may, and the full read decides."""
+    found = _quick_form(text)
+    if found is None:
         return None
+    form, declared, end = found
     prologue_end = text.rindex(">", 0, end) + 1 if declared else 0
     prefixes = {**QUERY_PREFIXES, **declared}
     used = _names_before_colons(text, end, max(map(len, prefixes)))
