@@ -15,7 +15,7 @@ import pytest
 
 from icmpd_kg.core import paths
 from icmpd_kg.sparql import query_text
-from icmpd_kg.sparql.query_text import check_nesting, prepare_fully, quick_scan, scan
+from icmpd_kg.sparql.query_text import check_nesting, prepare_fully, quick_form, quick_scan, scan
 
 REPO = Path(__file__).resolve().parent.parent
 ALLOW = ("https://query.wikidata.org/sparql",)
@@ -186,6 +186,7 @@ def test_the_quick_read_serves_most_of_the_simple_texts():
 @pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
 def test_the_quick_read_means_what_the_full_read_means(text):
     quick = quick_scan(text)
+    assert quick_form(text) == (quick.form if quick is not None else None)  # the front's read of the form
     if quick is None:
         return  # the full read decides: nothing to compare
     full = scan(text)
