@@ -895,21 +895,14 @@ def fact_show(slug: str, data_dir: Path | None) -> None:
 
 def _rule_shape(_ctx: click.Context, _param: click.Parameter, names: tuple[str, ...]) -> list[URIRef] | None:
     """``--rule NAME``: a dataset rule by its shape's name (``GraphHasProvenance``) or IRI."""
-    from rdflib import URIRef
-
-    from icmpd_kg.core.namespaces import SHAPES
-    from icmpd_kg.validation.rules import RULES
+    from icmpd_kg.validation.rules import rule_named
 
     if not names:
         return None
-    shapes = []
-    for name in names:
-        shape = URIRef(name) if ":" in name else SHAPES[name]
-        if shape not in RULES:
-            known = ", ".join(sorted(str(s).removeprefix(str(SHAPES)) for s in RULES))
-            raise click.BadParameter(f"no dataset rule is named {name!r} (known: {known})")
-        shapes.append(shape)
-    return shapes
+    try:
+        return [rule_named(name) for name in names]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @fact.command("check")

@@ -93,3 +93,6 @@ def missing_for_serving(dist: Path) -> list[str]:
     needed += [ontology_page(lang) for lang in ONTOLOGY_LANGUAGES]
     missing = [name for name in needed if not (Path(dist) / name).is_file()]
     return missing + ([QUERIES_DIR + "/"] if not (Path(dist) / QUERIES_DIR).is_dir() else [])
+
+
+NO_BUILD = "no built graph here; run 'icmpd-kg build' first (or give --dist)"

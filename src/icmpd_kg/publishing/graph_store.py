@@ -55,7 +55,7 @@ def graphs_of(dist: Path) -> dict[str, bytes]:
 
     dump = Path(dist) / distfiles.QUAD_DUMP
     if not dump.is_file():
-        raise InputFileError(dump, "no built graph here; run 'icmpd-kg build' first (or give --dist)")
+        raise InputFileError(dump, distfiles.NO_BUILD)
     lines: dict[str, list[str]] = {}
     for quad in ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS):
         name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value

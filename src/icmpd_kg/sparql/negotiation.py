@@ -100,13 +100,12 @@ def choose_format(kind: str, accept: str | None, override: str | None) -> str:
     return media
 
 
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
 @lru_cache(maxsize=256)
 def _forms_refused(accept: str | None, override: str | None) -> frozenset[str]:
     """The query forms for which ``accept`` and ``override`` find no format (clients send few Accept
     headers: each is worked out once)."""
+    from icmpd_kg.sparql.query_text import QUERY_FORMS  # the text's reader, imported where needed
+
     refused = set()
     for form in QUERY_FORMS:
         try:

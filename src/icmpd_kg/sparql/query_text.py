@@ -510,7 +510,7 @@ _QUICK_PROLOGUE = re.compile(
     r"\s*(?:(?ai:PREFIX)\s+((?:[^\W\d_][\w\-.]*)?):\s*<([^<>\"{}|^`\\\x00-\x20]*)>\s*)"
 )
 # the form's keyword, and not the start of a longer word or of a prefixed name (SELECT.ex:a is one)
-_QUICK_FORM = re.compile(r"\s*((?ai:SELECT|ASK|CONSTRUCT|DESCRIBE))(?![\w\-.:])")
+_QUICK_FORM = re.compile(r"\s*((?ai:" + "|".join(QUERY_FORMS) + r"))(?![\w\-.:])")
 
 
 def _names_before_colons(text: str, start: int, longest: int) -> set[str]:

@@ -24,7 +24,7 @@ def load_quads(dump: Path, view: Path | None = None) -> Dataset:
     ``view`` adds the Wikidata-shaped view."""
 
     if not Path(dump).is_file():
-        raise InputFileError(dump, "no built graph here; run 'icmpd-kg build' first (or give --dist)")
+        raise InputFileError(dump, distfiles.NO_BUILD)
     # Keep every literal's lexical form as written ("…T00:00:00Z" stays so), as the server does.
     try:
         with settings.literals_as_written():

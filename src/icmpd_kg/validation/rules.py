@@ -144,10 +144,22 @@ def fact_resource_named_in_quote(data: Data) -> Iterator[Broken]:
             yield mismatch.graph, mismatch.value, mismatch.detail
 
 
+def rule_names() -> str:
+    """The rules' names (their shapes' local names), for a message that names what is known."""
+    return ", ".join(sorted(str(s).removeprefix(str(SHAPES)) for s in RULES))
+
+
+def rule_named(name: str) -> URIRef:
+    """The shape of the rule named ``name`` (a shape's local name, or its IRI); ValueError if none."""
+    shape = URIRef(name) if ":" in name else SHAPES[name]
+    if shape not in RULES:
+        raise ValueError(f"no dataset rule is named {name!r} (known: {rule_names()})")
+    return shape
+
+
 def require_rule(shape: URIRef) -> None:
     if shape not in RULES:
-        known = ", ".join(sorted(str(s).removeprefix(str(SHAPES)) for s in RULES))
-        raise IcmpdKgError(f"no dataset rule is keyed by {shape} (known: {known})")
+        raise IcmpdKgError(f"no dataset rule is keyed by {shape} (known: {rule_names()})")
 
 
 def broken_rules(

@@ -10,18 +10,16 @@ import signal
 import sys
 from pathlib import Path
 
-from icmpd_kg.core.errors import IcmpdKgError
+from icmpd_kg.core.errors import IcmpdKgError, InputFileError
 from icmpd_kg.runtime.config import ServerConfig
 
 
 def check_build(dist: Path) -> None:
     """Refuse, naming what is missing, a folder that holds no build this server can serve."""
-    from icmpd_kg.core.distfiles import QUAD_DUMP, missing_for_serving
+    from icmpd_kg.core.distfiles import NO_BUILD, QUAD_DUMP, missing_for_serving
 
     if not (dist / QUAD_DUMP).is_file():
-        raise IcmpdKgError(
-            f"{dist / QUAD_DUMP}: no built graph here; run 'icmpd-kg build' first (or give --dist)"
-        )
+        raise InputFileError(dist / QUAD_DUMP, NO_BUILD)
     missing = missing_for_serving(dist)
     if missing:
         raise IcmpdKgError(
