@@ -352,13 +352,19 @@ def load_files(
                     _add(store, quads, forms, mode == "union", str(path))
             except SyntaxError as exc:
                 raise InputFileError(path, f"cannot parse: {exc}") from None
-        forms.settle(store)
-        forms.write(directory)
-        _write_settings(directory, mode)
         store.flush()
-        return count_quads(store, mode == "union")
     finally:
         del store
+    # The rest only reads, from a read-only opening: a store left open for writing goes on compacting
+    # what the bulk loader wrote, in the background, and grew by half on disk while it was read here.
+    reader = ox.Store.read_only(str(directory))
+    try:
+        forms.settle(reader)
+        forms.write(directory)
+        _write_settings(directory, mode)
+        return count_quads(reader, mode == "union")
+    finally:
+        del reader
 
 
 def write_dist_store(directory: Path, nquads: bytes, view_turtle: bytes, view_graph: str) -> None:
