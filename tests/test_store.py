@@ -254,6 +254,16 @@ LEAN_CASES = {
     "blank.nt": '_:b <http://example.org/p> "1.0"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n',
     "comment.nt": f'# <http://example.org/z> <http://example.org/v> "01"^^<{XSD}integer> .\n'
     f'<http://example.org/z> <http://example.org/v> "+1"^^<{XSD}integer> .\n',
+    # the pass reads only the lines where a typed literal, an escape or a blank node may be
+    "caret-in-a-string.nt": '<http://example.org/a> <http://example.org/v> "x^^y" .\n'
+    f'<http://example.org/a> <http://example.org/v> "007"^^<{XSD}integer> .\n',
+    "escaped-datatype.nt": '<http://example.org/b> <http://example.org/v> '
+    '"01"^^<http://www.w3.org/2001/XMLSchema\\u0023integer> .\n',
+    "carriage-returns.nt": f'<http://example.org/c> <http://example.org/v> "+2"^^<{XSD}integer> .\r'
+    f'<http://example.org/d> <http://example.org/v> "2.50"^^<{XSD}decimal> .\r\n',
+    "blank-in-a-string.nt": '<http://example.org/e> <http://example.org/v> "_:not a node" .\n'
+    f'<http://example.org/e> <http://example.org/v> "1.0"^^<{XSD}double> .\n',
+    "no-newline-at-the-end.nt": f'<http://example.org/f> <http://example.org/v> "+3"^^<{XSD}integer> .',
 }
 
 
@@ -280,6 +290,36 @@ def test_the_lean_load_stores_and_answers_what_the_python_pass_does(tmp_path, mo
     ]
     if name != "blank.nt":  # blank nodes are named anew by each load
         assert answers[0] == answers[1]
+
+
+REFUSED_CASES = {
+    # the union's reserved name spelled with escapes: only the parser sees it
+    "escaped-union-name.nq": '<http://example.org/s> <http://example.org/p> "o" '
+    "<urn:x-icmpd-kg:union\\u002Dof-all-graphs> .\n",
+    # a syntax error on a line the pass reads, and on one it does not: named at its line in the file
+    "bad-typed-line.nt": '<http://example.org/s> <http://example.org/p> "o" .\n' * 3
+    + f'<http://example.org/s> <http://example.org/p> "1"^^<{XSD}integer .\n',
+    "bad-plain-line.nt": f'<http://example.org/s> <http://example.org/p> "+1"^^<{XSD}integer> .\n' * 3
+    + '<http://example.org/s> <http://example.org/p> "o .\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_CASES))
+def test_the_lean_load_refuses_what_the_python_pass_refuses_in_its_words(tmp_path, monkeypatch, name):
+    from icmpd_kg.core.errors import InputFileError
+    from icmpd_kg.store import oxigraph
+    from icmpd_kg.store.oxigraph import load_files
+
+    data = tmp_path / name
+    data.write_text(REFUSED_CASES[name], encoding="utf-8")
+    with pytest.raises(InputFileError) as lean:
+        load_files(tmp_path / "lean", [data], default_graph="stored")
+    monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *args: (False, 0))
+    with pytest.raises(InputFileError) as plain:
+        load_files(tmp_path / "plain", [data], default_graph="stored")
+    assert str(lean.value) == str(plain.value)
+    if name.startswith("bad"):
+        assert "line 4" in str(lean.value)
 
 
 def test_the_lean_load_is_taken_where_the_file_allows(tmp_path, monkeypatch):
