@@ -88,7 +88,8 @@ class Lanes:
                 raise
             finally:
                 timer.cancel()
-                if item in self._waiting:  # timed out, not woken
+                woken = waiter.done() and not waiter.cancelled() and waiter.result()
+                if not woken and item in self._waiting:  # timed out (a woken one was taken off)
                     self._waiting.remove(item)
         self.fast.append(entry)
         self._turns += 1
@@ -111,11 +112,12 @@ class Lanes:
         """Whether another waiting client's turn comes before ``entry``'s client's."""
         if not self._waiting or entry.pinned:
             return False
+        others = [c for c, w in self._waiting if c != entry.client and not w.done()]
+        if not others:  # only this client waits (one address's many connections)
+            return False
         counts = Counter(e.client for e in self.fast)
         mine = self._turn_key(entry.client, counts)
-        return any(
-            c != entry.client and not w.done() and self._turn_key(c, counts) < mine for c, w in self._waiting
-        )
+        return any(self._turn_key(c, counts) < mine for c in others)
 
     def _wake_next(self) -> None:
         """Wake one query waiting for a fast slot (one, not all: the others would only find the slot
@@ -124,8 +126,12 @@ class Lanes:
         self._waiting = deque(live)
         if not live:
             return
-        counts = Counter(e.client for e in self.fast)
-        chosen = min(range(len(live)), key=lambda i: (self._turn_key(live[i][0], counts), i))
+        first = live[0][0]
+        if all(c == first for c, _ in live):  # one client waits: its longest-waiting query
+            chosen = 0
+        else:
+            counts = Counter(e.client for e in self.fast)
+            chosen = min(range(len(live)), key=lambda i: (self._turn_key(live[i][0], counts), i))
         _, waiter = live[chosen]
         del self._waiting[chosen]
         waiter.set_result(True)  # woken (a timed-out wait is settled with False)
