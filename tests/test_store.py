@@ -257,7 +257,7 @@ LEAN_CASES = {
     # the pass reads only the lines where a typed literal, an escape or a blank node may be
     "caret-in-a-string.nt": '<http://example.org/a> <http://example.org/v> "x^^y" .\n'
     f'<http://example.org/a> <http://example.org/v> "007"^^<{XSD}integer> .\n',
-    "escaped-datatype.nt": '<http://example.org/b> <http://example.org/v> '
+    "escaped-datatype.nt": "<http://example.org/b> <http://example.org/v> "
     '"01"^^<http://www.w3.org/2001/XMLSchema\\u0023integer> .\n',
     "carriage-returns.nt": f'<http://example.org/c> <http://example.org/v> "+2"^^<{XSD}integer> .\r'
     f'<http://example.org/d> <http://example.org/v> "2.50"^^<{XSD}decimal> .\r\n',
