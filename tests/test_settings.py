@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pathlib
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -146,3 +149,24 @@ def test_data_files_are_read_as_written_whatever_rdflibs_setting(tmp_path, monke
     monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", True)
     assert sorted(str(o) for o in parse_file(data).objects()) == ["+19", "01"]
     assert rdflib.NORMALIZE_LITERALS is True  # and the setting is left as it was
+
+
+def test_building_the_ontology_pages_leaves_the_root_logger_as_it_was(tmp_path):
+    """pyLODE's import calls logging.basicConfig(level=DEBUG); after it, every library's debug and
+    info lines reached stderr during a build."""
+    code = (
+        "import logging, sys\n"
+        "from pathlib import Path\n"
+        "from icmpd_kg.publishing.ontology_docs import ontology_html\n"
+        "ontology_html(Path(sys.argv[1]), 'en')\n"
+        "root = logging.getLogger()\n"
+        "assert root.handlers == [] and root.level == logging.WARNING, (root.handlers, root.level)\n"
+        "logging.getLogger('asyncio').debug('a line no one should see')\n"
+        "logging.info('nor this one')\n"
+    )
+    ontology = Path(__file__).parents[1] / "ontology" / "icmpd-kg.ttl"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ontology)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

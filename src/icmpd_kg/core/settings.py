@@ -26,7 +26,8 @@ worker's parent imports once), is set by ``workers.WorkerPool`` when it starts.
 
 ``preserved`` takes a snapshot of all three and puts it back, around code (pySHACL) that changes them.
 
-And one setting of rdflib's logging: ``quiet_ill_typed_literals`` keeps rdflib from printing a
+Logging: ``root_logging_kept`` undoes what an import does to the root logger (pyLODE's). And one
+setting of rdflib's logging: ``quiet_ill_typed_literals`` keeps rdflib from printing a
 warning with a traceback for each literal whose form is not of its datatype (``"9 Mart
 2017"^^xsd:date``): the project reports such a literal as a validation result, or answers it as
 written. The command line and each query worker set it for their process.
@@ -121,6 +122,25 @@ def sparql_functions(functions: dict) -> None:
 
     for uri, func in functions.items():
         register_custom_function(uri, func, override=True)
+
+
+@contextmanager
+def root_logging_kept() -> Iterator[None]:
+    """The root logger's handlers and level as they were before the block: pyLODE's import calls
+    ``logging.basicConfig(level=logging.DEBUG)`` (``pylode/profiles/supermodel/loader.py``) and its
+    module-level ``logging.info`` calls give the root logger a handler where it has none, after
+    which every library's debug and info lines went to stderr (``build`` printed asyncio's selector
+    and pyLODE's pickle loading)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    if not handlers:  # basicConfig, and logging.info's implicit one, do nothing where there is one
+        root.addHandler(logging.NullHandler())
+    try:
+        yield
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)  # (a basicConfig with force=True would still have its way meanwhile)
 
 
 def quiet_ill_typed_literals() -> None:

@@ -59,11 +59,14 @@ def _page(ontology: bytes, lang: str) -> str:
     """One page, made once per process for one text of the ontology: pyLODE takes a second a page
     (it reads its background ontologies again for each), and a process that builds twice, as the
     tests do, gets the same page for the same ontology."""
+    from icmpd_kg.core import settings
     from icmpd_kg.core.errors import require
 
-    OntPub = require("pylode", "build", "The ontology's documentation").OntPub  # noqa: N806 - pyLODE's class
-
-    page = OntPub(ontology=one_language(Graph().parse(data=ontology, format="turtle"), lang)).make_html()
+    # pyLODE's import sets the root logger to DEBUG with a handler, and its module-level
+    # logging.info() while it makes a page gives the root logger a handler where it has none
+    with settings.root_logging_kept():
+        OntPub = require("pylode", "build", "The ontology's documentation").OntPub  # noqa: N806 - pyLODE's class
+        page = OntPub(ontology=one_language(Graph().parse(data=ontology, format="turtle"), lang)).make_html()
     other, name = OTHER_LANGUAGE_LINK[lang]
     switch = (
         f'<p class="language-switch"><a href="/">icmpd-kg</a> · <a href="/sparql">SPARQL</a> · '
