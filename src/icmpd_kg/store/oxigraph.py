@@ -299,8 +299,9 @@ def _bulk_loaded(
     literal or an escape may be (``_noteworthy_lines``): every statement of these formats is
     on lines of its own, and a line without them holds no literal whose form Oxigraph changes and no
     name the pass must see. A block that holds "_:" or the union's name anywhere (even inside a
-    literal) sends the file to the Python pass. A syntax error on any line is the bulk loader's to
-    report (with the same line and column); ``load`` writes into a copy, so nothing is half-loaded.
+    literal) sends the file to the Python pass, and so does a syntax error in the lines it parses (so
+    that the error names its line in the whole file); one in the other lines is the bulk loader's to
+    report, with the same line and column (``load`` writes into a copy: nothing is half-loaded).
     ``progress`` is told the bytes of the pass; the bytes told are returned beside."""
     import pyoxigraph as ox
 
