@@ -322,6 +322,29 @@ def test_the_lean_load_refuses_what_the_python_pass_refuses_in_its_words(tmp_pat
         assert "line 4" in str(lean.value)
 
 
+@pytest.mark.parametrize("lean", [True, False])
+def test_a_term_past_the_parsers_buffer_is_a_clear_error_in_both_passes(tmp_path, monkeypatch, lean):
+    """Oxigraph's parser holds a token in at most 16 MiB and raises MemoryError past it: one line,
+    never a traceback, and an earlier syntax error still named first (a review found the lean pass
+    stopping at the long line, past a bad line it does not read)."""
+    from icmpd_kg.core.errors import InputFileError
+    from icmpd_kg.store import oxigraph
+
+    if not lean:
+        monkeypatch.setattr(oxigraph, "_bulk_loaded", lambda *args: (False, 0))
+    long_line = (
+        b'<http://example.org/s> <http://example.org/p> "' + b"a" * (1 << 24) + b'"^^<http://e.org/t> .\n'
+    )
+    bad_first = tmp_path / "bad-first.nt"
+    bad_first.write_bytes(b'<http://example.org/s> <http://example.org/p> "o .\n' + long_line)
+    with pytest.raises(InputFileError, match="line 1 column"):
+        oxigraph.load_files(tmp_path / "one", [bad_first], default_graph="stored")
+    too_long = tmp_path / "too-long.nt"
+    too_long.write_bytes(long_line)
+    with pytest.raises(InputFileError, match="longer than the parser reads"):
+        oxigraph.load_files(tmp_path / "two", [too_long], default_graph="stored")
+
+
 def test_the_lean_load_is_taken_where_the_file_allows(tmp_path, monkeypatch):
     from icmpd_kg.store import oxigraph
 

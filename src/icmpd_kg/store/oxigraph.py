@@ -63,6 +63,7 @@ def _format(path: Path):
 UNION_GRAPH = "urn:x-icmpd-kg:union-of-all-graphs"
 SETTINGS_FILE = "icmpd-kg-store.json"
 LITERALS_FILE = "icmpd-kg-literals.tsv"
+PARSER_BUFFER_FULL = "Reached the buffer maximal size"  # Oxigraph's MemoryError for a token past 16 MiB
 SIDE_FILES = (SETTINGS_FILE, LITERALS_FILE)  # what a copy of the store takes along
 DEFAULT_GRAPH_MODES = ("union", "stored")
 REBUILD_UNION = (
@@ -330,7 +331,7 @@ def _bulk_loaded(
                         return False, told
                     if type(quad.object) is literal:
                         seen.observe(quad.object)
-            except SyntaxError:  # its line and column are the Python pass's to name, in the whole file
+            except (SyntaxError, MemoryError):  # the Python pass names its line in the whole file
                 return False, told
             if not data:
                 break
@@ -407,6 +408,12 @@ def load_files(
                 # Oxigraph's loader from a path names the file again, "(NAME, line N)": said once
                 said = re.sub(rf" \({re.escape(path.name)}, (line \d+)\)$", r" (\1)", str(exc))
                 raise InputFileError(path, f"cannot parse: {said}") from None
+            except MemoryError as exc:  # Oxigraph's parser holds a token (a literal, an IRI) in 16 MiB
+                if not str(exc).startswith(PARSER_BUFFER_FULL):
+                    raise
+                raise InputFileError(
+                    path, f"cannot parse: a term or comment is longer than the parser reads ({exc})"
+                ) from None
         store.flush()
     finally:
         del store
