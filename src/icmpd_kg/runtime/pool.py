@@ -430,6 +430,11 @@ class WorkerPool:
     async def start(self, wait: bool = True) -> None:
         self._update_lock = asyncio.Lock()
         _own_temporary_folders()
+        # the update folders of servers that were killed (SIGKILL, the OOM killer) go now, beside
+        # the start, not at this server's first update, which may never come
+        task = asyncio.ensure_future(self._in_pool_thread(_remove_orphaned_updates))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self._replenish()
         if wait:
             deadline = time.monotonic() + self.start_timeout
