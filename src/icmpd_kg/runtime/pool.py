@@ -325,6 +325,12 @@ class WorkerPool:
             self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="icmpd-kg-pool")
         return asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
+    def _in_background(self, awaitable: Awaitable[Any]) -> None:
+        """Run ``awaitable`` beside the caller, held until it ends (``stop`` cancels what is left)."""
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
         process = _CTX.Process(
@@ -370,9 +376,7 @@ class WorkerPool:
         worker.conn.close()
         if self._retired:
             self._remove_retired()
-        task = asyncio.ensure_future(self._in_pool_thread(worker.process.join, 5))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._in_background(self._in_pool_thread(worker.process.join, 5))
         self._replenish()
 
     def _release(self, worker: _Worker) -> None:
@@ -400,9 +404,7 @@ class WorkerPool:
         missing = self.fast_slots + self.spares - len(self._idle) - self._refilling
         for _ in range(max(0, missing)):
             self._refilling += 1  # now, not when the task starts: a second call must not schedule again
-            task = asyncio.ensure_future(self._spawn_idle())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._in_background(self._spawn_idle())
 
     async def _spawn_idle(self) -> None:
         worker = None
@@ -432,9 +434,7 @@ class WorkerPool:
         _own_temporary_folders()
         # the update folders of servers that were killed (SIGKILL, the OOM killer) go now, beside
         # the start, not at this server's first update, which may never come
-        task = asyncio.ensure_future(self._in_pool_thread(_remove_orphaned_updates))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._in_background(self._in_pool_thread(_remove_orphaned_updates))
         self._replenish()
         if wait:
             deadline = time.monotonic() + self.start_timeout

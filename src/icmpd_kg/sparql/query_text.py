@@ -591,20 +591,18 @@ def quick_scan(text: str) -> Scan | None:
             calls = True
             break
     return Scan(
-        form.group(1).upper(),
-        text[:prologue_end],
-        prefixes,
-        None,
-        (),
-        False,
-        False,
-        False,
-        (),
-        frozenset(),
-        predeclared,
-        calls,
-        False,
-        "*" in text and _SELECT_STAR.search(text) is not None,
+        form=form.group(1).upper(),
+        prologue=text[:prologue_end],
+        prefixes=prefixes,
+        base=None,
+        services=(),
+        nested_service=False,
+        has_dataset_clause=False,
+        has_load=False,
+        predeclared=predeclared,
+        calls_functions=calls,
+        uses_graph=False,
+        select_star="*" in text and _SELECT_STAR.search(text) is not None,
     )
 
 

@@ -198,22 +198,22 @@ class LiteralForms:
             self._seen[key] = found
         return found
 
-    def observe(self, literal: Any, times: int = 1) -> None:
-        stored = self.stored_form(literal)
-        if stored is literal or stored == literal:
-            return
-        entry = self.entries.setdefault(str(stored), [str(literal), 0])
-        if entry[0] != str(literal):
+    def _note(self, stored: str, written: str | None, count: int) -> None:
+        """``count`` statements whose value the store keeps as ``stored`` were written ``written``."""
+        entry = self.entries.setdefault(stored, [written, 0])
+        if entry[0] != written:
             entry[0] = None
-        entry[1] += times
+        entry[1] += count
+
+    def observe(self, literal: Any) -> None:
+        stored = self.stored_form(literal)
+        if stored is not literal and stored != literal:
+            self._note(str(stored), str(literal), 1)
 
     def add(self, other: LiteralForms) -> None:
         """The forms ``other`` noted, as if this had noted them itself."""
         for stored, (written, count) in other.entries.items():
-            entry = self.entries.setdefault(stored, [written, 0])
-            if entry[0] != written:
-                entry[0] = None
-            entry[1] += count
+            self._note(stored, written, count)
 
     def settle(self, store: Any) -> None:
         """Give up a written form where the store holds more statements with the value than were
@@ -309,7 +309,7 @@ def _bulk_loaded(
     if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
         return False, 0
     literal, merge = ox.Literal, ox.NamedNode(UNION_GRAPH)
-    merge_bytes = UNION_GRAPH.encode()
+    merge_bytes, base = UNION_GRAPH.encode(), path.resolve().as_uri()
     seen = LiteralForms()  # this file's forms only (as few as the forms the store changes), added after
     told = 0
     with path.open("rb") as handle:
@@ -326,7 +326,7 @@ def _bulk_loaded(
                 return False, told
             lines = _noteworthy_lines(block)
             try:
-                for quad in ox.parse(lines, fmt, base_iri=path.resolve().as_uri()) if lines else ():
+                for quad in ox.parse(lines, fmt, base_iri=base) if lines else ():
                     if quad.graph_name == merge:  # spelled with escapes
                         return False, told
                     if type(quad.object) is literal:
@@ -335,7 +335,7 @@ def _bulk_loaded(
                 return False, told
             if not data:
                 break
-    store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+    store.bulk_load(path=str(path), format=fmt, base_iri=base)
     forms.add(seen)
     return True, told
 
